@@ -1,0 +1,33 @@
+package io.hydragen.generate;
+
+import io.hydragen.attention.AttentionMode;
+
+/**
+ * How an {@link Engine} is set up.
+ *
+ * @param model a Hugging Face model directory or {@code synthetic:NAME}
+ * @param backend {@code auto}, {@code cpu} or {@code cuda}
+ * @param deviceOrdinal the CUDA device to use (Spark passes the GPU it assigned the executor)
+ * @param minSharedTokens a trie node shared by two or more sequences becomes a shared KV segment from this length on
+ * @param threads CPU threads for the CPU backend (0 = all cores)
+ * @param maxBatchSequences most sequences decoded together; larger request lists run in several batches
+ */
+public record EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention,
+                            int minSharedTokens, int threads, int maxBatchSequences) {
+
+    public static EngineOptions of(String model) {
+        return new EngineOptions(model, "auto", 0, AttentionMode.HYDRAGEN, 16, 0, 256);
+    }
+
+    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences); }
+
+    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences); }
+
+    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences); }
+
+    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences); }
+
+    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences); }
+
+    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b); }
+}

@@ -1,0 +1,34 @@
+package io.hydragen.generate;
+
+import java.util.List;
+
+/**
+ * How to generate for one prompt; the names and defaults follow vLLM's {@code SamplingParams}.
+ *
+ * @param temperature 0 means greedy (argmax)
+ * @param topK 0 or negative means no top-k cut
+ * @param topP 1 means no nucleus cut
+ * @param seed the sample's random stream; sample i of a request uses a stream derived from (seed, i),
+ *             so a completion never depends on the other rows of its batch
+ * @param n samples per prompt
+ */
+public record SamplingParams(int maxNewTokens, double temperature, int topK, double topP, long seed,
+                             List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, int n) {
+
+    public static final SamplingParams GREEDY = new SamplingParams(16, 0.0, 0, 1.0, 0L, List.of(), List.of(), false, 1);
+
+    public SamplingParams {
+        if (maxNewTokens < 0) throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
+        if (temperature < 0) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+        if (n < 1) throw new IllegalArgumentException("n must be >= 1, got " + n);
+        stop = List.copyOf(stop == null ? List.of() : stop);
+        stopTokenIds = List.copyOf(stopTokenIds == null ? List.of() : stopTokenIds);
+    }
+
+    public boolean greedy() { return temperature == 0.0; }
+
+    public SamplingParams withMaxNewTokens(int m) { return new SamplingParams(m, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n); }
+
+    public SamplingParams withSeed(long s) { return new SamplingParams(maxNewTokens, temperature, topK, topP, s, stop, stopTokenIds, ignoreEos, n); }
+}

@@ -7,15 +7,19 @@
 // K and V, which each block reads once per tile of 64 stacked rows.
 //
 // Work tiles are planned on the host (AttentionPlan) as int64 records of ATT_FIELDS values:
-//   ROWLIST  offset into rowList of this segment's query rows (rows of q / of the partial buffers)
+//   ROWLIST  offset into rowList / limits / rowSlot of this (block, segment)'s query tokens
 //   NTOK     number of query tokens in that list
 //   ROW0     first stacked row of this tile (a multiple of 64)
-//   KV0,KV1  KV token range [KV0, KV1) of the segment this tile covers (split-K along the segment)
-//   KOFF     element offset in the KV arena of K[head 0][token 0] for this segment and layer
-//   VOFF     same for V
+//   KV0,KV1  KV token range [KV0, KV1) of the segment this tile covers (split-K along the segment);
+//            for a masked launch KV1 is already clipped to the largest limit among the tile's tokens
+//   KADDR    device address of K[layer 0][head 0][token 0] of the segment (bf16)
+//   VADDR    same for V
 //   HSTRIDE  elements between consecutive KV heads (segment capacity * D)
-//   SLOT     partial slot this tile writes
-//   QPOS     causal only: KV position of the first query token (query t sees KV positions <= QPOS + t)
+//   LSTRIDE  elements between consecutive layers of the segment
+//   CHUNK    index of this KV chunk: the tile writes partial slot rowSlot[token] + CHUNK
+// Per token (indexed like rowList): rowList = row of q and of the partial buffers, limits = keys of
+// the segment visible to that token (masked launches only; the causal prefill of a segment's own
+// tokens has limits[t] = slot + 1), rowSlot = the first partial slot this segment gives that row.
 // Grid: (tiles, kvHeads); block: 128 threads (4 warps x 16 stacked rows).
 #pragma once
 
@@ -24,18 +28,19 @@
 namespace hg {
 
 enum AttentionTileField {
-    AT_ROWLIST = 0, AT_NTOK, AT_ROW0, AT_KV0, AT_KV1, AT_KOFF, AT_VOFF, AT_HSTRIDE, AT_SLOT, AT_QPOS, ATT_FIELDS
+    AT_ROWLIST = 0, AT_NTOK, AT_ROW0, AT_KV0, AT_KV1, AT_KADDR, AT_VADDR, AT_HSTRIDE, AT_LSTRIDE, AT_CHUNK, ATT_FIELDS
 };
 
 constexpr int ATT_BM = 64;
 constexpr int ATT_BN = 64;
 constexpr int ATT_THREADS = 128;
 
-template <int D, bool CAUSAL>
-__device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const bf16* __restrict__ kv,
-                                               const long long* __restrict__ tiles, const int* __restrict__ rowList,
-                                               float* __restrict__ oPart, float* __restrict__ lsePart, int numRows,
-                                               int numQHeads, int group, float scaleLog2) {
+template <int D, bool MASKED>
+__device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const long long* __restrict__ tiles,
+                                               const int* __restrict__ rowList, const int* __restrict__ limits,
+                                               const int* __restrict__ rowSlot, float* __restrict__ oPart,
+                                               float* __restrict__ lsePart, int numRows, int numQHeads, int group,
+                                               float scaleLog2, int layer) {
     static_assert(D % 16 == 0 && D <= 128, "head_dim must be a multiple of 16, at most 128");
     constexpr int P = D + 8;           // row pitch: each row starts one 16-byte vector later mod 128 B
     constexpr int KSTEPS = D / 16;     // k-steps of Q K^T
@@ -50,21 +55,16 @@ __device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const
     const long long* t = tiles + (long long)blockIdx.x * ATT_FIELDS;
     const int rowListOff = (int)t[AT_ROWLIST], nTok = (int)t[AT_NTOK], row0 = (int)t[AT_ROW0];
     const int kv0 = (int)t[AT_KV0];
-    int kv1 = (int)t[AT_KV1];
-    const long long hs = t[AT_HSTRIDE];
+    const int kv1 = (int)t[AT_KV1];
+    const long long hs = t[AT_HSTRIDE], layerOff = (long long)layer * t[AT_LSTRIDE];
     const int kvh = blockIdx.y;
-    const bf16* Kp = kv + t[AT_KOFF] + kvh * hs;
-    const bf16* Vp = kv + t[AT_VOFF] + kvh * hs;
-    const int slot = (int)t[AT_SLOT], qPos0 = (int)t[AT_QPOS];
+    const bf16* Kp = reinterpret_cast<const bf16*>(t[AT_KADDR]) + layerOff + kvh * hs;
+    const bf16* Vp = reinterpret_cast<const bf16*>(t[AT_VADDR]) + layerOff + kvh * hs;
+    const int chunk = (int)t[AT_CHUNK];
     const int stacked = nTok * group;
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t4 = lane & 3;
-
-    if (CAUSAL) {  // no query of this tile looks past its last token's own position
-        const int lastTok = (min(row0 + ATT_BM, stacked) - 1) / group;
-        kv1 = min(kv1, qPos0 + lastTok + 1);
-    }
 
     for (int c = tid; c < ATT_BM * CPR; c += ATT_THREADS) {
         const int r = c / CPR, dc = (c % CPR) * 8;
@@ -87,8 +87,8 @@ __device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const
             const int r = c / CPR, dc = (c % CPR) * 8;
             const int tok = tok0 + r;
             const bool ok = tok < kv1;
-            cp_async16(k + r * P + dc, ok ? Kp + (long long)tok * D + dc : kv, ok ? 16 : 0);
-            cp_async16(v + r * P + dc, ok ? Vp + (long long)tok * D + dc : kv, ok ? 16 : 0);
+            cp_async16(k + r * P + dc, ok ? Kp + (long long)tok * D + dc : q, ok ? 16 : 0);
+            cp_async16(v + r * P + dc, ok ? Vp + (long long)tok * D + dc : q, ok ? 16 : 0);
         }
     };
 
@@ -103,11 +103,11 @@ __device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const
         for (int e = 0; e < 4; ++e) o[i][e] = 0.f;
     float mrow[2] = {-INFINITY, -INFINITY};  // running max of scaled scores (log2 units)
     float lrow[2] = {0.f, 0.f};              // running sum of 2^(s - mrow)
-    int rowPos[2];
+    int rowLimit[2];  // keys visible to each of this thread's two rows
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
         const int sr = row0 + warp * 16 + g + h * 8;
-        rowPos[h] = CAUSAL ? qPos0 + sr / group : 0x7fffffff;
+        rowLimit[h] = MASKED && sr < stacked ? limits[rowListOff + sr / group] : 0x7fffffff;
     }
     uint32_t qf[KSTEPS][4];
 
@@ -149,7 +149,7 @@ __device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const
                 const int h = e >> 1;
                 const int col = kvBase + ni * 8 + t4 * 2 + (e & 1);
                 float x = s[ni][e] * scaleLog2;
-                if (col >= kv1 || col > rowPos[h]) x = -INFINITY;
+                if (col >= kv1 || col >= rowLimit[h]) x = -INFINITY;
                 s[ni][e] = x;
                 mx[h] = fmaxf(mx[h], x);
             }
@@ -209,6 +209,7 @@ __device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const
         if (sr >= stacked) continue;
         const int tok = sr / group, gg = sr - tok * group;
         const long long qrow = rowList[rowListOff + tok];
+        const int slot = rowSlot[rowListOff + tok] + chunk;
         const int head = kvh * group + gg;
         const float inv = lrow[h] > 0.f ? 1.f / lrow[h] : 0.f;
         float* dst = oPart + (((long long)slot * numRows + qrow) * numQHeads + head) * D;

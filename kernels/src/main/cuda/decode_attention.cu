@@ -3,17 +3,16 @@
 // idle; the kernel is bound by reading K and V). Long ranges are split along the sequence into
 // chunks that run in parallel blocks and are merged through their LSE (merge.cu), like split-K.
 //
-// Work items are planned on the host (DecodePlan) as int64 records of DEC_FIELDS values:
+// Work items are planned on the host (AttentionPlan) as int64 records of DEC_FIELDS values:
 //   QROW     row of q (and of the partial buffers)
-//   KOFF     element offset in the KV arena of K[head 0][token 0] for the segment and layer
-//   VOFF     same for V
+//   KADDR    device address of K[layer 0][head 0][token 0] of the segment (bf16)
+//   VADDR    same for V
 //   HSTRIDE  elements between consecutive KV heads (segment capacity * D)
-//   KV0,KV1  chunk [KV0, KV1) of the segment, by capacity
-//   LENIDX   index into lens[] of the segment's current length (the chunk is clipped to it), or -1
+//   LSTRIDE  elements between consecutive layers of the segment
+//   KV0,KV1  keys [KV0, KV1) of the segment, already clipped to what the row may see; may be empty
 //   SLOT     partial slot this item writes
-// Clipping by a device-side length lets one plan (and one captured CUDA graph) serve every decode step
-// of a batch while the suffixes grow: a chunk that is still empty writes LSE = -inf, which the merge
-// ignores.
+// An empty range writes LSE = -inf, which the merge ignores: a plan laid out by segment capacity
+// (the same grid at every decode step, as a captured CUDA graph needs) stays valid as suffixes grow.
 // Grid: (items, kvHeads); block: 128 threads. Dynamic shared memory (floats):
 //   G*D (q) + G*chunkMax (scores) + 2*G (max, sum) + 4*8*D (cross-warp reduction).
 #include "common.cuh"
@@ -22,15 +21,14 @@ using namespace hg;
 
 namespace {
 
-enum DecodeField { DF_QROW = 0, DF_KOFF, DF_VOFF, DF_HSTRIDE, DF_KV0, DF_KV1, DF_LENIDX, DF_SLOT, DEC_FIELDS };
+enum DecodeField { DF_QROW = 0, DF_KADDR, DF_VADDR, DF_HSTRIDE, DF_LSTRIDE, DF_KV0, DF_KV1, DF_SLOT, DEC_FIELDS };
 constexpr int DEC_THREADS = 128;
 constexpr int DEC_HEADS_PER_PASS = 8;  // query heads whose output accumulators live in registers at once
 
 template <int D>
-__device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const bf16* __restrict__ kv,
-                                            const long long* __restrict__ items, const int* __restrict__ lens,
+__device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const long long* __restrict__ items,
                                             float* __restrict__ oPart, float* __restrict__ lsePart, int numRows,
-                                            int numQHeads, int group, float scaleLog2, int chunkMax) {
+                                            int numQHeads, int group, float scaleLog2, int chunkMax, int layer) {
     constexpr int TPT = D / 8;              // threads per token: each loads one 16-byte vector of a row
     constexpr int TOK = DEC_THREADS / TPT;  // tokens per pass of the block
     static_assert(TPT >= 2 && TPT <= 32 && (TPT & (TPT - 1)) == 0, "head_dim must be a power of two, 16..256");
@@ -42,15 +40,12 @@ __device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const bf
 
     const long long* it = items + (long long)blockIdx.x * DEC_FIELDS;
     const long long qrow = it[DF_QROW];
-    const long long hs = it[DF_HSTRIDE];
+    const long long hs = it[DF_HSTRIDE], layerOff = (long long)layer * it[DF_LSTRIDE];
     const int kvh = blockIdx.y;
-    const bf16* Kp = kv + it[DF_KOFF] + kvh * hs;
-    const bf16* Vp = kv + it[DF_VOFF] + kvh * hs;
+    const bf16* Kp = reinterpret_cast<const bf16*>(it[DF_KADDR]) + layerOff + kvh * hs;
+    const bf16* Vp = reinterpret_cast<const bf16*>(it[DF_VADDR]) + layerOff + kvh * hs;
     const int s0 = (int)it[DF_KV0];
-    int s1 = (int)it[DF_KV1];
-    const int lenIdx = (int)it[DF_LENIDX];
-    if (lenIdx >= 0) s1 = min(s1, lens[lenIdx]);
-    const int n = max(0, s1 - s0);
+    const int n = max(0, min((int)it[DF_KV1] - s0, chunkMax));
     const int slot = (int)it[DF_SLOT];
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -159,10 +154,9 @@ __device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const bf
 
 #define HG_DECODE_ENTRY(D)                                                                                    \
     HG_KERNEL void __launch_bounds__(DEC_THREADS)                                                             \
-        decode_attention_d##D(const bf16* q, const bf16* kv, const long long* items, const int* lens,         \
-                              float* oPart, float* lsePart, int numRows, int numQHeads, int group,            \
-                              float scaleLog2, int chunkMax) {                                                \
-        decode_item<D>(q, kv, items, lens, oPart, lsePart, numRows, numQHeads, group, scaleLog2, chunkMax);   \
+        decode_attention_d##D(const bf16* q, const long long* items, float* oPart, float* lsePart, int numRows, \
+                              int numQHeads, int group, float scaleLog2, int chunkMax, int layer) {           \
+        decode_item<D>(q, items, oPart, lsePart, numRows, numQHeads, group, scaleLog2, chunkMax, layer);      \
     }
 
 HG_DECODE_ENTRY(16)

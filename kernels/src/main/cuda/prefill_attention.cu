@@ -1,15 +1,18 @@
-// Causal prefill of a segment's own tokens: query t of the segment (KV position QPOS + t) attends to
-// the segment's KV positions 0..QPOS+t. Attention to the ancestor segments is the unmasked
-// prefix_attention into other partial slots, merged exactly through the LSE (merge.cu).
+// Causal prefill of a segment's own tokens: each query token sees only the first limits[t] keys of
+// the segment (its own slot + 1 for a prompt being prefilled; any per-token limit works). Attention
+// to the ancestor segments is the unmasked prefix_attention into other partial slots, merged exactly
+// through the LSE (merge.cu). See attention_tile.cuh for the tile record and the grid.
 #include "attention_tile.cuh"
 
 using namespace hg;
 
 #define HG_PREFILL_ENTRY(D)                                                                                   \
     HG_KERNEL void __launch_bounds__(ATT_THREADS)                                                             \
-        prefill_attention_d##D(const bf16* q, const bf16* kv, const long long* tiles, const int* rowList,     \
-                               float* oPart, float* lsePart, int numRows, int numQHeads, int group, float scaleLog2) { \
-        attention_tile<D, true>(q, kv, tiles, rowList, oPart, lsePart, numRows, numQHeads, group, scaleLog2); \
+        prefill_attention_d##D(const bf16* q, const long long* tiles, const int* rowList, const int* limits,     \
+                               const int* rowSlot, float* oPart, float* lsePart, int numRows, int numQHeads, int group,  \
+                     float scaleLog2, int layer) {                                                            \
+        attention_tile<D, true>(q, tiles, rowList, limits, rowSlot, oPart, lsePart, numRows, numQHeads, group, \
+                                  scaleLog2, layer);                                                          \
     }
 
 HG_PREFILL_ENTRY(16)

@@ -29,7 +29,8 @@ import java.util.Set;
  * {@link CudaGraph} and replayed; {@code -Dhydragen.cuda.graphs=false} turns that off.
  */
 public final class CudaBackend implements Backend {
-    private static final boolean GRAPHS = !"false".equalsIgnoreCase(System.getProperty("hydragen.cuda.graphs"));
+    /** Default for {@link #CudaBackend(Model, int)}: capture repeated pass shapes as CUDA graphs. */
+    public static final boolean GRAPHS_BY_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("hydragen.cuda.graphs"));
 
     private final ModelConfig c;
     private final CudaDevice device;
@@ -49,6 +50,7 @@ public final class CudaBackend implements Backend {
     private final DecodeAttentionKernel decodeAttention;
     private final MergeKernel merge;
     private final SamplingKernel sampler;
+    private final boolean graphs;
     private final Set<CudaKvSegment> segments = Collections.newSetFromMap(new IdentityHashMap<>());
     private CudaGraph graph;
     private String lastKey;
@@ -67,7 +69,16 @@ public final class CudaBackend implements Backend {
         return null;
     }
 
-    public CudaBackend(Model model, int deviceOrdinal) {
+    public CudaBackend(Model model, int deviceOrdinal) { this(model, deviceOrdinal, GRAPHS_BY_DEFAULT); }
+
+    /**
+     * @param deviceOrdinal the CUDA device (Spark passes the GPU it assigned the executor)
+     * @param graphs capture passes whose shape repeats (decode steps) as CUDA graphs and replay them
+     * @throws CudaException when there is no usable device or no kernels; {@link OutOfDeviceMemoryException} when the
+     *                       weights do not fit
+     */
+    public CudaBackend(Model model, int deviceOrdinal, boolean graphs) {
+        this.graphs = graphs;
         this.c = model.config();
         this.shape = new AttentionShape(c.numHeads(), c.numKvHeads(), c.headDim());
         String why = shape.unsupportedReason();
@@ -98,7 +109,8 @@ public final class CudaBackend implements Backend {
         this.w = weights;
         this.ws = workspace;
         this.invFreq = inv;
-        this.planner = new AttentionPlanner(shape, device.info().multiprocessors(), GRAPHS);
+        // Decode items laid out by capacity whether or not graphs are used, so both paths compute the very same thing.
+        this.planner = new AttentionPlanner(shape, device.info().multiprocessors(), true);
         this.embedding = new EmbeddingKernel(lib);
         this.rmsnorm = new RmsNormKernel(lib);
         this.rope = new RopeKernel(lib);
@@ -225,9 +237,9 @@ public final class CudaBackend implements Backend {
         device.makeCurrent();
         Pass p = prepare(batch, mode);
         String key = p.rows + "|" + p.logitRows + "|" + mode + "|" + (p.plan == null ? "-" : p.plan.signature()) + "|" + ws.generation();
-        if (GRAPHS && graph != null && graph.key().equals(key)) {
+        if (graphs && graph != null && graph.key().equals(key)) {
             graph.launch();
-        } else if (GRAPHS && key.equals(lastKey)) {
+        } else if (graphs && key.equals(lastKey)) {
             // The second pass in a row with this shape: capture it, replay from now on while the shape holds.
             if (graph != null) graph.close();
             graph = null;

@@ -37,6 +37,8 @@ public final class CudaDevice implements AutoCloseable {
     private final CUcontext context;
     private final CUstream stream;
     private boolean closed;
+    private boolean capturing;
+    private static String firstLoadFailure;
 
     private CudaDevice(DeviceInfo info, CUdevice device, CUcontext context, CUstream stream) {
         this.info = info;
@@ -81,9 +83,12 @@ public final class CudaDevice implements AutoCloseable {
                     attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
                     driver[0]);
         } catch (LinkageError | RuntimeException e) {
-            // UnsatisfiedLinkError: no libcuda.so.1 or no natives for this platform; NoClassDefFoundError after a
-            // failed static initialiser; anything else from a broken driver install.
-            return DeviceInfo.unavailable(ordinal, "CUDA driver not usable from Java: " + e);
+            // UnsatisfiedLinkError: no libcuda.so.1 or no natives for this platform; NoClassDefFoundError on every
+            // later try, after the failed static initialiser, so the first cause is kept and repeated.
+            synchronized (CudaDevice.class) {
+                if (firstLoadFailure == null) firstLoadFailure = e.toString();
+                return DeviceInfo.unavailable(ordinal, "CUDA driver not usable from Java: " + firstLoadFailure);
+            }
         }
     }
 
@@ -121,6 +126,11 @@ public final class CudaDevice implements AutoCloseable {
         if (closed) throw new IllegalStateException("CUDA device " + info.ordinal() + " is closed");
         CudaException.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
     }
+
+    /** Whether a {@link CudaGraph} is capturing this device's stream (nothing may synchronise meanwhile). */
+    boolean capturing() { return capturing; }
+
+    void setCapturing(boolean c) { capturing = c; }
 
     /** Waits for all work queued on the stream; surfaces asynchronous kernel faults as a {@link CudaException}. */
     public void synchronize() {

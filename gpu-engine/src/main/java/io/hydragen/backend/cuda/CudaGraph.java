@@ -45,12 +45,15 @@ public final class CudaGraph implements AutoCloseable {
         CudaException.check(cuStreamBeginCapture(device.stream(), CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
                 "cuStreamBeginCapture");
         CUgraph g = new CUgraph();
+        device.setCapturing(true);
         try {
             body.run();
         } catch (RuntimeException | Error e) {
             cuStreamEndCapture(device.stream(), g);  // leave capture mode whatever happened
             cuGraphDestroy(g);
             throw e;
+        } finally {
+            device.setCapturing(false);
         }
         CudaException.check(cuStreamEndCapture(device.stream(), g), "cuStreamEndCapture");
         CUgraphExec exec = new CUgraphExec();

@@ -39,7 +39,7 @@ public final class Kernel {
         ensureSharedMemory(smemBytes);
         CudaException.check(cuLaunchKernel(function, gx, gy, gz, bx, 1, 1, smemBytes, device.stream(), args.pointer(), null),
                 "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + bx + ", smem " + smemBytes + ")");
-        if (SYNC_EACH) {
+        if (SYNC_EACH && !device.capturing()) {
             try {
                 device.synchronize();
             } catch (CudaException e) {

@@ -79,9 +79,13 @@ public final class AttentionReference {
         double[] sc = new double[to - from];
         double max = Double.NEGATIVE_INFINITY;
         long base = layer * ls + kvh * hs;
+        KvStore.Slice ks = kv.resolve(kAddr), vs = kv.resolve(vAddr);
+        float[] kd = ks.data(), vd = vs.data();
+        int kb = (int) (ks.index() + base), vb = (int) (vs.index() + base);
+        int qb = (row * hq + head) * d;
         for (int t = from; t < to; t++) {
             double dot = 0;
-            for (int i = 0; i < d; i++) dot += (double) q[(row * hq + head) * d + i] * kv.get(kAddr, base + (long) t * d + i);
+            for (int i = 0; i < d; i++) dot += (double) q[qb + i] * kd[kb + t * d + i];
             sc[t - from] = dot * scale;
             max = Math.max(max, sc[t - from]);
         }
@@ -92,7 +96,7 @@ public final class AttentionReference {
         }
         for (int i = 0; i < d; i++) {
             double acc = 0;
-            for (int t = from; t < to; t++) acc += sc[t - from] * kv.get(vAddr, base + (long) t * d + i);
+            for (int t = from; t < to; t++) acc += sc[t - from] * vd[vb + t * d + i];
             o[cell * d + i] = (float) (acc / sum);
         }
         lse[cell] = (float) (max + Math.log(sum));

@@ -2,17 +2,15 @@ package io.hydragen.backend.cuda.reference;
 
 import io.hydragen.backend.cuda.SegmentRef;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * KV segments on the host in the device layout [layer][K|V][kvHead][capacity][headDim], found by the byte
  * addresses the plan tables hold (real device addresses in GPU tests, made-up ones in CPU tests).
  */
 public final class KvStore {
-    private record Seg(long base, float[] data) {}
-
-    private final List<Seg> segs = new ArrayList<>();
+    private final TreeMap<Long, float[]> segs = new TreeMap<>();
     private final int layers, kvHeads, headDim;
     private long nextBase = 1L << 32;
 
@@ -35,17 +33,27 @@ public final class KvStore {
     /** Registers {@code data} as the segment at device address {@code base}. */
     public SegmentRef add(long base, float[] data, int capacity, int length) {
         if (data.length != elements(capacity)) throw new IllegalArgumentException("segment data has " + data.length + " elements");
-        segs.add(new Seg(base, data));
+        segs.put(base, data);
         long hs = (long) capacity * headDim;
         return new SegmentRef(base, base + 2L * kvHeads * hs, capacity, length, hs, 2L * kvHeads * hs);
     }
 
+    /** The segment array holding byte address {@code addr}, and the element index of that address in it. */
+    public record Slice(float[] data, int index) {}
+
+    public Slice resolve(long addr) {
+        Map.Entry<Long, float[]> e = segs.floorEntry(addr);
+        if (e == null || addr >= e.getKey() + 2L * e.getValue().length) {
+            throw new IllegalArgumentException("address " + Long.toHexString(addr) + " is no segment's");
+        }
+        return new Slice(e.getValue(), (int) ((addr - e.getKey()) / 2));
+    }
+
     /** The element {@code elementOffset} elements after byte address {@code addr}. */
     public float get(long addr, long elementOffset) {
-        for (Seg s : segs) {
-            if (addr >= s.base && addr < s.base + 2L * s.data.length) {
-                return s.data[(int) ((addr - s.base) / 2 + elementOffset)];
-            }
+        Map.Entry<Long, float[]> e = segs.floorEntry(addr);
+        if (e != null && addr < e.getKey() + 2L * e.getValue().length) {
+            return e.getValue()[(int) ((addr - e.getKey()) / 2 + elementOffset)];
         }
         throw new IllegalArgumentException("address " + Long.toHexString(addr) + " is no segment's");
     }

@@ -86,7 +86,11 @@ public final class CudaDevice implements AutoCloseable {
             // UnsatisfiedLinkError: no libcuda.so.1 or no natives for this platform; NoClassDefFoundError on every
             // later try, after the failed static initialiser, so the first cause is kept and repeated.
             synchronized (CudaDevice.class) {
-                if (firstLoadFailure == null) firstLoadFailure = e.toString();
+                if (firstLoadFailure == null) {
+                    String first = String.valueOf(e).lines().findFirst().orElse(e.getClass().getName());
+                    firstLoadFailure = e instanceof UnsatisfiedLinkError
+                            ? first + " (the JCuda driver natives need libcuda.so.1 from an NVIDIA driver)" : first;
+                }
                 return DeviceInfo.unavailable(ordinal, "CUDA driver not usable from Java: " + firstLoadFailure);
             }
         }

@@ -146,6 +146,11 @@ class ModelLoaderTest {
 
         ModelConfig c = Checkpoints.config("llama", 4, 2, false, false);
         Checkpoints.write(dir, c, DType.F32);
+        // a tokenizer with more ids than the model has embeddings
+        ObjectNode tok = (ObjectNode) JsonFiles.readObject(dir.resolve("tokenizer.json"));
+        ((ObjectNode) tok.path("model").path("vocab")).put("extra ", 300);
+        Checkpoints.writeString(dir.resolve("tokenizer.json"), tok.toString());
+        assertEquals(dir.resolve("tokenizer.json") + ": token id 300 is outside the model's vocab_size 300", loadError(dir));
         Files.delete(dir.resolve("tokenizer.json"));
         assertTrue(loadError(dir).startsWith(dir.resolve("tokenizer.json") + ": missing file"));
         Checkpoints.writeString(dir.resolve("tokenizer.json"), "{\"model\": 12}");

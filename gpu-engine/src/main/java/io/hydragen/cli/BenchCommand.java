@@ -135,6 +135,7 @@ final class BenchCommand implements Callable<Integer> {
                     ProgressPrinter progress = new ProgressPrinter(console, quiet, batch, batch, mode.cliName());
                     GenerationResult result;
                     try {
+                        progress.begin();
                         result = run(engine, prompts, newTokens, progress);
                     } finally {
                         progress.finish();
@@ -149,7 +150,9 @@ final class BenchCommand implements Callable<Integer> {
                     backendName, threadsUsed, machine(), gflops, sgemmSize, results, speedup(results),
                     sameTokens(outputs), "hydragen " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             printTable(report, console.out());
-            if (json != null) new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
+            if (json != null) {
+                Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report) + "\n");
+            }
             if (plot != null) BenchChart.savePng(report, plot);
             return 0;
         } finally {

@@ -129,6 +129,7 @@ final class GenerateCommand implements Callable<Integer> {
                 EngineOptions options = EngineOptions.of(model).withBackend(backend).withDevice(device).withAttention(attention)
                         .withMinSharedTokens(minSharedTokens).withThreads(threads).withMaxBatchSequences(batchSize);
                 try (Engine engine = Engine.open(options)) {
+                    progress.begin();
                     result = engine.generate(requests, progress);
                 } finally {
                     progress.finish();

@@ -27,6 +27,7 @@ final class ProgressPrinter implements ProgressListener {
 
     private String phase = "";
     private long phaseStart;
+    private long lastEvent;
     private long lastDone;
     private int batch = 0;
     private long lastPrint;
@@ -50,6 +51,12 @@ final class ProgressPrinter implements ProgressListener {
         this.label = label.isEmpty() ? "" : label + ": ";
         this.clock = clock;
         this.lastPrint = clock.getAsLong();
+        this.lastEvent = lastPrint;
+    }
+
+    /** The engine starts now (the model is loaded): rates are measured from here. */
+    void begin() {
+        lastEvent = clock.getAsLong();
     }
 
     /** A status line outside the engine's phases ("loading model ..."), shown only on a terminal. */
@@ -66,10 +73,12 @@ final class ProgressPrinter implements ProgressListener {
         boolean newBatch = batch == 0 || (phase.equals("prefill") && (this.phase.equals("decode") || done <= lastDone && this.phase.equals("prefill")));
         if (newBatch) batch++;
         if (newBatch || !phase.equals(this.phase)) {
+            // The phase began when the previous report (or begin()) was made, not at its own first report.
             this.phase = phase;
-            phaseStart = now;
+            phaseStart = lastEvent;
         }
         lastDone = done;
+        lastEvent = now;
         if (!terminal && now - lastPrint < LOG_INTERVAL_NANOS) return;
         lastPrint = now;
         String line = line(phase, done, total, (now - phaseStart) / 1e9);

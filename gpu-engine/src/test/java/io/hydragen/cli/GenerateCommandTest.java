@@ -158,7 +158,7 @@ class GenerateCommandTest {
 
     @Test
     void stdinToStdoutCarriesOnlyJsonLines() {
-        String stdin = line(1.10, STORY + "Where?") + "\n" + line(null, "Hi") + "\n";
+        String stdin = "{\"id\": 1.10, \"prompt\": \"" + STORY + "Where?\"}\n" + line(null, "Hi") + "\n";
         CliRun r = CliRun.runWithStdin(stdin, "generate", "--model", MODEL, "--input", "-", "--output", "-",
                 "--max-new-tokens", "3", "--ignore-eos", "--threads", "1");
         assertEquals(0, r.exitCode(), r.err());

@@ -211,7 +211,9 @@ final class GenerateCommand implements Callable<Integer> {
             if (!Files.isDirectory(dir)) throw new UsageException(output + ": no such directory " + dir);
             // Named by pid, created with the usual umask (a temp file would be private to the user).
             Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-            return new Sink(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8), tmp, target);
+            Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+            tmp.toFile().deleteOnExit(); // also on Ctrl-C, which skips finally blocks
+            return new Sink(w, tmp, target);
         }
 
         Writer writer() { return writer; }

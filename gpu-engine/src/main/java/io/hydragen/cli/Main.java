@@ -61,6 +61,9 @@ public final class Main implements Callable<Integer> {
                 ErrorReport.report(ex, console.err(), console.errIsTerminal(), main.debug || Arrays.asList(args).contains("--debug")));
         try {
             return cmd.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler above; an OutOfMemoryError still deserves one line.
+            return ErrorReport.report(e, console.err(), console.errIsTerminal(), main.debug || Arrays.asList(args).contains("--debug"));
         } finally {
             console.out().flush();
             console.err().flush();

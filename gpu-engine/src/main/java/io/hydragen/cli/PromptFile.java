@@ -27,6 +27,7 @@ final class PromptFile {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             int line = 0;
             for (String text; (text = r.readLine()) != null; line++) {
+                if (line == 0 && text.startsWith("\uFEFF")) text = text.substring(1); // a byte order mark some editors write
                 if (!text.isBlank()) rows.add(parse(line, text));
             }
         }

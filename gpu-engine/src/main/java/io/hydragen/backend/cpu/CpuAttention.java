@@ -21,8 +21,10 @@ import java.util.List;
  * per sequence.
  */
 final class CpuAttention {
-    /** Keys per score tile: a tile of scores for 256 stacked queries stays in L2. */
+    /** Keys per score tile for 256 stacked queries: the tile of scores stays in L2. */
     static final int KEY_TILE = 256;
+    /** Floats of one score tile; fewer stacked queries (per-sequence decode) get proportionally longer key tiles. */
+    static final int TILE_AREA = 256 * KEY_TILE;
     /** Keys per task: fixed absolute boundaries, so long prefixes spread over threads (split-K). */
     static final int KEY_CHUNK = 4096;
     /** Most stacked query rows per task. */
@@ -38,7 +40,7 @@ final class CpuAttention {
         this.headDim = headDim;
         this.group = numHeads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, KEY_TILE));
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, TILE_AREA / MAX_QUERY_ROWS));
     }
 
     private record Task(AttentionBlock block, int kvHead, int r0, int r1, int k0, int k1) {}
@@ -55,7 +57,7 @@ final class CpuAttention {
 
         Scratch(int m, int d, int t) {
             q = new OffHeap((long) m * d);
-            s = new OffHeap((long) m * t);
+            s = new OffHeap(TILE_AREA);
             o = new OffHeap((long) m * d);
             rowMax = new float[m];
             rowSum = new float[m];
@@ -76,15 +78,19 @@ final class CpuAttention {
         float[] acc = new float[rows * qDim];
         float[] accLse = new float[rows * numHeads];
         Arrays.fill(accLse, Float.NEGATIVE_INFINITY);
-        for (int t = 0; t < tasks.size(); t++) {
-            Task task = tasks.get(t);
-            Partial p = partials[t];
-            for (int i = 0; i < (task.r1 - task.r0) * group; i++) {
-                int row = task.block.rows()[task.r0 + i / group];
-                int head = task.kvHead * group + i % group;
-                Lse.mergeInto(acc, row * qDim + head * headDim, accLse, row * numHeads + head, p.out, i * headDim, p.lse[i], headDim);
+        // Tasks of different KV heads write disjoint (row, head) pairs: merge per KV head in parallel, in task order.
+        parallel.forEach(kvHeads, h -> {
+            for (int t = 0; t < tasks.size(); t++) {
+                Task task = tasks.get(t);
+                if (task.kvHead != h) continue;
+                Partial p = partials[t];
+                for (int i = 0; i < (task.r1 - task.r0) * group; i++) {
+                    int row = task.block.rows()[task.r0 + i / group];
+                    int head = task.kvHead * group + i % group;
+                    Lse.mergeInto(acc, row * qDim + head * headDim, accLse, row * numHeads + head, p.out, i * headDim, p.lse[i], headDim);
+                }
             }
-        }
+        });
         out.floats.put(0, acc, 0, rows * qDim);
     }
 
@@ -126,13 +132,14 @@ final class CpuAttention {
 
         int segStart = 0;
         int end = Math.min(task.k1, maxLimit);
+        int tileKeys = Math.min(KEY_CHUNK, Math.max(KEY_TILE, TILE_AREA / m));
         for (KvSegment seg : b.segments()) {
             CpuKvSegment s = (CpuKvSegment) seg;
             int segEnd = segStart + s.length();
-            for (int a = Math.max(task.k0, segStart); a < Math.min(end, segEnd); a += KEY_TILE) {
-                int t = Math.min(KEY_TILE, Math.min(end, segEnd) - a);
+            for (int a = Math.max(task.k0, segStart); a < Math.min(end, segEnd); a += tileKeys) {
+                int t = Math.min(tileKeys, Math.min(end, segEnd) - a);
                 long kv = s.offset(task.kvHead, a - segStart);
-                tile(sc, m, a, t, s.keys[layer], s.values[layer], kv);
+                tile(sc, m, a, t, tileKeys, s.keys[layer], s.values[layer], kv);
             }
             segStart = segEnd;
         }
@@ -154,13 +161,13 @@ final class CpuAttention {
     }
 
     /** One tile of t keys starting at concatenated index a: scores, online softmax update, P·V. */
-    private void tile(Scratch sc, int m, int a, int t, OffHeap keys, OffHeap values, long kv) {
+    private void tile(Scratch sc, int m, int a, int t, int ld, OffHeap keys, OffHeap values, long kv) {
         int d = headDim;
-        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, KEY_TILE);
+        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, ld);
         VectorMath vm = VectorMath.INSTANCE;
         ByteBuffer s = sc.s.bytes;
         for (int i = 0; i < m; i++) {
-            int off = i * KEY_TILE;
+            int off = i * ld;
             int visible = Math.max(0, Math.min(t, sc.limit[i] - a));
             if (visible < t) for (int j = visible; j < t; j++) s.putFloat((off + j) << 2, 0f);
             if (visible == 0) continue;
@@ -175,6 +182,6 @@ final class CpuAttention {
             sc.rowSum[i] += sum;
             sc.rowMax[i] = next;
         }
-        Blas.gemmNN(m, d, t, 1f, sc.s, 0, KEY_TILE, values, kv, d, 1f, sc.o, 0, d);
+        Blas.gemmNN(m, d, t, 1f, sc.s, 0, ld, values, kv, d, 1f, sc.o, 0, d);
     }
 }

@@ -39,14 +39,16 @@ class CudaBackendGpuTest {
     void greedyIdsMatchTransformersAndLogitsTheCpu(String name, AttentionMode mode) {
         Path dir = SharedModels.require(name);
         try (Model model = ModelLoader.load(dir.toString()); CudaBackend cuda = new CudaBackend(model, Gpu.ORDINAL);
-             CpuBackend cpu = new CpuBackend(model, 2)) {
+             CpuBackend cpu = cpuOrNull(model)) {
             for (SharedExpectations set : SharedExpectations.read(dir)) {
                 GreedyDriver.Run g = GreedyDriver.greedy(cuda, set.inputIds(), 24, mode, 4);
-                GreedyDriver.Run c = GreedyDriver.greedy(cpu, set.inputIds(), 24, mode, 4);
                 int compared = 0;
+                for (int p = 0; p < set.inputIds().size(); p++) compared += set.check(p, g.ids().get(p), MARGIN, name + " " + mode);
+                assertTrue(compared > 10, set.set() + ": too few steps compared (" + compared + ")");
+                if (cpu == null) continue;
+                GreedyDriver.Run c = GreedyDriver.greedy(cpu, set.inputIds(), 24, mode, 4);
                 for (int p = 0; p < set.inputIds().size(); p++) {
                     String where = name + " " + mode + " " + set.set() + "[" + p + "]";
-                    compared += set.check(p, g.ids().get(p), MARGIN, name + " " + mode);
                     int[] gi = g.ids().get(p), ci = c.ids().get(p);
                     for (int t = 0; t < gi.length; t++) {
                         double err = Bf16.relError(g.logits().get(p).get(t), c.logits().get(p).get(t));
@@ -54,8 +56,20 @@ class CudaBackendGpuTest {
                         if (gi[t] != ci[t]) break;  // from here on the two runs feed different tokens
                     }
                 }
-                assertTrue(compared > 10, set.set() + ": too few steps compared (" + compared + ")");
             }
+        }
+    }
+
+    /**
+     * The CPU backend for the logit comparison, or null where its BLAS natives are not on the class path (a GPU
+     * machine run packed by bin/device-pack leaves OpenBLAS out to stay within what travels there).
+     */
+    private static CpuBackend cpuOrNull(Model model) {
+        try {
+            return new CpuBackend(model, 2);
+        } catch (LinkageError | RuntimeException e) {
+            System.err.println("CPU backend unavailable, comparing with transformers' ids only: " + e);
+            return null;
         }
     }
 

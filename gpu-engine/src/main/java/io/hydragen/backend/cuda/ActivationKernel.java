@@ -6,10 +6,10 @@ public final class ActivationKernel {
     private final Kernel add;
     private final int blocksCap;
 
-    public ActivationKernel(KernelLibrary lib) {
+    public ActivationKernel(KernelSource lib) {
         this.swiglu = lib.kernel("activation", "swiglu");
         this.add = lib.kernel("activation", "residual_add");
-        this.blocksCap = Math.max(1, lib.device().info().multiprocessors()) * 8;
+        this.blocksCap = Math.max(1, lib.info().multiprocessors()) * 8;
     }
 
     static int blocks(long n, int cap) { return (int) Math.max(1, Math.min(cap, (n + 255) / 256)); }

@@ -5,9 +5,9 @@ package io.hydragen.backend.cuda;
  * suffix of each sequence in decode; every segment of a row in per-sequence mode), split along the keys.
  */
 public final class DecodeAttentionKernel {
-    private final KernelLibrary lib;
+    private final KernelSource lib;
 
-    public DecodeAttentionKernel(KernelLibrary lib) { this.lib = lib; }
+    public DecodeAttentionKernel(KernelSource lib) { this.lib = lib; }
 
     /**
      * @param items {@code itemCount} records of {@link AttentionPlan#ITEM_FIELDS} int64

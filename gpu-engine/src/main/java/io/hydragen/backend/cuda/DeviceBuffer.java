@@ -49,6 +49,12 @@ public final class DeviceBuffer implements AutoCloseable {
         return new DeviceBuffer(device, p, bytes, what);
     }
 
+    /**
+     * A buffer object with no device memory behind it (address 0), for tests that exercise host code that only
+     * passes buffers along (kernel argument building) on machines without a GPU.
+     */
+    static DeviceBuffer unallocated(long bytes, String what) { return new DeviceBuffer(null, new DevicePtr(), bytes, what); }
+
     public CUdeviceptr ptr() {
         ensureOpen();
         return ptr;
@@ -138,6 +144,7 @@ public final class DeviceBuffer implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (device == null) return;  // unallocated()
         device.makeCurrent();
         cuMemFree(ptr);
     }

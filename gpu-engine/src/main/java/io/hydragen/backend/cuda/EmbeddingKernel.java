@@ -4,7 +4,7 @@ package io.hydragen.backend.cuda;
 public final class EmbeddingKernel {
     private final Kernel k;
 
-    public EmbeddingKernel(KernelLibrary lib) { this.k = lib.kernel("embedding", "embedding_gather"); }
+    public EmbeddingKernel(KernelSource lib) { this.k = lib.kernel("embedding", "embedding_gather"); }
 
     /** @param ids [rows] int32; table [vocab, hidden] bf16; out [rows, hidden] fp32 */
     public void launch(DeviceBuffer ids, DeviceBuffer table, DeviceBuffer out, int rows, int hidden, int vocab) {

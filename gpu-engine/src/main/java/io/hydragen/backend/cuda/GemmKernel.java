@@ -5,12 +5,12 @@ package io.hydragen.backend.cuda;
  * W is a Hugging Face weight as stored, [out, in] row-major.
  */
 public final class GemmKernel {
-    private final KernelLibrary lib;
+    private final KernelSource lib;
     private final int multiprocessors;
 
-    public GemmKernel(KernelLibrary lib) {
+    public GemmKernel(KernelSource lib) {
         this.lib = lib;
-        this.multiprocessors = lib.device().info().multiprocessors();
+        this.multiprocessors = lib.info().multiprocessors();
     }
 
     public GemmPlan plan(int m, int n, int k) { return GemmPlan.of(m, n, k, multiprocessors); }

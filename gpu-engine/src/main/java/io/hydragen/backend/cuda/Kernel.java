@@ -12,7 +12,7 @@ import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 /** One kernel function of a loaded module, launched on its device's stream. */
-public final class Kernel {
+public class Kernel {
     /** Launch-by-launch synchronisation, so a faulting kernel is named (debugging on the GPU machine). */
     private static final boolean SYNC_EACH = Boolean.getBoolean("hydragen.cuda.syncEachLaunch");
     private static final int DEFAULT_SMEM_LIMIT = 48 * 1024;
@@ -22,7 +22,8 @@ public final class Kernel {
     private final String name;
     private int smemOptIn = DEFAULT_SMEM_LIMIT;
 
-    Kernel(CudaDevice device, CUfunction function, String name) {
+    /** A kernel of a loaded module; tests subclass it to record launches instead. */
+    protected Kernel(CudaDevice device, CUfunction function, String name) {
         this.device = device;
         this.function = function;
         this.name = name;
@@ -65,23 +66,33 @@ public final class Kernel {
     /** Kernel parameters in declaration order, each boxed the way cuLaunchKernel wants it. */
     public static final class Args {
         private final List<Pointer> params = new ArrayList<>();
+        private final StringBuilder kinds = new StringBuilder();
 
-        public Args ptr(DeviceBuffer b) { params.add(Pointer.to(b.ptr())); return this; }
+        private Args add(Pointer p, char kind) {
+            params.add(p);
+            kinds.append(kind);
+            return this;
+        }
 
-        public Args ptr(CUdeviceptr p) { params.add(Pointer.to(p)); return this; }
+        public Args ptr(DeviceBuffer b) { return add(Pointer.to(b.ptr()), 'p'); }
+
+        public Args ptr(CUdeviceptr p) { return add(Pointer.to(p), 'p'); }
 
         /** A null device pointer (optional inputs such as a missing bias). */
-        public Args nullPtr() { params.add(Pointer.to(new CUdeviceptr())); return this; }
+        public Args nullPtr() { return add(Pointer.to(new CUdeviceptr()), 'p'); }
 
         public Args ptrOrNull(DeviceBuffer b) { return b == null ? nullPtr() : ptr(b); }
 
-        public Args i32(int v) { params.add(Pointer.to(new int[] {v})); return this; }
+        public Args i32(int v) { return add(Pointer.to(new int[] {v}), 'i'); }
 
-        public Args i64(long v) { params.add(Pointer.to(new long[] {v})); return this; }
+        public Args i64(long v) { return add(Pointer.to(new long[] {v}), 'l'); }
 
-        public Args f32(float v) { params.add(Pointer.to(new float[] {v})); return this; }
+        public Args f32(float v) { return add(Pointer.to(new float[] {v}), 'f'); }
 
         public int size() { return params.size(); }
+
+        /** One letter per parameter: p pointer, i int32, l int64, f float32 (checked against the PTX in tests). */
+        public String kinds() { return kinds.toString(); }
 
         Pointer pointer() { return Pointer.to(params.toArray(new Pointer[0])); }
     }

@@ -20,7 +20,7 @@ import static jcuda.driver.JCudaDriver.cuModuleUnload;
  * The packaged kernels loaded onto one device: for every family, the best image the device accepts
  * ({@link KernelCatalog#candidates}) through cuModuleLoadData, and the kernels looked up by name.
  */
-public final class KernelLibrary implements AutoCloseable {
+public final class KernelLibrary implements KernelSource, AutoCloseable {
     private final CudaDevice device;
     private final Map<String, CUmodule> modules = new LinkedHashMap<>();
     private final Map<String, KernelImage> loaded = new LinkedHashMap<>();
@@ -88,6 +88,7 @@ public final class KernelLibrary implements AutoCloseable {
     }
 
     /** The kernel {@code entry} of {@code family} (a CudaException naming both when it is not there). */
+    @Override
     public synchronized Kernel kernel(String family, String entry) {
         if (closed) throw new IllegalStateException("kernel library closed");
         return kernels.computeIfAbsent(family + "/" + entry, k -> {
@@ -104,6 +105,9 @@ public final class KernelLibrary implements AutoCloseable {
     public Map<String, KernelImage> images() { return Map.copyOf(loaded); }
 
     public CudaDevice device() { return device; }
+
+    @Override
+    public DeviceInfo info() { return device.info(); }
 
     @Override
     public synchronized void close() {

@@ -4,7 +4,7 @@ package io.hydragen.backend.cuda;
 public final class MergeKernel {
     private final Kernel k;
 
-    public MergeKernel(KernelLibrary lib) { this.k = lib.kernel("merge", "merge_attention"); }
+    public MergeKernel(KernelSource lib) { this.k = lib.kernel("merge", "merge_attention"); }
 
     /**
      * @param out [rows, heads·headDim] bf16

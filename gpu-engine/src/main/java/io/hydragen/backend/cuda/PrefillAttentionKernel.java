@@ -5,9 +5,9 @@ package io.hydragen.backend.cuda;
  * of a segment's own tokens (row i sees the first {@code limits[i]} keys).
  */
 public final class PrefillAttentionKernel {
-    private final KernelLibrary lib;
+    private final KernelSource lib;
 
-    public PrefillAttentionKernel(KernelLibrary lib) { this.lib = lib; }
+    public PrefillAttentionKernel(KernelSource lib) { this.lib = lib; }
 
     /** Arguments as {@link PrefixAttentionKernel#launch}, plus {@code limits} indexed like rowList. */
     public void launch(AttentionShape s, DeviceBuffer q, DeviceBuffer tiles, int tileCount, DeviceBuffer rowList,

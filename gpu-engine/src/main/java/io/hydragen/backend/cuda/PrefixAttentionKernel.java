@@ -5,9 +5,9 @@ package io.hydragen.backend.cuda;
  * GQA heads stacked, on tensor cores; writes partial (O, LSE) slots.
  */
 public final class PrefixAttentionKernel {
-    private final KernelLibrary lib;
+    private final KernelSource lib;
 
-    public PrefixAttentionKernel(KernelLibrary lib) { this.lib = lib; }
+    public PrefixAttentionKernel(KernelSource lib) { this.lib = lib; }
 
     /**
      * @param q [rows, numQHeads, headDim] bf16

@@ -21,6 +21,21 @@ public final class PtxEntries {
         return out;
     }
 
+    /**
+     * The parameter types of entry {@code name} in declaration order ("u64", "u32", "f32", ...), or null when the
+     * PTX has no such entry. Pointers and 64-bit integers are both "u64" in PTX.
+     */
+    public static List<String> params(String ptx, String name) {
+        Matcher m = Pattern.compile("\\.entry\\s+" + Pattern.quote(name) + "\\s*\\(([^)]*)\\)").matcher(ptx);
+        if (!m.find()) return null;
+        List<String> out = new ArrayList<>();
+        Matcher p = PARAM.matcher(m.group(1));
+        while (p.find()) out.add(p.group(1));
+        return out;
+    }
+
+    private static final Pattern PARAM = Pattern.compile("\\.param\\s+\\.(\\w+)");
+
     /** The {@code .target} directive's value (e.g. "sm_90"), or null. */
     public static String target(String ptx) {
         Matcher m = TARGET.matcher(ptx);

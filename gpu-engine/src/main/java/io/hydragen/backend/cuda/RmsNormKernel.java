@@ -4,7 +4,7 @@ package io.hydragen.backend.cuda;
 public final class RmsNormKernel {
     private final Kernel k;
 
-    public RmsNormKernel(KernelLibrary lib) { this.k = lib.kernel("rmsnorm", "rmsnorm"); }
+    public RmsNormKernel(KernelSource lib) { this.k = lib.kernel("rmsnorm", "rmsnorm"); }
 
     /** Threads per row: enough to cover the row in a few passes, a multiple of 32, at most 1024. */
     static int threads(int hidden) { return Math.max(32, Math.min(1024, (hidden / 4 + 31) / 32 * 32)); }

@@ -11,7 +11,7 @@ public final class RopeKernel {
 
     private final Kernel k;
 
-    public RopeKernel(KernelLibrary lib) { this.k = lib.kernel("rope", "rope_qkv"); }
+    public RopeKernel(KernelSource lib) { this.k = lib.kernel("rope", "rope_qkv"); }
 
     /**
      * @param qkv [rows, ldqkv] fp32

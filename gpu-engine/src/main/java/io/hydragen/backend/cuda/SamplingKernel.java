@@ -10,7 +10,7 @@ public final class SamplingKernel {
     private final Kernel argmax;
     private final Kernel sample;
 
-    public SamplingKernel(KernelLibrary lib) {
+    public SamplingKernel(KernelSource lib) {
         this.argmax = lib.kernel("sampling", "argmax_rows");
         this.sample = lib.kernel("sampling", "sample_rows");
     }

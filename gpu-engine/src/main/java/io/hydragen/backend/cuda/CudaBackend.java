@@ -45,10 +45,7 @@ public final class CudaBackend implements Backend {
     private final RopeKernel rope;
     private final ActivationKernel activation;
     private final GemmKernel gemm;
-    private final PrefixAttentionKernel prefixAttention;
-    private final PrefillAttentionKernel prefillAttention;
-    private final DecodeAttentionKernel decodeAttention;
-    private final MergeKernel merge;
+    private final AttentionRunner attention;
     private final SamplingKernel sampler;
     private final boolean graphs;
     private final Set<CudaKvSegment> segments = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -67,6 +64,15 @@ public final class CudaBackend implements Backend {
         if (!info.available()) return info.reason();
         if (info.ccMajor() < 8) return "compute capability " + info.ccMajor() + "." + info.ccMinor() + " below 8.0 (bf16 tensor cores)";
         return null;
+    }
+
+    /**
+     * Why this model cannot run on CUDA device {@code ordinal} (see {@link #unavailableReason(int)}, plus head
+     * dimensions without a kernel), or null: what {@code --backend auto} asks before choosing CUDA.
+     */
+    public static String unavailableReason(ModelConfig c, int ordinal) {
+        String why = new AttentionShape(c.numHeads(), c.numKvHeads(), c.headDim()).unsupportedReason();
+        return why != null ? why : unavailableReason(ordinal);
     }
 
     public CudaBackend(Model model, int deviceOrdinal) { this(model, deviceOrdinal, GRAPHS_BY_DEFAULT); }
@@ -116,10 +122,7 @@ public final class CudaBackend implements Backend {
         this.rope = new RopeKernel(lib);
         this.activation = new ActivationKernel(lib);
         this.gemm = new GemmKernel(lib);
-        this.prefixAttention = new PrefixAttentionKernel(lib);
-        this.prefillAttention = new PrefillAttentionKernel(lib);
-        this.decodeAttention = new DecodeAttentionKernel(lib);
-        this.merge = new MergeKernel(lib);
+        this.attention = new AttentionRunner(lib, shape);
         this.sampler = new SamplingKernel(lib);
     }
 
@@ -128,6 +131,15 @@ public final class CudaBackend implements Backend {
     @Override public ModelConfig config() { return c; }
 
     public DeviceInfo deviceInfo() { return device.info(); }
+
+    /** Device memory one token of KV cache takes (all layers, K and V, bf16): for sizing batches. */
+    public long kvBytesPerToken() { return CudaKvSegment.bytes(c.numLayers(), c.numKvHeads(), c.headDim(), 1); }
+
+    /** Free device memory now, in bytes. */
+    public synchronized long freeMemory() {
+        device.makeCurrent();
+        return device.memoryInfo()[0];
+    }
 
     /** Which compiled image each kernel family was loaded from. */
     public Map<String, KernelImage> kernelImages() { return lib.images(); }
@@ -227,8 +239,8 @@ public final class CudaBackend implements Backend {
         int rows, logitRows;
         AttentionPlan plan;
         GemmPlan qkvPlan, oPlan, gateUpPlan, downPlan, headPlan;
-        DeviceBuffer ids, positions, kvDst, x, hb, qkv, qb, attn, gateUp, ffn, oPart, lsePart, rowList, limits, rowSlot,
-                prefixTiles, maskedTiles, decodeItems, gemmWs, lastIdx, lastHb, logits;
+        DeviceBuffer ids, positions, kvDst, x, hb, qkv, qb, attn, gateUp, ffn, gemmWs, lastIdx, lastHb, logits;
+        AttentionRunner.Tables tables;
         AttentionMode mode;
     }
 
@@ -307,16 +319,10 @@ public final class CudaBackend implements Backend {
         if (p.headPlan != null) gemmWs = Math.max(gemmWs, p.headPlan.workspaceFloats());
         p.gemmWs = gemmWs > 0 ? ws.get("gemmWs", 4L * gemmWs) : null;
         if (p.plan != null) {
-            AttentionPlan a = p.plan;
-            long cells = (long) a.slots() * n * c.numHeads();
-            p.oPart = ws.get("oPart", 4L * cells * c.headDim());
-            p.lsePart = ws.get("lsePart", 4L * cells);
-            p.rowList = ws.get("rowList", 4L * Math.max(1, a.rowList().length));
-            p.limits = ws.get("limits", 4L * Math.max(1, a.limits().length));
-            p.rowSlot = ws.get("rowSlot", 4L * Math.max(1, a.rowSlot().length));
-            p.prefixTiles = ws.get("prefixTiles", 8L * Math.max(1, a.prefixTiles().length));
-            p.maskedTiles = ws.get("maskedTiles", 8L * Math.max(1, a.maskedTiles().length));
-            p.decodeItems = ws.get("decodeItems", 8L * Math.max(1, a.decodeItems().length));
+            long[] tb = AttentionRunner.tableBytes(p.plan, shape);
+            p.tables = new AttentionRunner.Tables(ws.get("rowList", tb[0]), ws.get("limits", tb[1]), ws.get("rowSlot", tb[2]),
+                    ws.get("prefixTiles", tb[3]), ws.get("maskedTiles", tb[4]), ws.get("decodeItems", tb[5]), ws.get("oPart", tb[6]),
+                    ws.get("lsePart", tb[7]));
         }
         if (k > 0) {
             p.lastIdx = ws.get("lastIdx", 4L * k);
@@ -328,15 +334,7 @@ public final class CudaBackend implements Backend {
         p.ids.upload(b.tokens());
         p.positions.upload(b.positions());
         p.kvDst.upload(dst);
-        if (p.plan != null) {
-            AttentionPlan a = p.plan;
-            p.rowList.upload(a.rowList());
-            p.limits.upload(a.limits());
-            p.rowSlot.upload(a.rowSlot());
-            p.prefixTiles.upload(a.prefixTiles());
-            p.maskedTiles.upload(a.maskedTiles());
-            p.decodeItems.upload(a.decodeItems());
-        }
+        if (p.plan != null) p.tables.upload(p.plan);
         if (k > 0) p.lastIdx.upload(b.logitRows());
         return p;
     }
@@ -355,7 +353,7 @@ public final class CudaBackend implements Backend {
             if (p.plan == null) {
                 p.attn.zero();
             } else {
-                attention(p, l);
+                attention.run(p.plan, p.tables, p.qb, l, p.attn, null);
             }
             gemm.launch(p.oPlan, p.attn, L.o, 0, p.x, h, L.oBias, true, p.gemmWs);
             rmsnorm.launch(p.x, null, L.mlpNorm, p.hb, n, h, eps);
@@ -367,17 +365,6 @@ public final class CudaBackend implements Backend {
             rmsnorm.launch(p.x, p.lastIdx, w.finalNorm, p.lastHb, p.logitRows, h, eps);
             gemm.launch(p.headPlan, p.lastHb, w.lmHead, 0, p.logits, v, null, false, p.gemmWs);
         }
-    }
-
-    private void attention(Pass p, int layer) {
-        AttentionPlan a = p.plan;
-        int n = p.rows;
-        p.lsePart.fill32(Float.floatToRawIntBits(Float.NEGATIVE_INFINITY), 0, (long) a.slots() * n * c.numHeads());
-        prefixAttention.launch(shape, p.qb, p.prefixTiles, a.prefixTileCount(), p.rowList, p.rowSlot, p.oPart, p.lsePart, n, layer);
-        prefillAttention.launch(shape, p.qb, p.maskedTiles, a.maskedTileCount(), p.rowList, p.limits, p.rowSlot, p.oPart, p.lsePart,
-                n, layer);
-        decodeAttention.launch(shape, p.qb, p.decodeItems, a.decodeItemCount(), p.oPart, p.lsePart, n, a.decodeChunk(), layer);
-        merge.launch(p.oPart, p.lsePart, a.slots(), n, c.numHeads(), c.headDim(), p.attn, null);
     }
 
     private static CudaKvSegment unwrap(KvSegment s) {

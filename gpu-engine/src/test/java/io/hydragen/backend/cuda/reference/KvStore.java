@@ -65,10 +65,10 @@ public final class KvStore {
 
     /** Key (or value) vector of (layer, head, token) of a segment, for the reference attention over whole rows. */
     public float[] vector(SegmentRef s, boolean value, int layer, int head, int token) {
+        Slice sl = resolve(value ? s.vAddr() : s.kAddr());
+        int off = (int) (sl.index() + layer * s.layerStride() + head * s.headStride() + (long) token * headDim);
         float[] v = new float[headDim];
-        long base = value ? s.vAddr() : s.kAddr();
-        long off = layer * s.layerStride() + head * s.headStride() + (long) token * headDim;
-        for (int i = 0; i < headDim; i++) v[i] = get(base, off + i);
+        System.arraycopy(sl.data(), off, v, 0, headDim);
         return v;
     }
 }

@@ -115,28 +115,32 @@ final class CudaWeights implements AutoCloseable {
 
     /** Copies a tensor as bf16 to {@code byteOffset} of {@code dst}. */
     static void put(DeviceBuffer dst, long byteOffset, Tensor t) {
-        ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         long n = t.numel();
-        if (t.dtype() == DType.BF16 && src.isDirect()) {
-            dst.upload(src, byteOffset);
+        if (t.dtype() == DType.BF16 && t.data().isDirect()) {
+            dst.upload(t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN), byteOffset);
             return;
         }
         short[] buf = new short[(int) Math.min(n, CHUNK)];
         for (long at = 0; at < n; at += buf.length) {
             int m = (int) Math.min(buf.length, n - at);
             short[] chunk = m == buf.length ? buf : new short[m];
-            for (int i = 0; i < m; i++) chunk[i] = toBf16(src, t.dtype(), at + i);
+            toBf16(t, at, chunk);
+            // asynchronous only past a staging copy the driver makes before returning, so the chunk can be reused
             dst.upload(chunk, byteOffset + 2 * at);
-            // the copy is asynchronous only past a staging buffer the driver fills before returning, so the chunk can be reused
         }
     }
 
-    private static short toBf16(ByteBuffer b, DType dtype, long i) {
-        return switch (dtype) {
-            case BF16 -> b.getShort((int) (2 * i));
-            case F16 -> Half.floatToBf16(Half.f16ToFloat(b.getShort((int) (2 * i))));
-            case F32 -> Half.floatToBf16(b.getFloat((int) (4 * i)));
-        };
+    /** Elements [from, from + dst.length) of a tensor as bf16 bits, rounded to nearest even from F16 or F32. */
+    static void toBf16(Tensor t, long from, short[] dst) {
+        ByteBuffer b = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < dst.length; i++) {
+            int e = (int) (from + i);
+            dst[i] = switch (t.dtype()) {
+                case BF16 -> b.getShort(2 * e);
+                case F16 -> Half.floatToBf16(Half.f16ToFloat(b.getShort(2 * e)));
+                case F32 -> Half.floatToBf16(b.getFloat(4 * e));
+            };
+        }
     }
 
     @Override

@@ -21,10 +21,8 @@ import java.util.List;
  * per sequence.
  */
 final class CpuAttention {
-    /** Keys per score tile for 256 stacked queries: the tile of scores stays in L2. */
+    /** Keys per score tile: a tile of scores for 256 stacked queries stays in L2. */
     static final int KEY_TILE = 256;
-    /** Floats of one score tile; fewer stacked queries (per-sequence decode) get proportionally longer key tiles. */
-    static final int TILE_AREA = 256 * KEY_TILE;
     /** Keys per task: fixed absolute boundaries, so long prefixes spread over threads (split-K). */
     static final int KEY_CHUNK = 4096;
     /** Most stacked query rows per task. */
@@ -40,7 +38,7 @@ final class CpuAttention {
         this.headDim = headDim;
         this.group = numHeads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, TILE_AREA / MAX_QUERY_ROWS));
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, KEY_TILE));
     }
 
     private record Task(AttentionBlock block, int kvHead, int r0, int r1, int k0, int k1) {}
@@ -57,7 +55,7 @@ final class CpuAttention {
 
         Scratch(int m, int d, int t) {
             q = new OffHeap((long) m * d);
-            s = new OffHeap(TILE_AREA);
+            s = new OffHeap((long) m * t);
             o = new OffHeap((long) m * d);
             rowMax = new float[m];
             rowSum = new float[m];
@@ -132,14 +130,13 @@ final class CpuAttention {
 
         int segStart = 0;
         int end = Math.min(task.k1, maxLimit);
-        int tileKeys = Math.min(KEY_CHUNK, Math.max(KEY_TILE, TILE_AREA / m));
         for (KvSegment seg : b.segments()) {
             CpuKvSegment s = (CpuKvSegment) seg;
             int segEnd = segStart + s.length();
-            for (int a = Math.max(task.k0, segStart); a < Math.min(end, segEnd); a += tileKeys) {
-                int t = Math.min(tileKeys, Math.min(end, segEnd) - a);
+            for (int a = Math.max(task.k0, segStart); a < Math.min(end, segEnd); a += KEY_TILE) {
+                int t = Math.min(KEY_TILE, Math.min(end, segEnd) - a);
                 long kv = s.offset(task.kvHead, a - segStart);
-                tile(sc, m, a, t, tileKeys, s.keys[layer], s.values[layer], kv);
+                tile(sc, m, a, t, s.keys[layer], s.values[layer], kv);
             }
             segStart = segEnd;
         }
@@ -161,13 +158,13 @@ final class CpuAttention {
     }
 
     /** One tile of t keys starting at concatenated index a: scores, online softmax update, P·V. */
-    private void tile(Scratch sc, int m, int a, int t, int ld, OffHeap keys, OffHeap values, long kv) {
+    private void tile(Scratch sc, int m, int a, int t, OffHeap keys, OffHeap values, long kv) {
         int d = headDim;
-        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, ld);
+        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, KEY_TILE);
         VectorMath vm = VectorMath.INSTANCE;
         ByteBuffer s = sc.s.bytes;
         for (int i = 0; i < m; i++) {
-            int off = i * ld;
+            int off = i * KEY_TILE;
             int visible = Math.max(0, Math.min(t, sc.limit[i] - a));
             if (visible < t) for (int j = visible; j < t; j++) s.putFloat((off + j) << 2, 0f);
             if (visible == 0) continue;
@@ -182,6 +179,6 @@ final class CpuAttention {
             sc.rowSum[i] += sum;
             sc.rowMax[i] = next;
         }
-        Blas.gemmNN(m, d, t, 1f, sc.s, 0, ld, values, kv, d, 1f, sc.o, 0, d);
+        Blas.gemmNN(m, d, t, 1f, sc.s, 0, KEY_TILE, values, kv, d, 1f, sc.o, 0, d);
     }
 }

@@ -50,6 +50,7 @@ public final class CudaBackend implements Backend {
     private final boolean graphs;
     private final Set<CudaKvSegment> segments = Collections.newSetFromMap(new IdentityHashMap<>());
     private CudaGraph graph;
+    private boolean graphsFailed;
     private String lastKey;
     private boolean closed;
 
@@ -249,14 +250,20 @@ public final class CudaBackend implements Backend {
         device.makeCurrent();
         Pass p = prepare(batch, mode);
         String key = p.rows + "|" + p.logitRows + "|" + mode + "|" + (p.plan == null ? "-" : p.plan.signature()) + "|" + ws.generation();
-        if (graphs && graph != null && graph.key().equals(key)) {
+        if (graphs && !graphsFailed && graph != null && graph.key().equals(key)) {
             graph.launch();
-        } else if (graphs && key.equals(lastKey)) {
+        } else if (graphs && !graphsFailed && key.equals(lastKey)) {
             // The second pass in a row with this shape: capture it, replay from now on while the shape holds.
             if (graph != null) graph.close();
             graph = null;
-            graph = CudaGraph.capture(device, key, () -> launches(p));
-            graph.launch();
+            try {
+                graph = CudaGraph.capture(device, key, () -> launches(p));
+            } catch (CudaException e) {
+                // Capture is an optimisation: a driver that refuses it leaves the eager path, which computes the same.
+                graphsFailed = true;
+                System.err.println("hydragen: CUDA graph capture failed, running kernels one by one: " + e.getMessage());
+            }
+            if (graph != null) graph.launch(); else launches(p);
         } else {
             launches(p);
         }

@@ -1,38 +1,133 @@
 package io.hydragen.generate;
 
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.Backend;
+import io.hydragen.backend.Backends;
 import io.hydragen.model.Model;
+import io.hydragen.model.ModelLoader;
+import io.hydragen.plan.PrefixPlanner;
 import io.hydragen.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
- * The engine: a loaded model on a backend. {@link #generate} plans the shared prefixes of a batch
- * of requests, prefills each shared segment once, and decodes all samples together with Hydragen attention.
- * Thread-safe: concurrent callers are served one batch at a time.
+ * The engine: a loaded model on a backend. {@link #generate} plans the shared prefixes of a batch of requests,
+ * prefills each shared segment once, and decodes all samples together with Hydragen attention. Thread-safe:
+ * concurrent callers are served one batch at a time.
  */
 public final class Engine implements AutoCloseable {
+    /** Prompt tokens per prefill forward pass: bounds activation memory for long prompts. */
+    static final int PREFILL_CHUNK = 2048;
 
-    // TODO(engine-core): being built; the public API below is stable.
+    private final Model model;
+    private final Backend backend;
+    private final EngineOptions options;
+    private final StopCheck stopCheck;
 
+    private Engine(Model model, Backend backend, EngineOptions options) {
+        this.model = model;
+        this.backend = backend;
+        this.options = options;
+        this.stopCheck = new StopCheck(model.tokenizer(), model.config().maxPositionEmbeddings());
+    }
+
+    /** Loads the model and puts it on the chosen backend. */
     public static Engine open(EngineOptions options) {
-        throw new UnsupportedOperationException("engine under construction");
+        Model model = ModelLoader.load(options.model());
+        try {
+            return new Engine(model, Backends.create(model, options), options);
+        } catch (RuntimeException | Error e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** An engine over an already loaded model (tests, exported checkpoints). */
+    public static Engine open(Model model, EngineOptions options) {
+        return new Engine(model, Backends.create(model, options), options);
     }
 
     public GenerationResult generate(List<GenerationRequest> requests) {
         return generate(requests, ProgressListener.NONE);
     }
 
-    public GenerationResult generate(List<GenerationRequest> requests, ProgressListener progress) {
-        throw new UnsupportedOperationException("engine under construction");
+    public synchronized GenerationResult generate(List<GenerationRequest> requests, ProgressListener progress) {
+        List<List<Completion>> perRequest = new ArrayList<>();
+        List<Sequence> valid = new ArrayList<>();
+        for (int r = 0; r < requests.size(); r++) {
+            GenerationRequest req = requests.get(r);
+            perRequest.add(new ArrayList<>());
+            int[] ids = null;
+            try {
+                ids = tokenize(req);
+                validate(ids, req.params());
+                for (int i = 0; i < req.params().n(); i++) valid.add(new Sequence(r, i, ids, req.params()));
+            } catch (IllegalArgumentException e) {
+                int n = req.params() == null ? 1 : req.params().n();
+                for (int i = 0; i < n; i++) perRequest.get(r).add(Completion.error(req.id(), i, ids, e.getMessage()));
+            }
+        }
+        BatchStats stats = BatchStats.EMPTY;
+        List<Sequence> todo = new ArrayList<>();
+        for (Sequence s : valid) {
+            if (s.params.maxNewTokens() == 0) s.finish = FinishReason.LENGTH;
+            else todo.add(s);
+        }
+        // Sort by prompt so sequences that share a prefix land in the same batch.
+        todo.sort(Comparator.<Sequence, int[]>comparing(s -> s.prompt, Arrays::compare).thenComparingInt(s -> s.request).thenComparingInt(s -> s.sampleIndex));
+        PrefixPlanner planner = new PrefixPlanner(options.minSharedTokens());
+        for (int from = 0; from < todo.size(); from += options.maxBatchSequences()) {
+            List<Sequence> batch = todo.subList(from, Math.min(todo.size(), from + options.maxBatchSequences()));
+            stats = stats.plus(new BatchRunner(backend, options.attention(), planner, stopCheck, PREFILL_CHUNK, progress).run(batch));
+        }
+        for (Sequence s : valid) {
+            GenerationRequest req = requests.get(s.request);
+            String text = s.text != null ? s.text : model.tokenizer().decode(s.tokens());
+            perRequest.get(s.request).add(new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, null));
+        }
+        List<Completion> out = new ArrayList<>();
+        for (List<Completion> c : perRequest) {
+            c.sort(Comparator.comparingInt(Completion::sampleIndex));
+            out.addAll(c);
+        }
+        return new GenerationResult(out, stats);
     }
 
-    public Model model() { throw new UnsupportedOperationException(); }
+    private int[] tokenize(GenerationRequest req) {
+        if (req.params() == null) throw new IllegalArgumentException("no sampling parameters");
+        if (req.promptTokenIds() != null) return req.promptTokenIds();
+        if (req.prompt() == null) throw new IllegalArgumentException("no prompt");
+        if (req.prompt().isEmpty()) throw new IllegalArgumentException("empty prompt");
+        return model.tokenizer().encode(req.prompt(), true);
+    }
 
-    public Tokenizer tokenizer() { return model().tokenizer(); }
+    private void validate(int[] ids, SamplingParams p) {
+        int context = model.config().maxPositionEmbeddings();
+        if (ids.length == 0) throw new IllegalArgumentException("empty prompt");
+        if (ids.length >= context) {
+            throw new IllegalArgumentException("prompt has " + ids.length + " tokens; the model's context is " + context + " tokens");
+        }
+        int vocab = model.config().vocabSize();
+        for (int id : ids) if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+    }
+
+    public Model model() { return model; }
+
+    public Tokenizer tokenizer() { return model.tokenizer(); }
+
+    public EngineOptions options() { return options; }
 
     /** "cpu" or "cuda:N". */
-    public String backendName() { throw new UnsupportedOperationException(); }
+    public String backendName() { return backend.name(); }
+
+    public Backend backend() { return backend; }
 
     @Override
-    public void close() {}
+    public void close() {
+        backend.close();
+        model.close();
+    }
 }

@@ -1,0 +1,180 @@
+package io.hydragen.backend.cpu;
+
+import io.hydragen.attention.Lse;
+import io.hydragen.backend.AttentionBlock;
+import io.hydragen.backend.KvSegment;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Attention of one layer on the CPU, flash-style: every {@link AttentionBlock} is cut into tasks of
+ * (KV head, row tile, key chunk); a task stacks the query heads of its KV head for all its rows into one matrix
+ * (GQA: the group's heads share the keys), walks the keys in tiles with an online softmax, and leaves its
+ * output and log-sum-exp. Partial results are then merged per row in a fixed order, so the result does not
+ * depend on thread timing.
+ *
+ * <p>For a shared prefix in decode, one block holds the queries of every sequence under it: the score and value
+ * products become matrix-matrix work (Hydragen's inter-sequence batching) instead of one matrix-vector product
+ * per sequence.
+ */
+final class CpuAttention {
+    /** Keys per score tile: a tile of scores for 256 stacked queries stays in L2. */
+    static final int KEY_TILE = 256;
+    /** Keys per task: fixed absolute boundaries, so long prefixes spread over threads (split-K). */
+    static final int KEY_CHUNK = 4096;
+    /** Most stacked query rows per task. */
+    static final int MAX_QUERY_ROWS = 256;
+
+    private final int numHeads, kvHeads, headDim, group;
+    private final float scale;
+    private final ThreadLocal<Scratch> scratch;
+
+    CpuAttention(int numHeads, int kvHeads, int headDim) {
+        this.numHeads = numHeads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.group = numHeads / kvHeads;
+        this.scale = (float) (1.0 / Math.sqrt(headDim));
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, KEY_TILE));
+    }
+
+    private record Task(AttentionBlock block, int kvHead, int r0, int r1, int k0, int k1) {}
+
+    private static final class Partial {
+        float[] out;
+        float[] lse;
+    }
+
+    private static final class Scratch {
+        final OffHeap q, s, o;
+        final float[] rowMax, rowSum;
+        final int[] limit;
+
+        Scratch(int m, int d, int t) {
+            q = new OffHeap((long) m * d);
+            s = new OffHeap((long) m * t);
+            o = new OffHeap((long) m * d);
+            rowMax = new float[m];
+            rowSum = new float[m];
+            limit = new int[m];
+        }
+    }
+
+    /**
+     * @param q queries [rows × numHeads·headDim], rotated
+     * @param out attention output [rows × numHeads·headDim], overwritten
+     */
+    void forward(int layer, OffHeap q, int rows, List<AttentionBlock> blocks, OffHeap out, Parallel parallel) {
+        List<Task> tasks = plan(blocks);
+        Partial[] partials = new Partial[tasks.size()];
+        parallel.forEach(tasks.size(), i -> partials[i] = run(layer, q, tasks.get(i)));
+
+        int qDim = numHeads * headDim;
+        float[] acc = new float[rows * qDim];
+        float[] accLse = new float[rows * numHeads];
+        Arrays.fill(accLse, Float.NEGATIVE_INFINITY);
+        for (int t = 0; t < tasks.size(); t++) {
+            Task task = tasks.get(t);
+            Partial p = partials[t];
+            for (int i = 0; i < (task.r1 - task.r0) * group; i++) {
+                int row = task.block.rows()[task.r0 + i / group];
+                int head = task.kvHead * group + i % group;
+                Lse.mergeInto(acc, row * qDim + head * headDim, accLse, row * numHeads + head, p.out, i * headDim, p.lse[i], headDim);
+            }
+        }
+        out.floats.put(0, acc, 0, rows * qDim);
+    }
+
+    private List<Task> plan(List<AttentionBlock> blocks) {
+        List<Task> tasks = new ArrayList<>();
+        int rowTile = Math.max(1, MAX_QUERY_ROWS / group);
+        for (AttentionBlock b : blocks) {
+            int full = b.fullyVisibleKeys();
+            for (int h = 0; h < kvHeads; h++) {
+                for (int r0 = 0; r0 < b.rows().length; r0 += rowTile) {
+                    int r1 = Math.min(b.rows().length, r0 + rowTile);
+                    int maxVisible = 0;
+                    for (int r = r0; r < r1; r++) maxVisible = Math.max(maxVisible, b.visibleInLast()[r]);
+                    int keys = full + maxVisible;
+                    for (int k0 = 0; k0 < Math.max(keys, 1); k0 += KEY_CHUNK) {
+                        tasks.add(new Task(b, h, r0, r1, k0, Math.min(keys, k0 + KEY_CHUNK)));
+                    }
+                }
+            }
+        }
+        return tasks;
+    }
+
+    private Partial run(int layer, OffHeap q, Task task) {
+        Scratch sc = scratch.get();
+        int d = headDim, m = (task.r1 - task.r0) * group, qDim = numHeads * d;
+        AttentionBlock b = task.block;
+        int full = b.fullyVisibleKeys();
+        int maxLimit = 0;
+        for (int i = 0; i < m; i++) {
+            int row = b.rows()[task.r0 + i / group];
+            sc.q.floats.put(i * d, q.floats, row * qDim + (task.kvHead * group + i % group) * d, d);
+            sc.limit[i] = full + b.visibleInLast()[task.r0 + i / group];
+            maxLimit = Math.max(maxLimit, sc.limit[i]);
+        }
+        Arrays.fill(sc.rowMax, 0, m, Float.NEGATIVE_INFINITY);
+        Arrays.fill(sc.rowSum, 0, m, 0f);
+        for (int i = 0; i < m * d; i++) sc.o.floats.put(i, 0f);
+
+        int segStart = 0;
+        int end = Math.min(task.k1, maxLimit);
+        for (KvSegment seg : b.segments()) {
+            CpuKvSegment s = (CpuKvSegment) seg;
+            int segEnd = segStart + s.length();
+            for (int a = Math.max(task.k0, segStart); a < Math.min(end, segEnd); a += KEY_TILE) {
+                int t = Math.min(KEY_TILE, Math.min(end, segEnd) - a);
+                long kv = s.offset(task.kvHead, a - segStart);
+                tile(sc, m, a, t, s.keys[layer], s.values[layer], kv);
+            }
+            segStart = segEnd;
+        }
+
+        Partial p = new Partial();
+        p.out = new float[m * d];
+        p.lse = new float[m];
+        for (int i = 0; i < m; i++) {
+            float l = sc.rowSum[i];
+            if (l == 0f) {
+                p.lse[i] = Float.NEGATIVE_INFINITY;
+                continue;
+            }
+            float inv = 1f / l;
+            for (int j = 0; j < d; j++) p.out[i * d + j] = sc.o.floats.get(i * d + j) * inv;
+            p.lse[i] = sc.rowMax[i] + (float) Math.log(l);
+        }
+        return p;
+    }
+
+    /** One tile of t keys starting at concatenated index a: scores, online softmax update, P·V. */
+    private void tile(Scratch sc, int m, int a, int t, OffHeap keys, OffHeap values, long kv) {
+        int d = headDim;
+        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, KEY_TILE);
+        VectorMath vm = VectorMath.INSTANCE;
+        ByteBuffer s = sc.s.bytes;
+        for (int i = 0; i < m; i++) {
+            int off = i * KEY_TILE;
+            int visible = Math.max(0, Math.min(t, sc.limit[i] - a));
+            if (visible < t) for (int j = visible; j < t; j++) s.putFloat((off + j) << 2, 0f);
+            if (visible == 0) continue;
+            float prev = sc.rowMax[i];
+            float next = Math.max(prev, vm.max(s, off, visible));
+            float sum = vm.expShiftSum(s, off, visible, next);
+            if (prev != Float.NEGATIVE_INFINITY && next != prev) {
+                float corr = (float) Math.exp(prev - next);
+                sc.rowSum[i] *= corr;
+                vm.scale(sc.o.bytes, i * d, d, corr);
+            }
+            sc.rowSum[i] += sum;
+            sc.rowMax[i] = next;
+        }
+        Blas.gemmNN(m, d, t, 1f, sc.s, 0, KEY_TILE, values, kv, d, 1f, sc.o, 0, d);
+    }
+}

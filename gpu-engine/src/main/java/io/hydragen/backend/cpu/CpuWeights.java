@@ -1,0 +1,84 @@
+package io.hydragen.backend.cpu;
+
+import io.hydragen.model.ModelConfig;
+import io.hydragen.model.Tensor;
+import io.hydragen.model.WeightSource;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A model's weights widened to float32 off the heap, with q/k/v and gate/up fused so each is one matrix
+ * product. Matrices keep Hugging Face's [out, in] layout; the forward pass multiplies by their transpose.
+ */
+final class CpuWeights implements AutoCloseable {
+
+    static final class Layer {
+        float[] attnNorm, mlpNorm;
+        OffHeap qkv;       // [(q + 2·kv) × hidden]
+        float[] qkvBias;   // null unless the model has q/k/v biases (Qwen2)
+        OffHeap o;         // [hidden × q]
+        OffHeap gateUp;    // [2·intermediate × hidden]
+        OffHeap down;      // [hidden × intermediate]
+    }
+
+    final OffHeap embed;   // [vocab × hidden]
+    final OffHeap lmHead;  // [vocab × hidden], the embedding itself when tied
+    final float[] finalNorm;
+    final Layer[] layers;
+
+    CpuWeights(ModelConfig c, WeightSource w) {
+        int h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize(), v = c.vocabSize();
+        embed = load(w, "model.embed_tokens.weight", v, h);
+        lmHead = c.tieWordEmbeddings() ? embed : load(w, "lm_head.weight", v, h);
+        finalNorm = w.tensor("model.norm.weight", h).toFloats();
+        layers = new Layer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "model.layers." + i + ".";
+            Layer l = new Layer();
+            l.attnNorm = w.tensor(p + "input_layernorm.weight", h).toFloats();
+            l.mlpNorm = w.tensor(p + "post_attention_layernorm.weight", h).toFloats();
+            l.qkv = new OffHeap((long) (q + 2 * kv) * h);
+            copyInto(w.tensor(p + "self_attn.q_proj.weight", q, h), l.qkv, 0);
+            copyInto(w.tensor(p + "self_attn.k_proj.weight", kv, h), l.qkv, (long) q * h);
+            copyInto(w.tensor(p + "self_attn.v_proj.weight", kv, h), l.qkv, (long) (q + kv) * h);
+            if (c.attentionBias()) {
+                l.qkvBias = new float[q + 2 * kv];
+                System.arraycopy(w.tensor(p + "self_attn.q_proj.bias", q).toFloats(), 0, l.qkvBias, 0, q);
+                System.arraycopy(w.tensor(p + "self_attn.k_proj.bias", kv).toFloats(), 0, l.qkvBias, q, kv);
+                System.arraycopy(w.tensor(p + "self_attn.v_proj.bias", kv).toFloats(), 0, l.qkvBias, q + kv, kv);
+            }
+            l.o = load(w, p + "self_attn.o_proj.weight", h, q);
+            l.gateUp = new OffHeap(2L * im * h);
+            copyInto(w.tensor(p + "mlp.gate_proj.weight", im, h), l.gateUp, 0);
+            copyInto(w.tensor(p + "mlp.up_proj.weight", im, h), l.gateUp, (long) im * h);
+            l.down = load(w, p + "mlp.down_proj.weight", h, im);
+            layers[i] = l;
+        }
+    }
+
+    private static OffHeap load(WeightSource w, String name, int rows, int cols) {
+        OffHeap b = new OffHeap((long) rows * cols);
+        copyInto(w.tensor(name, rows, cols), b, 0);
+        return b;
+    }
+
+    /** Widens a tensor into {@code dst} at {@code off} without a heap copy of the whole tensor. */
+    static void copyInto(Tensor t, OffHeap dst, long off) {
+        ByteBuffer src = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int n = (int) t.numel();
+        int base = (int) off;
+        switch (t.dtype()) {
+            case F32 -> dst.floats.put(base, src.asFloatBuffer(), 0, n);
+            case F16 -> { for (int i = 0; i < n; i++) dst.floats.put(base + i, io.hydragen.model.Half.f16ToFloat(src.getShort(2 * i))); }
+            case BF16 -> { for (int i = 0; i < n; i++) dst.floats.put(base + i, io.hydragen.model.Half.bf16ToFloat(src.getShort(2 * i))); }
+        }
+    }
+
+    @Override
+    public void close() {
+        embed.close();
+        if (lmHead != embed) lmHead.close();
+        for (Layer l : layers) { l.qkv.close(); l.o.close(); l.gateUp.close(); l.down.close(); }
+    }
+}

@@ -1,0 +1,60 @@
+package io.hydragen.backend.cpu;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Element-wise kernels over off-heap float rows. The softmax exponentials are the only non-BLAS work that grows
+ * with prefix length, so they run through the JDK Vector API when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector} (bin/hydragen does), and through a scalar loop otherwise.
+ * Offsets and lengths are in floats.
+ */
+abstract class VectorMath {
+
+    static final VectorMath INSTANCE = pick();
+
+    private static VectorMath pick() {
+        if (!Boolean.getBoolean("hydragen.scalar")) {
+            try {
+                Class.forName("jdk.incubator.vector.FloatVector");
+                return (VectorMath) Class.forName("io.hydragen.backend.cpu.SimdMath").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // module not resolved: fall through to scalar
+            }
+        }
+        return new ScalarMath();
+    }
+
+    abstract String name();
+
+    abstract float max(ByteBuffer b, int off, int n);
+
+    /** b[i] = exp(b[i] - sub) for i in [off, off+n); returns the sum of the new values. */
+    abstract float expShiftSum(ByteBuffer b, int off, int n, float sub);
+
+    abstract void scale(ByteBuffer b, int off, int n, float a);
+
+    static final class ScalarMath extends VectorMath {
+        @Override String name() { return "scalar"; }
+
+        @Override float max(ByteBuffer b, int off, int n) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) m = Math.max(m, b.getFloat((off + i) << 2));
+            return m;
+        }
+
+        @Override float expShiftSum(ByteBuffer b, int off, int n, float sub) {
+            float s = 0;
+            for (int i = 0; i < n; i++) {
+                int at = (off + i) << 2;
+                float e = (float) Math.exp(b.getFloat(at) - sub);
+                b.putFloat(at, e);
+                s += e;
+            }
+            return s;
+        }
+
+        @Override void scale(ByteBuffer b, int off, int n, float a) {
+            for (int i = 0; i < n; i++) { int at = (off + i) << 2; b.putFloat(at, b.getFloat(at) * a); }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package io.hydragen.generate;
+
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.AttentionBlock;
+import io.hydragen.backend.Backend;
+import io.hydragen.backend.ForwardBatch;
+import io.hydragen.backend.KvSegment;
+import io.hydragen.plan.PrefixPlan;
+import io.hydragen.plan.PrefixPlanner;
+import io.hydragen.plan.Segment;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Generates one batch: plans the shared prefixes, prefills every segment once (level by level, in chunks), then
+ * decodes all samples together. The attention of each forward pass is described as {@link AttentionBlock}s:
+ * with Hydragen, one block per shared segment holding the rows of every sequence below it, plus one per leaf;
+ * per-sequence, one block per row over its whole path.
+ */
+final class BatchRunner {
+    private final Backend backend;
+    private final AttentionMode mode;
+    private final PrefixPlanner planner;
+    private final StopCheck stopCheck;
+    private final int prefillChunk;
+    private final ProgressListener progress;
+
+    BatchRunner(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, int prefillChunk, ProgressListener progress) {
+        this.backend = backend;
+        this.mode = mode;
+        this.planner = planner;
+        this.stopCheck = stopCheck;
+        this.prefillChunk = prefillChunk;
+        this.progress = progress;
+    }
+
+    /** A run of a segment's prompt slots [from, to) inside one forward pass. */
+    private record Piece(Segment segment, int from, int to, int firstRow) {}
+
+    BatchStats run(List<Sequence> seqs) {
+        List<int[]> prompts = new ArrayList<>();
+        for (Sequence s : seqs) prompts.add(s.prompt);
+        PrefixPlan plan = planner.plan(prompts);
+        Map<Segment, KvSegment> kv = new IdentityHashMap<>();
+        try {
+            for (Segment seg : plan.segments()) {
+                int extra = 0;
+                for (int s : seg.sequences()) if (plan.leaf(s) == seg) extra = Math.max(extra, seqs.get(s).params.maxNewTokens());
+                kv.put(seg, backend.newSegment(Math.max(1, seg.length() + extra)));
+            }
+            for (int i = 0; i < seqs.size(); i++) {
+                Sequence s = seqs.get(i);
+                Segment leaf = plan.leaf(i);
+                s.leaf = kv.get(leaf);
+                s.leafStart = leaf.start();
+                s.leafPromptTokens = leaf.length();
+                s.sharedTokens = plan.sharedTokens(i);
+            }
+            long t0 = System.nanoTime();
+            prefill(plan, kv, seqs);
+            long t1 = System.nanoTime();
+            int[] decoded = decode(plan, kv, seqs);
+            long t2 = System.nanoTime();
+            long promptTokens = 0, shared = 0, generated = 0;
+            for (Sequence s : seqs) { promptTokens += s.prompt.length; shared += s.sharedTokens; generated += s.count; }
+            return new BatchStats(seqs.size(), promptTokens, plan.prefilledTokens(), shared, generated, decoded[1],
+                    t1 - t0, t2 - t1, decoded[0]);
+        } finally {
+            for (KvSegment k : kv.values()) k.close();
+        }
+    }
+
+    // ---- prefill -------------------------------------------------------------------------------------------
+
+    private void prefill(PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs) {
+        List<Piece> pending = new ArrayList<>();
+        long total = plan.prefilledTokens(), done = 0;
+        for (int level = 0; level < plan.levels(); level++) {
+            int rows = 0;
+            for (Segment seg : plan.segments()) {
+                if (seg.depth() != level) continue;
+                for (int from = 0; from < seg.length(); ) {
+                    int take = Math.min(seg.length() - from, prefillChunk - rows);
+                    pending.add(new Piece(seg, from, from + take, rows));
+                    rows += take;
+                    from += take;
+                    if (rows == prefillChunk) {
+                        prefillPass(pending, rows, plan, kv, seqs);
+                        done += rows;
+                        progress.onProgress("prefill", done, total);
+                        pending.clear();
+                        rows = 0;
+                    }
+                }
+            }
+            if (rows > 0) {
+                prefillPass(pending, rows, plan, kv, seqs);
+                done += rows;
+                progress.onProgress("prefill", done, total);
+                pending.clear();
+            }
+        }
+    }
+
+    private void prefillPass(List<Piece> pieces, int rows, PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs) {
+        int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
+        KvSegment[] writes = new KvSegment[rows];
+        List<AttentionBlock> blocks = new ArrayList<>();
+        Map<Segment, IntList> ancestorRows = new LinkedHashMap<>();
+        List<Integer> logitRows = new ArrayList<>();
+        List<Segment> logitSegments = new ArrayList<>();
+        for (Piece p : pieces) {
+            Segment seg = p.segment;
+            KvSegment k = kv.get(seg);
+            k.setLength(p.to);
+            int n = p.to - p.from;
+            int[] pieceRows = new int[n], visible = new int[n];
+            for (int i = 0; i < n; i++) {
+                int r = p.firstRow + i, slot = p.from + i;
+                tokens[r] = seg.tokens()[slot];
+                positions[r] = seg.start() + slot;
+                writes[r] = k;
+                slots[r] = slot;
+                pieceRows[i] = r;
+                visible[i] = slot + 1;
+            }
+            if (mode == AttentionMode.PER_SEQUENCE) {
+                List<KvSegment> path = new ArrayList<>();
+                for (Segment a : seg.ancestors()) path.add(kv.get(a));
+                path.add(k);
+                blocks.add(new AttentionBlock(path, pieceRows, visible));
+            } else {
+                for (Segment a : seg.ancestors()) ancestorRows.computeIfAbsent(a, x -> new IntList()).addAll(pieceRows);
+                blocks.add(new AttentionBlock(List.of(k), pieceRows, visible));
+            }
+            if (p.to == seg.length() && endsAPrompt(seg, plan)) {
+                logitRows.add(p.firstRow + n - 1);
+                logitSegments.add(seg);
+            }
+        }
+        // Hydragen: the rows of every piece below a segment attend to its KV together.
+        for (Map.Entry<Segment, IntList> e : ancestorRows.entrySet()) {
+            int[] r = e.getValue().toArray();
+            int[] vis = new int[r.length];
+            java.util.Arrays.fill(vis, e.getKey().length());
+            blocks.add(0, new AttentionBlock(List.of(kv.get(e.getKey())), r, vis));
+        }
+        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks,
+                logitRows.stream().mapToInt(Integer::intValue).toArray()), mode);
+        for (int i = 0; i < logitSegments.size(); i++) {
+            for (int s : logitSegments.get(i).sequences()) {
+                if (promptEnd(plan, s) != logitSegments.get(i)) continue;
+                Sequence seq = seqs.get(s);
+                seq.append(Sampler.sample(logits[i], seq.params, seq.sampleIndex, 0));
+                stopCheck.after(seq);
+            }
+        }
+    }
+
+    /** The segment holding the sequence's last prompt token: its leaf, or the leaf's parent when the leaf is empty. */
+    private static Segment promptEnd(PrefixPlan plan, int s) {
+        Segment leaf = plan.leaf(s);
+        return leaf.length() > 0 ? leaf : leaf.parent();
+    }
+
+    private static boolean endsAPrompt(Segment seg, PrefixPlan plan) {
+        for (int s : seg.sequences()) if (promptEnd(plan, s) == seg) return true;
+        return false;
+    }
+
+    // ---- decode --------------------------------------------------------------------------------------------
+
+    /** @return {decode steps, tokens generated by decode steps} */
+    private int[] decode(PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs) {
+        int steps = 0, tokensOut = 0;
+        int maxSteps = 0;
+        for (Sequence s : seqs) maxSteps = Math.max(maxSteps, s.params.maxNewTokens() - 1);
+        List<Integer> active = new ArrayList<>();
+        for (int i = 0; i < seqs.size(); i++) if (!seqs.get(i).done()) active.add(i);
+        while (!active.isEmpty()) {
+            int n = active.size();
+            int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
+            KvSegment[] writes = new KvSegment[n];
+            List<AttentionBlock> blocks = new ArrayList<>();
+            Map<Segment, IntList> sharedRows = new LinkedHashMap<>();
+            for (int r = 0; r < n; r++) {
+                int si = active.get(r);
+                Sequence s = seqs.get(si);
+                int slot = s.leafPromptTokens + s.count - 1;
+                s.leaf.setLength(slot + 1);
+                tokens[r] = s.last();
+                positions[r] = s.nextPosition();
+                writes[r] = s.leaf;
+                slots[r] = slot;
+                rowsAll[r] = r;
+                Segment leaf = plan.leaf(si);
+                if (mode == AttentionMode.PER_SEQUENCE) {
+                    List<KvSegment> path = new ArrayList<>();
+                    for (Segment a : leaf.ancestors()) path.add(kv.get(a));
+                    path.add(s.leaf);
+                    blocks.add(new AttentionBlock(path, new int[] {r}, new int[] {slot + 1}));
+                } else {
+                    for (Segment a : leaf.ancestors()) sharedRows.computeIfAbsent(a, x -> new IntList()).add(r);
+                    blocks.add(new AttentionBlock(List.of(s.leaf), new int[] {r}, new int[] {slot + 1}));
+                }
+            }
+            int at = 0;
+            for (Map.Entry<Segment, IntList> e : sharedRows.entrySet()) {
+                int[] r = e.getValue().toArray();
+                int[] vis = new int[r.length];
+                java.util.Arrays.fill(vis, e.getKey().length());
+                blocks.add(at++, new AttentionBlock(List.of(kv.get(e.getKey())), r, vis));
+            }
+            float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks, rowsAll), mode);
+            steps++;
+            List<Integer> still = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                Sequence s = seqs.get(active.get(r));
+                s.append(Sampler.sample(logits[r], s.params, s.sampleIndex, s.count));
+                tokensOut++;
+                stopCheck.after(s);
+                if (!s.done()) still.add(active.get(r));
+            }
+            active = still;
+            progress.onProgress("decode", steps, maxSteps);
+        }
+        return new int[] {steps, tokensOut};
+    }
+}

@@ -1,0 +1,42 @@
+package io.hydragen.generate;
+
+import io.hydragen.backend.KvSegment;
+
+import java.util.Arrays;
+
+/** One sample being generated: its prompt, settings, KV leaf and the tokens so far. */
+final class Sequence {
+    final int request;
+    final int sampleIndex;
+    final int[] prompt;
+    final SamplingParams params;
+    KvSegment leaf;
+    int leafStart;          // absolute position of the leaf's first slot
+    int leafPromptTokens;   // prompt tokens held in the leaf (its unique suffix)
+    int sharedTokens;
+    int[] generated = new int[8];
+    int count;
+    FinishReason finish;
+    String text;
+
+    Sequence(int request, int sampleIndex, int[] prompt, SamplingParams params) {
+        this.request = request;
+        this.sampleIndex = sampleIndex;
+        this.prompt = prompt;
+        this.params = params;
+    }
+
+    void append(int token) {
+        if (count == generated.length) generated = Arrays.copyOf(generated, count * 2);
+        generated[count++] = token;
+    }
+
+    int[] tokens() { return Arrays.copyOf(generated, count); }
+
+    int last() { return generated[count - 1]; }
+
+    boolean done() { return finish != null; }
+
+    /** Absolute position of the next token fed to the model (the last generated one). */
+    int nextPosition() { return prompt.length + count - 1; }
+}

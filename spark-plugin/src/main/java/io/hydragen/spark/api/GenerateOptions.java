@@ -29,7 +29,10 @@ import java.util.Map;
  * @param backend            {@code auto}, {@code cpu} or {@code cuda}; with {@code auto} an executor uses the GPU
  *                           Spark assigned to the task and the CPU where there is none
  * @param partitions         output partitions of the routing shuffle; 0 means the cluster's default parallelism
- * @param routingPrefixChars characters of the prompt that form the automatic routing key
+ * @param routingPrefixChars characters of the prompt that form the automatic routing key (default 64, about the
+ *                           engine's default {@code min_shared_tokens} of 16 tokens: a shorter common prefix would not
+ *                           be shared anyway, and a longer key would separate rows that share a shorter prefix; a
+ *                           group bigger than a batch is cut in prompt order, which keeps deeper sharing together)
  * @param threads            CPU threads of the engine (0 = all cores of the executor's machine)
  */
 public record GenerateOptions(
@@ -175,7 +178,7 @@ public record GenerateOptions(
         private String backend = "auto";
         private String attention = "hydragen";
         private int partitions = 0;
-        private int routingPrefixChars = 256;
+        private int routingPrefixChars = 64;
         private int threads = 0;
 
         public Builder model(String v) { model = v; return this; }

@@ -1,5 +1,6 @@
 package io.hydragen.spark.model;
 
+import io.hydragen.model.SyntheticModels;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -21,6 +22,11 @@ public final class ModelPreflight {
         if (spec.synthetic()) {
             if (spec.raw().length() == ModelSpec.SYNTHETIC_PREFIX.length()) {
                 throw new ModelNotFoundException("model '" + model + "' names no synthetic model (use synthetic:NAME, e.g. synthetic:tiny)");
+            }
+            String name = spec.raw().substring(ModelSpec.SYNTHETIC_PREFIX.length());
+            if (!SyntheticModels.names().contains(name)) {
+                throw new ModelNotFoundException("model not found: " + model + " is not a synthetic model (known: "
+                        + String.join(", ", new java.util.TreeSet<>(SyntheticModels.names())) + ")");
             }
             return;
         }

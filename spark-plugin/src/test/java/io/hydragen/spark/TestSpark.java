@@ -8,6 +8,11 @@ import org.apache.spark.sql.SparkSession;
 public final class TestSpark {
     private TestSpark() {}
 
+    /** The local session shared by the test classes of this JVM (Spark start-up costs seconds; tests share one). */
+    public static synchronized SparkSession shared() {
+        return local("hydragen-tests").getOrCreate();
+    }
+
     /**
      * local[2] with up to 3 attempts per task (local mode otherwise never retries), the plugin, the SQL extensions,
      * and Kryo with registration required, so every test also checks that nothing unregistered is serialized.

@@ -40,13 +40,12 @@ class GenerateLocalTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.local("GenerateLocalTest").getOrCreate();
+        spark = TestSpark.shared();
         engine = Engine.open(EngineOptions.of(MODEL).withBackend("cpu"));
     }
 
     @AfterAll
     static void stop() {
-        if (spark != null) spark.stop();
         if (engine != null) engine.close();
     }
 

@@ -28,14 +28,17 @@ final class BatchRunner {
     private final StopCheck stopCheck;
     private final int prefillChunk;
     private final ProgressListener progress;
+    private final boolean keepPromptLogits;
 
-    BatchRunner(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, int prefillChunk, ProgressListener progress) {
+    BatchRunner(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, int prefillChunk,
+                ProgressListener progress, boolean keepPromptLogits) {
         this.backend = backend;
         this.mode = mode;
         this.planner = planner;
         this.stopCheck = stopCheck;
         this.prefillChunk = prefillChunk;
         this.progress = progress;
+        this.keepPromptLogits = keepPromptLogits;
     }
 
     /** A run of a segment's prompt slots [from, to) inside one forward pass. */
@@ -155,6 +158,7 @@ final class BatchRunner {
             for (int s : logitSegments.get(i).sequences()) {
                 if (promptEnd(plan, s) != logitSegments.get(i)) continue;
                 Sequence seq = seqs.get(s);
+                if (keepPromptLogits) seq.promptLogits = logits[i];
                 seq.append(Sampler.sample(logits[i], seq.params, seq.sampleIndex, 0));
                 stopCheck.after(seq);
             }

@@ -1,6 +1,5 @@
 package io.hydragen.generate;
 
-import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.Backends;
 import io.hydragen.model.Model;
@@ -81,7 +80,7 @@ public final class Engine implements AutoCloseable {
         PrefixPlanner planner = new PrefixPlanner(options.minSharedTokens());
         for (int from = 0; from < todo.size(); from += options.maxBatchSequences()) {
             List<Sequence> batch = todo.subList(from, Math.min(todo.size(), from + options.maxBatchSequences()));
-            stats = stats.plus(new BatchRunner(backend, options.attention(), planner, stopCheck, PREFILL_CHUNK, progress).run(batch));
+            stats = stats.plus(new BatchRunner(backend, options.attention(), planner, stopCheck, PREFILL_CHUNK, progress, false).run(batch));
         }
         for (Sequence s : valid) {
             GenerationRequest req = requests.get(s.request);
@@ -94,6 +93,24 @@ public final class Engine implements AutoCloseable {
             out.addAll(c);
         }
         return new GenerationResult(out, stats);
+    }
+
+    /**
+     * Next-token logits after each prompt, computed through the same planned, shared prefill as {@link #generate}
+     * (for parity checks and scoring).
+     */
+    public synchronized List<float[]> promptLogits(List<int[]> prompts) {
+        SamplingParams one = SamplingParams.GREEDY.withMaxNewTokens(1);
+        List<Sequence> seqs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            validate(prompts.get(i), one);
+            seqs.add(new Sequence(i, 0, prompts.get(i), one));
+        }
+        new BatchRunner(backend, options.attention(), new PrefixPlanner(options.minSharedTokens()), stopCheck, PREFILL_CHUNK,
+                ProgressListener.NONE, true).run(seqs);
+        List<float[]> out = new ArrayList<>();
+        for (Sequence s : seqs) out.add(s.promptLogits);
+        return out;
     }
 
     private int[] tokenize(GenerationRequest req) {

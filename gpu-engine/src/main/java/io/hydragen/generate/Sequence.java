@@ -18,6 +18,7 @@ final class Sequence {
     int count;
     FinishReason finish;
     String text;
+    float[] promptLogits;   // next-token logits after the prompt, kept on request
 
     Sequence(int request, int sampleIndex, int[] prompt, SamplingParams params) {
         this.request = request;

@@ -45,7 +45,7 @@ public final class ModelLoader {
         Tokenizer tokenizer;
         try {
             weights.validate(LlamaTensors.expected(config));
-            tokenizer = TokenizerLoader.load(dir);
+            tokenizer = TokenizerLoader.load(dir, config.vocabSize());
         } catch (RuntimeException e) {
             weights.close();
             throw e;

@@ -17,14 +17,24 @@ import java.nio.file.Path;
 public final class TokenizerLoader {
     private TokenizerLoader() {}
 
-    public static HfTokenizer load(Path dir) {
+    public static HfTokenizer load(Path dir) { return load(dir, Integer.MAX_VALUE); }
+
+    /**
+     * @param vocabSize the model's vocab_size: a tokenizer that can produce an id at or beyond it is refused now,
+     *                  rather than failing in the embedding lookup mid-generation
+     */
+    public static HfTokenizer load(Path dir, int vocabSize) {
         Path file = dir.resolve("tokenizer.json");
         if (!Files.exists(file)) throw new ModelException(file + ": missing file (only tokenizer.json tokenizers are supported)");
         HuggingFaceTokenizer djl;
         try {
-            djl = HfTokenizer.parse(Files.readString(file, StandardCharsets.UTF_8));
+            String json = Files.readString(file, StandardCharsets.UTF_8);
+            checkIds(file, JsonFiles.parseObject(file.toString(), "file", json.getBytes(StandardCharsets.UTF_8)), vocabSize);
+            djl = HfTokenizer.parse(json);
         } catch (IOException e) {
             throw new ModelException(file + ": cannot read (" + e.getMessage() + ")", e);
+        } catch (ModelException e) {
+            throw e;
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             // The Rust library reports a malformed file as a RuntimeException with a multi-line message.
             throw new ModelException(file + ": not a loadable tokenizer (" + oneLine(e.getMessage()) + ")", e);
@@ -40,6 +50,20 @@ public final class TokenizerLoader {
         } catch (RuntimeException e) {
             djl.close();
             throw e;
+        }
+    }
+
+    private static void checkIds(Path file, JsonNode root, int vocabSize) {
+        long maxId = -1;
+        JsonNode vocab = root.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (JsonNode id : vocab) maxId = Math.max(maxId, id.asLong(-1));
+        } else if (vocab.isArray()) {
+            maxId = vocab.size() - 1; // Unigram: [piece, score] pairs, id = position
+        }
+        for (JsonNode t : root.path("added_tokens")) maxId = Math.max(maxId, t.path("id").asLong(-1));
+        if (maxId >= vocabSize) {
+            throw new ModelException(file + ": token id " + maxId + " is outside the model's vocab_size " + vocabSize);
         }
     }
 

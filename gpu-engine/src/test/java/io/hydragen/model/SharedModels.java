@@ -9,12 +9,13 @@ import java.nio.file.Path;
 public final class SharedModels {
     private SharedModels() {}
 
+    /** {@code hydragen.shared.dir}/models when that property is set (surefire sets it), else ../shared/models. */
     public static Path modelsDir() {
         String prop = System.getProperty("hydragen.shared.dir");
-        Path shared = prop != null ? Path.of(prop) : Path.of("..", "shared");
-        Path models = shared.resolve("models");
-        if (!Files.isDirectory(models)) models = Path.of("..", "..", "shared", "models"); // run from a module dir
-        return models;
+        if (prop != null && !prop.isBlank()) return Path.of(prop, "models");
+        Path fromRoot = Path.of("..", "shared", "models");
+        // tests launched from a module directory (IDE) sit one level deeper than the repository root
+        return Files.isDirectory(fromRoot) ? fromRoot : Path.of("..", "..", "shared", "models");
     }
 
     /** The checkpoint directory, or a skipped test when the shared folder is absent. */

@@ -19,6 +19,7 @@ public final class CpuBackend implements Backend {
     private final RopeTable rope;
     private final Parallel parallel;
     private final Workspace ws = new Workspace();
+    private final Ops ops;
 
     public CpuBackend(Model model, int threads) {
         this.c = model.config();
@@ -26,6 +27,7 @@ public final class CpuBackend implements Backend {
         this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim());
         this.rope = new RopeTable(c);
         this.parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        this.ops = new Ops(parallel);
     }
 
     @Override public String name() { return "cpu"; }
@@ -45,27 +47,31 @@ public final class CpuBackend implements Backend {
         int qkvDim = q + 2 * kv;
         ws.ensure(n, c);
 
-        Ops.embed(w.embed, batch.tokens(), ws.x, h);
+        ops.embed(w.embed, batch.tokens(), ws.x, h);
         for (int l = 0; l < c.numLayers(); l++) {
             CpuWeights.Layer L = w.layers[l];
             // attention
-            Ops.rmsnorm(ws.x, ws.h, L.attnNorm, n, h, (float) c.rmsNormEps());
+            ops.rmsnorm(ws.x, ws.h, L.attnNorm, n, h, (float) c.rmsNormEps());
             linear(ws.h, L.qkv, ws.qkv, n, qkvDim, h);
-            if (L.qkvBias != null) Ops.addBias(ws.qkv, L.qkvBias, n, qkvDim);
-            rope.apply(ws.qkv, batch.positions(), n, qkvDim, 0, c.numHeads());
-            rope.apply(ws.qkv, batch.positions(), n, qkvDim, q, c.numKvHeads());
-            Ops.splitQ(ws.qkv, ws.q, n, qkvDim, q);
+            if (L.qkvBias != null) ops.addBias(ws.qkv, L.qkvBias, n, qkvDim);
+            rope.prepare(batch.positions());
+            ops.parallelRows(n, (r0, r1) -> {
+                rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, 0, c.numHeads());
+                rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, q, c.numKvHeads());
+                return 0;
+            });
+            ops.splitQ(ws.qkv, ws.q, n, qkvDim, q);
             writeKv(batch, l, n, qkvDim, q, kv);
             if (mode == AttentionMode.NONE) ws.att.floats.put(0, new float[n * q]);
             else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel);
             linear(ws.att, L.o, ws.h, n, h, q);
-            Ops.addInPlace(ws.x, ws.h, n * h);
+            ops.residual(ws.x, ws.h, n, h);
             // MLP
-            Ops.rmsnorm(ws.x, ws.h, L.mlpNorm, n, h, (float) c.rmsNormEps());
+            ops.rmsnorm(ws.x, ws.h, L.mlpNorm, n, h, (float) c.rmsNormEps());
             linear(ws.h, L.gateUp, ws.gateUp, n, 2 * im, h);
-            Ops.swiglu(ws.gateUp, ws.ffn, n, im);
+            ops.swiglu(ws.gateUp, ws.ffn, n, im);
             linear(ws.ffn, L.down, ws.h, n, h, im);
-            Ops.addInPlace(ws.x, ws.h, n * h);
+            ops.residual(ws.x, ws.h, n, h);
         }
         return logits(batch.logitRows(), h);
     }
@@ -75,7 +81,7 @@ public final class CpuBackend implements Backend {
         if (k == 0) return new float[0][];
         ws.ensureLogits(k, v, h);
         for (int i = 0; i < k; i++) ws.last.floats.put(i * h, ws.x.floats, rows[i] * h, h);
-        Ops.rmsnorm(ws.last, ws.last, w.finalNorm, k, h, (float) c.rmsNormEps());
+        ops.rmsnorm(ws.last, ws.last, w.finalNorm, k, h, (float) c.rmsNormEps());
         linear(ws.last, w.lmHead, ws.logits, k, v, h);
         float[][] out = new float[k][v];
         for (int i = 0; i < k; i++) ws.logits.floats.get(i * v, out[i], 0, v);

@@ -1,51 +1,70 @@
 package io.hydragen.backend.cpu;
 
 import java.nio.FloatBuffer;
+import java.util.function.IntBinaryOperator;
 
-/** The element-wise steps of the forward pass, on row-major off-heap activations. */
+/**
+ * The element-wise steps of the forward pass, on row-major off-heap activations, spread over the worker threads by
+ * rows (each row's arithmetic is the same whichever thread runs it).
+ */
 final class Ops {
-    private Ops() {}
+    private static final VectorMath VM = VectorMath.INSTANCE;
+    private final Parallel parallel;
 
-    static void embed(OffHeap table, int[] tokens, OffHeap x, int hidden) {
+    Ops(Parallel parallel) { this.parallel = parallel; }
+
+    /** Runs body(r0, r1) over row ranges covering [0, rows). */
+    private void rows(int rows, IntBinaryOperator body) {
+        int chunks = Math.min(rows, parallel.threads() * 2);
+        int step = (rows + chunks - 1) / Math.max(1, chunks);
+        parallel.forEach(chunks, c -> {
+            int r0 = c * step, r1 = Math.min(rows, r0 + step);
+            if (r1 > r0) body.applyAsInt(r0, r1);
+        });
+    }
+
+    void embed(OffHeap table, int[] tokens, OffHeap x, int hidden) {
         for (int r = 0; r < tokens.length; r++) x.floats.put(r * hidden, table.floats, tokens[r] * hidden, hidden);
     }
 
     /** y = x / sqrt(mean(x²) + eps) · weight, per row (in place when x == y). */
-    static void rmsnorm(OffHeap x, OffHeap y, float[] weight, int rows, int dim, float eps) {
-        FloatBuffer in = x.floats, out = y.floats;
-        for (int r = 0; r < rows; r++) {
-            int o = r * dim;
-            double ss = 0;
-            for (int i = 0; i < dim; i++) { float v = in.get(o + i); ss += v * v; }
-            float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
-            for (int i = 0; i < dim; i++) out.put(o + i, weight[i] * (in.get(o + i) * inv));
-        }
+    void rmsnorm(OffHeap x, OffHeap y, float[] weight, int rows, int dim, float eps) {
+        rows(rows, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                float ss = VM.sumSquares(x.bytes, r * dim, dim);
+                float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
+                VM.scaleByWeights(x.bytes, r * dim, weight, inv, y.bytes, r * dim, dim);
+            }
+            return 0;
+        });
     }
 
-    static void addBias(OffHeap y, float[] bias, int rows, int dim) {
+    void addBias(OffHeap y, float[] bias, int rows, int dim) {
         FloatBuffer f = y.floats;
         for (int r = 0; r < rows; r++) for (int i = 0; i < dim; i++) f.put(r * dim + i, f.get(r * dim + i) + bias[i]);
     }
 
-    static void addInPlace(OffHeap x, OffHeap y, int n) {
-        FloatBuffer a = x.floats, b = y.floats;
-        for (int i = 0; i < n; i++) a.put(i, a.get(i) + b.get(i));
+    /** x += y over rows × dim. */
+    void residual(OffHeap x, OffHeap y, int rows, int dim) {
+        rows(rows, (r0, r1) -> {
+            VM.add(x.bytes, r0 * dim, y.bytes, r0 * dim, (r1 - r0) * dim);
+            return 0;
+        });
     }
 
     /** Copies the q columns out of the fused q|k|v rows. */
-    static void splitQ(OffHeap qkv, OffHeap q, int rows, int qkvDim, int qDim) {
+    void splitQ(OffHeap qkv, OffHeap q, int rows, int qkvDim, int qDim) {
         for (int r = 0; r < rows; r++) q.floats.put(r * qDim, qkv.floats, r * qkvDim, qDim);
     }
 
     /** out = silu(gate) · up, with gate|up fused per row. */
-    static void swiglu(OffHeap gateUp, OffHeap out, int rows, int dim) {
-        FloatBuffer gu = gateUp.floats, o = out.floats;
-        for (int r = 0; r < rows; r++) {
-            int g = r * 2 * dim, u = g + dim;
-            for (int i = 0; i < dim; i++) {
-                float x = gu.get(g + i);
-                o.put(r * dim + i, x / (1f + (float) Math.exp(-x)) * gu.get(u + i));
-            }
-        }
+    void swiglu(OffHeap gateUp, OffHeap out, int rows, int dim) {
+        rows(rows, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) VM.siluMul(gateUp.bytes, r * 2 * dim, r * 2 * dim + dim, out.bytes, r * dim, dim);
+            return 0;
+        });
     }
+
+    /** Runs a per-row-range task on the worker threads (for RoPE). */
+    void parallelRows(int rows, IntBinaryOperator body) { rows(rows, body); }
 }

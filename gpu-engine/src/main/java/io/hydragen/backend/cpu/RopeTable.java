@@ -36,13 +36,18 @@ final class RopeTable {
         positions = n;
     }
 
-    /** Rotates {@code heads} heads starting at column {@code col} of each row: pairs (i, i + d/2), "rotate_half". */
-    void apply(OffHeap buf, int[] pos, int rows, int rowStride, int col, int heads) {
+    /** Grows the table to cover every position of a batch; call before {@link #apply} (which may run on many threads). */
+    synchronized void prepare(int[] pos) {
         int max = 0;
         for (int p : pos) max = Math.max(max, p);
         ensure(max);
+    }
+
+    /** Rotates {@code heads} heads starting at column {@code col} of rows [r0, r1): pairs (i, i + d/2), "rotate_half". */
+    void apply(OffHeap buf, int[] pos, int r0, int r1, int rowStride, int col, int heads) {
         FloatBuffer f = buf.floats;
-        for (int r = 0; r < rows; r++) {
+        float[] cos = this.cos, sin = this.sin;
+        for (int r = r0; r < r1; r++) {
             int p = pos[r] * half;
             for (int hd = 0; hd < heads; hd++) {
                 int o = r * rowStride + col + hd * headDim;

@@ -50,4 +50,48 @@ final class SimdMath extends VectorMath {
         }
         for (; i < n; i++) { int at = (off + i) << 2; b.putFloat(at, b.getFloat(at) * a); }
     }
+
+    @Override float sumSquares(ByteBuffer b, int off, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i <= n - S.length(); i += S.length()) {
+            FloatVector v = FloatVector.fromByteBuffer(S, b, (off + i) << 2, O);
+            acc = v.fma(v, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) { float v = b.getFloat((off + i) << 2); s += v * v; }
+        return s;
+    }
+
+    @Override void scaleByWeights(ByteBuffer x, int xOff, float[] w, float a, ByteBuffer out, int outOff, int n) {
+        int i = 0;
+        for (; i <= n - S.length(); i += S.length()) {
+            FloatVector v = FloatVector.fromByteBuffer(S, x, (xOff + i) << 2, O).mul(a);
+            FloatVector.fromArray(S, w, i).mul(v).intoByteBuffer(out, (outOff + i) << 2, O);
+        }
+        for (; i < n; i++) out.putFloat((outOff + i) << 2, w[i] * (x.getFloat((xOff + i) << 2) * a));
+    }
+
+    @Override void siluMul(ByteBuffer b, int gOff, int uOff, ByteBuffer out, int outOff, int n) {
+        int i = 0;
+        for (; i <= n - S.length(); i += S.length()) {
+            FloatVector g = FloatVector.fromByteBuffer(S, b, (gOff + i) << 2, O);
+            FloatVector u = FloatVector.fromByteBuffer(S, b, (uOff + i) << 2, O);
+            FloatVector sig = g.neg().lanewise(VectorOperators.EXP).add(1f);
+            g.div(sig).mul(u).intoByteBuffer(out, (outOff + i) << 2, O);
+        }
+        for (; i < n; i++) {
+            float g = b.getFloat((gOff + i) << 2);
+            out.putFloat((outOff + i) << 2, g / (1f + (float) Math.exp(-g)) * b.getFloat((uOff + i) << 2));
+        }
+    }
+
+    @Override void add(ByteBuffer a, int aOff, ByteBuffer b, int bOff, int n) {
+        int i = 0;
+        for (; i <= n - S.length(); i += S.length()) {
+            FloatVector.fromByteBuffer(S, a, (aOff + i) << 2, O).add(FloatVector.fromByteBuffer(S, b, (bOff + i) << 2, O))
+                    .intoByteBuffer(a, (aOff + i) << 2, O);
+        }
+        for (; i < n; i++) a.putFloat((aOff + i) << 2, a.getFloat((aOff + i) << 2) + b.getFloat((bOff + i) << 2));
+    }
 }

@@ -33,6 +33,18 @@ abstract class VectorMath {
 
     abstract void scale(ByteBuffer b, int off, int n, float a);
 
+    /** Σ x² over [off, off+n). */
+    abstract float sumSquares(ByteBuffer b, int off, int n);
+
+    /** out[i] = w[i] · x[i] · a. */
+    abstract void scaleByWeights(ByteBuffer x, int xOff, float[] w, float a, ByteBuffer out, int outOff, int n);
+
+    /** out[i] = silu(g[i]) · u[i], silu(x) = x / (1 + e^{-x}). */
+    abstract void siluMul(ByteBuffer b, int gOff, int uOff, ByteBuffer out, int outOff, int n);
+
+    /** a[i] += b[i]. */
+    abstract void add(ByteBuffer a, int aOff, ByteBuffer b, int bOff, int n);
+
     static final class ScalarMath extends VectorMath {
         @Override String name() { return "scalar"; }
 
@@ -55,6 +67,27 @@ abstract class VectorMath {
 
         @Override void scale(ByteBuffer b, int off, int n, float a) {
             for (int i = 0; i < n; i++) { int at = (off + i) << 2; b.putFloat(at, b.getFloat(at) * a); }
+        }
+
+        @Override float sumSquares(ByteBuffer b, int off, int n) {
+            float s = 0;
+            for (int i = 0; i < n; i++) { float v = b.getFloat((off + i) << 2); s += v * v; }
+            return s;
+        }
+
+        @Override void scaleByWeights(ByteBuffer x, int xOff, float[] w, float a, ByteBuffer out, int outOff, int n) {
+            for (int i = 0; i < n; i++) out.putFloat((outOff + i) << 2, w[i] * (x.getFloat((xOff + i) << 2) * a));
+        }
+
+        @Override void siluMul(ByteBuffer b, int gOff, int uOff, ByteBuffer out, int outOff, int n) {
+            for (int i = 0; i < n; i++) {
+                float g = b.getFloat((gOff + i) << 2);
+                out.putFloat((outOff + i) << 2, g / (1f + (float) Math.exp(-g)) * b.getFloat((uOff + i) << 2));
+            }
+        }
+
+        @Override void add(ByteBuffer a, int aOff, ByteBuffer b, int bOff, int n) {
+            for (int i = 0; i < n; i++) a.putFloat((aOff + i) << 2, a.getFloat((aOff + i) << 2) + b.getFloat((bOff + i) << 2));
         }
     }
 }

@@ -1,0 +1,129 @@
+package io.hydragen.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.AttentionBlock;
+import io.hydragen.backend.ForwardBatch;
+import io.hydragen.backend.KvSegment;
+import io.hydragen.model.ModelLoader;
+import io.hydragen.model.SharedModels;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The engine against Hugging Face transformers on the reference checkpoints (../shared/models): prompt ids,
+ * last-position top-10 logits, per-position logits, and greedy ids, with Hydragen and with per-sequence attention.
+ * Each prompt set runs as one batch, so the Hydragen runs exercise shared and hierarchical prefixes.
+ */
+class ReferenceParityTest {
+    private static final double LOGIT_TOL = 1e-3;
+    private static final double MARGIN = 1e-3;
+
+    static List<Arguments> cases() {
+        List<Arguments> a = new ArrayList<>();
+        for (String model : List.of("tiny-llama-bpe", "tiny-llama-sp")) {
+            for (AttentionMode mode : List.of(AttentionMode.HYDRAGEN, AttentionMode.PER_SEQUENCE)) a.add(Arguments.of(model, mode));
+        }
+        return a;
+    }
+
+    private static JsonNode expected(Path dir) throws IOException {
+        return new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+    }
+
+    private static Engine engine(Path dir, AttentionMode mode) {
+        // min_shared_tokens 4: the short prompts of these sets still form shared segments
+        return Engine.open(ModelLoader.load(dir.toString()), EngineOptions.of(dir.toString()).withBackend("cpu").withAttention(mode).withMinSharedTokens(4));
+    }
+
+    private static int[] ints(JsonNode n) {
+        int[] r = new int[n.size()];
+        for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
+        return r;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void greedyIdsAndLogitsMatchTransformers(String model, AttentionMode mode) throws IOException {
+        Path dir = SharedModels.require(model);
+        JsonNode exp = expected(dir);
+        try (Engine engine = engine(dir, mode)) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = exp.get("prompt_sets").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> set = it.next();
+                List<GenerationRequest> reqs = new ArrayList<>();
+                List<int[]> prompts = new ArrayList<>();
+                SamplingParams greedy = new SamplingParams(24, 0, 0, 1, 0, List.of(), List.of(), true, 1);
+                for (JsonNode p : set.getValue()) {
+                    reqs.add(GenerationRequest.ofText(set.getKey() + reqs.size(), p.get("text").asText(), greedy));
+                    prompts.add(engine.tokenizer().encode(p.get("text").asText(), true));
+                }
+                GenerationResult result = engine.generate(reqs);
+                List<Completion> out = result.completions();
+                if (mode == AttentionMode.HYDRAGEN && !set.getKey().equals("no_sharing")) {
+                    assertTrue(result.stats().sharedPromptTokens() > 0, set.getKey() + ": expected shared prefix segments");
+                    assertTrue(result.stats().prefilledTokens() < result.stats().promptTokens(), set.getKey() + ": shared tokens prefilled once");
+                }
+                List<float[]> last = engine.promptLogits(prompts);
+                int i = 0;
+                for (JsonNode p : set.getValue()) {
+                    String where = model + " " + mode + " " + set.getKey() + "[" + i + "]";
+                    Completion c = out.get(i);
+                    assertArrayEquals(ints(p.get("input_ids")), c.promptTokenIds(), where + " prompt ids");
+                    int[] want = ints(p.get("greedy_ids"));
+                    JsonNode margin = p.get("greedy_top2_margin");
+                    int checked = 0;
+                    for (int t = 0; t < want.length && margin.get(t).asDouble() > MARGIN; t++, checked++) {
+                        assertEquals(want[t], c.tokenIds()[t], where + " greedy token " + t);
+                    }
+                    assertTrue(checked > 0, where + ": no step with a clear margin was compared");
+                    JsonNode top = p.get("prefill_last_top10");
+                    for (int k = 0; k < top.get("ids").size(); k++) {
+                        int id = top.get("ids").get(k).asInt();
+                        assertEquals(top.get("logits").get(k).asDouble(), last.get(i)[id], LOGIT_TOL, where + " logit of " + id);
+                    }
+                    i++;
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void logitsAtEveryPositionOfTheFirstPrompt(String model, AttentionMode mode) throws IOException {
+        Path dir = SharedModels.require(model);
+        JsonNode exp = expected(dir);
+        JsonNode want = exp.get("prefill_logits_first_prompt_vocab0_63");
+        try (Engine engine = engine(dir, mode)) {
+            String text = exp.get("prompt_sets").get("shared_prefix").get(0).get("text").asText();
+            int[] ids = engine.tokenizer().encode(text, true);
+            int n = ids.length;
+            try (KvSegment seg = engine.backend().newSegment(n)) {
+                seg.setLength(n);
+                int[] pos = new int[n], slots = new int[n], rows = new int[n], vis = new int[n];
+                KvSegment[] writes = new KvSegment[n];
+                for (int r = 0; r < n; r++) { pos[r] = r; slots[r] = r; rows[r] = r; vis[r] = r + 1; writes[r] = seg; }
+                float[][] logits = engine.backend().forward(new ForwardBatch(ids, pos, writes, slots,
+                        List.of(new AttentionBlock(List.of(seg), rows, vis)), rows), mode);
+                assertEquals(want.size(), n, "positions");
+                for (int r = 0; r < n; r++) {
+                    for (int v = 0; v < 64; v++) {
+                        assertEquals(want.get(r).get(v).asDouble(), logits[r][v], LOGIT_TOL, model + " position " + r + " vocab " + v);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -4,6 +4,9 @@ import org.apache.spark.api.plugin.ExecutorPlugin;
 import org.apache.spark.api.plugin.PluginContext;
 import org.apache.spark.resource.ResourceInformation;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +17,7 @@ import java.util.Map;
  * to the driver, and closes the engines when the executor stops.
  */
 public final class HydragenExecutorPlugin implements ExecutorPlugin {
+    private static final Logger LOG = LoggerFactory.getLogger(HydragenExecutorPlugin.class);
 
     @Override
     public void init(PluginContext ctx, Map<String, String> extraConf) {
@@ -23,9 +27,23 @@ public final class HydragenExecutorPlugin implements ExecutorPlugin {
         ResourceInformation gpu = ctx.resources().get("gpu");
         if (gpu != null) gpus.addAll(Arrays.asList(gpu.addresses()));
         try {
-            ctx.ask(new PluginMessages.ExecutorReady(ctx.executorID(), ctx.hostname(), ProcessHandle.current().pid(), gpus));
+            ctx.ask(new PluginMessages.ExecutorReady(ctx.executorID(), hostname(ctx), ProcessHandle.current().pid(), gpus));
         } catch (Exception e) {
-            throw new IllegalStateException("hydragen executor plugin could not reach the driver plugin", e);
+            // the report is for operators and tests; an executor that cannot make it can still generate
+            LOG.warn("hydragen executor plugin could not report to the driver plugin: {}", e.toString());
+        }
+    }
+
+    /** The executor's host: the plugin context's, which is not known on every cluster manager, else the JVM's. */
+    private static String hostname(PluginContext ctx) {
+        try {
+            return ctx.hostname();
+        } catch (RuntimeException e) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException u) {
+                return "unknown";
+            }
         }
     }
 

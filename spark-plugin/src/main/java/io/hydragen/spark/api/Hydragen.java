@@ -39,6 +39,6 @@ public final class Hydragen {
         int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
-        return routed.mapPartitions(new GeneratePartitionFunction(options, layout), Encoders.row(output));
+        return routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
     }
 }

@@ -6,7 +6,8 @@ import io.hydragen.spark.partition.UnitBatcher;
 import io.hydragen.spark.plugin.ExecutorEngines;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.StructType;
 
 import java.util.Collections;
 import java.util.Iterator;
@@ -21,10 +22,13 @@ import java.util.NoSuchElementException;
 public final class GeneratePartitionFunction implements MapPartitionsFunction<Row, Row> {
     private final GenerateOptions options;
     private final RoutedLayout layout;
+    private final StructType outputSchema;
 
-    public GeneratePartitionFunction(GenerateOptions options, RoutedLayout layout) {
+    /** @param outputSchema given to each output row, so that typed operations after this one can read fields by name */
+    public GeneratePartitionFunction(GenerateOptions options, RoutedLayout layout, StructType outputSchema) {
         this.options = options;
         this.layout = layout;
+        this.outputSchema = outputSchema;
     }
 
     @Override
@@ -60,7 +64,7 @@ public final class GeneratePartitionFunction implements MapPartitionsFunction<Ro
                     row++;
                     sample = 0;
                 }
-                return RowFactory.create(OutputRow.values(layout.inputValues(in), c, options.n()));
+                return new GenericRowWithSchema(OutputRow.values(layout.inputValues(in), c, options.n()), outputSchema);
             }
         };
     }

@@ -7,4 +7,4 @@ package io.hydragen.spark.exec;
  * @param seed   the row's derived seed ({@link RowSeeds})
  * @param unit   rows with the same unit (one prefix group, or one batch-sized slice of a big group) go to one batch
  */
-public record PromptRow(String prompt, long seed, long unit) {}
+public record PromptRow(String prompt, long seed, long unit) implements java.io.Serializable {}

@@ -42,18 +42,7 @@ class TaskRetryTest {
         Map<String, String> clean = collect(Hydragen.generate(df, o).map(
                 (MapFunction<Row, String>) r -> r.getString(0) + "\t" + r.getAs("completion"), Encoders.STRING()));
 
-        MapFunction<Row, String> failFirstAttemptMidPartition = new MapFunction<>() {
-            int seen;
-
-            @Override
-            public String call(Row r) {
-                TaskContext tc = TaskContext.get();
-                if (tc.attemptNumber() == 0 && tc.partitionId() == 1 && ++seen == 4) {
-                    throw new IllegalStateException("injected failure in the first attempt of partition 1");
-                }
-                return r.getString(0) + "\t" + r.getAs("completion") + "\t" + tc.attemptNumber() + "\t" + tc.partitionId();
-            }
-        };
+        MapFunction<Row, String> failFirstAttemptMidPartition = new FailFirstAttempt();
         List<String> retried = Hydragen.generate(df, o).map(failFirstAttemptMidPartition, Encoders.STRING()).collectAsList();
         assertEquals(24, retried.size());
         Map<String, String> byId = new HashMap<>();
@@ -68,6 +57,20 @@ class TaskRetryTest {
         }
         assertTrue(sawRetry, "partition 1 had rows");
         assertEquals(clean, byId);
+    }
+
+    /** Throws at the 4th row of partition 1's first attempt; otherwise tags each row with its attempt and partition. */
+    static final class FailFirstAttempt implements MapFunction<Row, String> {
+        private int seen;
+
+        @Override
+        public String call(Row r) {
+            TaskContext tc = TaskContext.get();
+            if (tc.attemptNumber() == 0 && tc.partitionId() == 1 && ++seen == 4) {
+                throw new IllegalStateException("injected failure in the first attempt of partition 1");
+            }
+            return r.getString(0) + "\t" + r.getAs("completion") + "\t" + tc.attemptNumber() + "\t" + tc.partitionId();
+        }
     }
 
     static Map<String, String> collect(Dataset<String> ds) {

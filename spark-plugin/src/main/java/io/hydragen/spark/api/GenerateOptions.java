@@ -34,6 +34,9 @@ import java.util.Map;
  *                           be shared anyway, and a longer key would separate rows that share a shorter prefix; a
  *                           group bigger than a batch is cut in prompt order, which keeps deeper sharing together)
  * @param threads            CPU threads of the engine (0 = all cores of the executor's machine)
+ * @param perRowSeeds        true (default): each row's seed is derived from {@code seed} and the row's identity, so
+ *                           duplicated prompts get independent samples; false: every row uses {@code seed} as is,
+ *                           exactly like {@code bin/hydragen generate} and vLLM (equal prompts, equal samples)
  */
 public record GenerateOptions(
         String model,
@@ -55,7 +58,8 @@ public record GenerateOptions(
         String attention,
         int partitions,
         int routingPrefixChars,
-        int threads) implements Serializable {
+        int threads,
+        boolean perRowSeeds) implements Serializable {
 
     public GenerateOptions {
         if (model == null || model.isBlank()) throw new IllegalArgumentException("option 'model' is required");
@@ -79,6 +83,7 @@ public record GenerateOptions(
 
     /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
     public SamplingParams samplingParams(long rowSeed) {
+        if (!perRowSeeds) rowSeed = seed;
         return new SamplingParams(maxNewTokens, temperature, topK, topP, rowSeed, stop, stopTokenIds, ignoreEos, n);
     }
 
@@ -95,6 +100,7 @@ public record GenerateOptions(
         b.stopTokenIds = stopTokenIds; b.ignoreEos = ignoreEos; b.n = n; b.prefixColumns = prefixColumns;
         b.batchSize = batchSize; b.minSharedTokens = minSharedTokens; b.backend = backend; b.attention = attention;
         b.partitions = partitions; b.routingPrefixChars = routingPrefixChars; b.threads = threads;
+        b.perRowSeeds = perRowSeeds;
         return b;
     }
 
@@ -132,6 +138,7 @@ public record GenerateOptions(
                     case OptionKeys.PARTITIONS -> b.partitions(Integer.parseInt(v.trim()));
                     case OptionKeys.ROUTING_PREFIX_CHARS -> b.routingPrefixChars(Integer.parseInt(v.trim()));
                     case OptionKeys.THREADS -> b.threads(Integer.parseInt(v.trim()));
+                    case OptionKeys.PER_ROW_SEEDS -> b.perRowSeeds(parseBoolean(key, v));
                     default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "' (known: "
                             + String.join(", ", OptionKeys.ALL) + ")");
                 }
@@ -180,6 +187,7 @@ public record GenerateOptions(
         private int partitions = 0;
         private int routingPrefixChars = 64;
         private int threads = 0;
+        private boolean perRowSeeds = true;
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
@@ -202,11 +210,12 @@ public record GenerateOptions(
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder routingPrefixChars(int v) { routingPrefixChars = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
+        public Builder perRowSeeds(boolean v) { perRowSeeds = v; return this; }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
-                    routingPrefixChars, threads);
+                    routingPrefixChars, threads, perRowSeeds);
         }
     }
 }

@@ -111,6 +111,21 @@ class GenerateLocalTest {
     }
 
     @Test
+    void withoutPerRowSeedsEveryRowUsesTheSeedLikeTheCli() {
+        List<Row> rows = prompts();
+        GenerateOptions o = sampled().perRowSeeds(false).build();
+        List<GenerationRequest> reqs = new ArrayList<>();
+        // what bin/hydragen generate does: one SamplingParams, with the --seed, for every line
+        var params = new io.hydragen.generate.SamplingParams(o.maxNewTokens(), o.temperature(), o.topK(), o.topP(), o.seed(),
+                o.stop(), o.stopTokenIds(), o.ignoreEos(), o.n());
+        for (Row r : rows) reqs.add(GenerationRequest.ofText(r.getString(0), r.getString(1), params));
+        Map<String, String> expected = new TreeMap<>();
+        for (Completion c : engine.generate(reqs).completions()) expected.put(c.requestId(), c.text());
+        assertEquals(expected, completions(Hydragen.generate(spark.createDataFrame(rows, SCHEMA).repartition(3), o)));
+        assertNotEquals(expected, direct(rows, sampled().build()), "per-row seeds do change sampled outputs");
+    }
+
+    @Test
     void outputHasInputColumnsThenOutputColumns() {
         Dataset<Row> out = Hydragen.generate(spark.createDataFrame(prompts(), SCHEMA), sampled().maxNewTokens(3).ignoreEos(true).build());
         assertEquals(List.of("id", "prompt", "completion", "finish_reason", "error", "prompt_tokens", "completion_tokens",

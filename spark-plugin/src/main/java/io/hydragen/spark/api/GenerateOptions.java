@@ -37,6 +37,9 @@ import java.util.Map;
  * @param perRowSeeds        true (default): each row's seed is derived from {@code seed} and the row's identity, so
  *                           duplicated prompts get independent samples; false: every row uses {@code seed} as is,
  *                           exactly like {@code bin/hydragen generate} and vLLM (equal prompts, equal samples)
+ * @param routing            {@code prefix} (default): prefix-aware routing; {@code none}: rows stay in their input
+ *                           partitions and order and are batched as they come (the baseline for benchmarks; equal
+ *                           prompts then share a seed)
  */
 public record GenerateOptions(
         String model,
@@ -59,7 +62,8 @@ public record GenerateOptions(
         int partitions,
         int routingPrefixChars,
         int threads,
-        boolean perRowSeeds) implements Serializable {
+        boolean perRowSeeds,
+        String routing) implements Serializable {
 
     public GenerateOptions {
         if (model == null || model.isBlank()) throw new IllegalArgumentException("option 'model' is required");
@@ -77,6 +81,10 @@ public record GenerateOptions(
             throw new IllegalArgumentException("backend must be auto, cpu or cuda, got '" + backend + "'");
         }
         attention = AttentionMode.parse(attention == null ? "hydragen" : attention).cliName();
+        routing = routing == null ? "prefix" : routing.toLowerCase(Locale.ROOT);
+        if (!routing.equals("prefix") && !routing.equals("none")) {
+            throw new IllegalArgumentException("routing must be prefix or none, got '" + routing + "'");
+        }
         // validates max_new_tokens, temperature, top_p and n with the engine's own rules
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
     }
@@ -91,6 +99,8 @@ public record GenerateOptions(
 
     public boolean explicitPrefixes() { return !prefixColumns.isEmpty(); }
 
+    public boolean prefixRouting() { return routing.equals("prefix"); }
+
     public static Builder builder(String model) { return new Builder().model(model); }
 
     public Builder toBuilder() {
@@ -100,7 +110,7 @@ public record GenerateOptions(
         b.stopTokenIds = stopTokenIds; b.ignoreEos = ignoreEos; b.n = n; b.prefixColumns = prefixColumns;
         b.batchSize = batchSize; b.minSharedTokens = minSharedTokens; b.backend = backend; b.attention = attention;
         b.partitions = partitions; b.routingPrefixChars = routingPrefixChars; b.threads = threads;
-        b.perRowSeeds = perRowSeeds;
+        b.perRowSeeds = perRowSeeds; b.routing = routing;
         return b;
     }
 
@@ -139,6 +149,7 @@ public record GenerateOptions(
                     case OptionKeys.ROUTING_PREFIX_CHARS -> b.routingPrefixChars(Integer.parseInt(v.trim()));
                     case OptionKeys.THREADS -> b.threads(Integer.parseInt(v.trim()));
                     case OptionKeys.PER_ROW_SEEDS -> b.perRowSeeds(parseBoolean(key, v));
+                    case OptionKeys.ROUTING -> b.routing(v);
                     default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "' (known: "
                             + String.join(", ", OptionKeys.ALL) + ")");
                 }
@@ -188,6 +199,7 @@ public record GenerateOptions(
         private int routingPrefixChars = 64;
         private int threads = 0;
         private boolean perRowSeeds = true;
+        private String routing = "prefix";
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
@@ -211,11 +223,12 @@ public record GenerateOptions(
         public Builder routingPrefixChars(int v) { routingPrefixChars = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
         public Builder perRowSeeds(boolean v) { perRowSeeds = v; return this; }
+        public Builder routing(String v) { routing = v; return this; }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
-                    routingPrefixChars, threads, perRowSeeds);
+                    routingPrefixChars, threads, perRowSeeds, routing);
         }
     }
 }

@@ -52,6 +52,12 @@ public final class PrefixRouter {
         Dataset<Row> df = input
                 .withColumn(PROMPT, input.col(quote(o.promptColumn())).cast("string"))
                 .withColumn(ROW_HASH, xxhash64(hashableColumns(input)));
+        if (!o.prefixRouting()) {
+            // baseline: no shuffle, rows batched in input order, each row its own unit
+            return df.withColumn(IDENTITY, o.idColumn() == null ? lit(null).cast("string") : input.col(quote(o.idColumn())).cast("string"))
+                    .withColumn(DUPLICATE_ORDINAL, lit(0L))
+                    .withColumn(UNIT, monotonically_increasing_id());
+        }
 
         List<Column> groupKey = new ArrayList<>();
         if (o.explicitPrefixes()) {

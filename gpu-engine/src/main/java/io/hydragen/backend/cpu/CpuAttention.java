@@ -76,15 +76,19 @@ final class CpuAttention {
         float[] acc = new float[rows * qDim];
         float[] accLse = new float[rows * numHeads];
         Arrays.fill(accLse, Float.NEGATIVE_INFINITY);
-        for (int t = 0; t < tasks.size(); t++) {
-            Task task = tasks.get(t);
-            Partial p = partials[t];
-            for (int i = 0; i < (task.r1 - task.r0) * group; i++) {
-                int row = task.block.rows()[task.r0 + i / group];
-                int head = task.kvHead * group + i % group;
-                Lse.mergeInto(acc, row * qDim + head * headDim, accLse, row * numHeads + head, p.out, i * headDim, p.lse[i], headDim);
+        // Tasks of different KV heads write disjoint (row, head) pairs: merge per KV head in parallel, in task order.
+        parallel.forEach(kvHeads, h -> {
+            for (int t = 0; t < tasks.size(); t++) {
+                Task task = tasks.get(t);
+                if (task.kvHead != h) continue;
+                Partial p = partials[t];
+                for (int i = 0; i < (task.r1 - task.r0) * group; i++) {
+                    int row = task.block.rows()[task.r0 + i / group];
+                    int head = task.kvHead * group + i % group;
+                    Lse.mergeInto(acc, row * qDim + head * headDim, accLse, row * numHeads + head, p.out, i * headDim, p.lse[i], headDim);
+                }
             }
-        }
+        });
         out.floats.put(0, acc, 0, rows * qDim);
     }
 

@@ -65,6 +65,7 @@ public final class CpuBackend implements Backend {
             if (mode == AttentionMode.NONE) ws.att.floats.put(0, new float[n * q]);
             else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel);
             linear(ws.att, L.o, ws.h, n, h, q);
+            if (L.oBias != null) ops.addBias(ws.h, L.oBias, n, h);
             ops.residual(ws.x, ws.h, n, h);
             // MLP
             ops.rmsnorm(ws.x, ws.h, L.mlpNorm, n, h, (float) c.rmsNormEps());

@@ -18,6 +18,7 @@ final class CpuWeights implements AutoCloseable {
         OffHeap qkv;       // [(q + 2·kv) × hidden]
         float[] qkvBias;   // null unless the model has q/k/v biases (Qwen2)
         OffHeap o;         // [hidden × q]
+        float[] oBias;     // Llama checkpoints with attention_bias=true bias o_proj too
         OffHeap gateUp;    // [2·intermediate × hidden]
         OffHeap down;      // [hidden × intermediate]
     }
@@ -49,6 +50,7 @@ final class CpuWeights implements AutoCloseable {
                 System.arraycopy(w.tensor(p + "self_attn.v_proj.bias", kv).toFloats(), 0, l.qkvBias, q + kv, kv);
             }
             l.o = load(w, p + "self_attn.o_proj.weight", h, q);
+            if (io.hydragen.model.LlamaTensors.hasOutputBias(c)) l.oBias = w.tensor(p + "self_attn.o_proj.bias", h).toFloats();
             l.gateUp = new OffHeap(2L * im * h);
             copyInto(w.tensor(p + "mlp.gate_proj.weight", im, h), l.gateUp, 0);
             copyInto(w.tensor(p + "mlp.up_proj.weight", im, h), l.gateUp, (long) im * h);

@@ -1,0 +1,255 @@
+package io.hydragen.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.cpu.CpuBackend;
+import io.hydragen.generate.BatchStats;
+import io.hydragen.generate.Completion;
+import io.hydragen.generate.Engine;
+import io.hydragen.generate.EngineOptions;
+import io.hydragen.generate.FinishReason;
+import io.hydragen.generate.GenerationRequest;
+import io.hydragen.generate.GenerationResult;
+import io.hydragen.generate.ProgressListener;
+import io.hydragen.generate.SamplingParams;
+import io.hydragen.model.Model;
+import io.hydragen.model.ModelLoader;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code hydragen bench}: decode throughput of each attention mode on one batch of B sequences that share a P-token
+ * prefix and each have S tokens of their own, greedy, N new tokens each. The model is loaded once; each mode gets
+ * its own engine (and backend) over it, and all modes see the same prompts.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure decode tokens/s per attention mode on a shared-prefix batch of random token ids.",
+                "Prints a table; --json writes the figures with the settings, the machine and its SGEMM rate; --plot draws them."})
+final class BenchCommand implements Callable<Integer> {
+    private final Console console;
+
+    BenchCommand(Console console) { this.console = console; }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "M", description = "A Hugging Face model directory, or synthetic:NAME.")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Sequences (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--prefix-tokens", defaultValue = "16384", paramLabel = "P", description = "Tokens of the prefix all sequences share (default ${DEFAULT-VALUE}).")
+    int prefixTokens;
+
+    @Option(names = "--suffix-tokens", defaultValue = "64", paramLabel = "S", description = "Tokens of each sequence's own (default ${DEFAULT-VALUE}).")
+    int suffixTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "32", paramLabel = "N", description = "Tokens generated per sequence (default ${DEFAULT-VALUE}).")
+    int newTokens;
+
+    @Option(names = "--attention", defaultValue = "hydragen,per-sequence", split = ",", converter = AttentionModeConverter.class,
+            paramLabel = "MODES", description = "Modes to run, in order: hydragen, per-sequence, none (default ${DEFAULT-VALUE}).")
+    List<AttentionMode> modes;
+
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "B", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "CUDA device ordinal (default ${DEFAULT-VALUE}).")
+    int device;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "T", description = "CPU threads; 0 = all cores (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--warmup-tokens", defaultValue = "4", paramLabel = "W",
+            description = "Before each timed run, decode W tokens on a short-prefix copy of the batch to warm the JIT; 0 = none (default ${DEFAULT-VALUE}).")
+    int warmupTokens;
+
+    @Option(names = "--sgemm-size", defaultValue = "2048", paramLabel = "N", description = "Matrix size of the SGEMM rate measurement (default ${DEFAULT-VALUE}).")
+    int sgemmSize;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
+    Path json;
+
+    @Option(names = "--plot", paramLabel = "FILE", description = "Write a PNG bar chart of decode tokens/s per mode.")
+    Path plot;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        List<AttentionMode> order = new ArrayList<>(new LinkedHashSet<>(modes));
+        checkArguments();
+        status("loading " + model + " ...");
+        Model m = ModelLoader.load(model);
+        try {
+            int context = m.config().maxPositionEmbeddings();
+            if ((long) prefixTokens + suffixTokens + newTokens > context) {
+                throw new UsageException("prefix " + prefixTokens + " + suffix " + suffixTokens + " + new " + newTokens
+                        + " tokens exceed " + model + "'s context of " + context + " tokens");
+            }
+            List<int[]> prompts = BenchWorkload.prompts(batch, prefixTokens, suffixTokens, m.config().vocabSize());
+            List<int[]> warmup = BenchWorkload.prompts(batch, Math.min(prefixTokens, 64), Math.min(suffixTokens, 8), m.config().vocabSize());
+            Map<String, BenchReport.ModeResult> results = new LinkedHashMap<>();
+            Map<AttentionMode, List<Completion>> outputs = new LinkedHashMap<>();
+            Double gflops = null;
+            int threadsUsed = threads;
+            String backendName = backend;
+            for (AttentionMode mode : order) {
+                EngineOptions options = EngineOptions.of(model).withBackend(backend).withDevice(device).withThreads(threads)
+                        .withAttention(mode).withMinSharedTokens(1).withMaxBatchSequences(batch);
+                // Engine.close() would close the shared model too: close only this mode's backend.
+                Engine engine = Engine.open(m, options);
+                try {
+                    if (engine.backend() instanceof CpuBackend cpu) {
+                        threadsUsed = cpu.threads();
+                        if (gflops == null) {
+                            status(mode.cliName() + ": measuring SGEMM " + sgemmSize + "\u00b3 ...");
+                            gflops = cpu.measureGflops(sgemmSize);
+                        }
+                    }
+                    backendName = engine.backendName();
+                    if (warmupTokens > 0) {
+                        status(mode.cliName() + ": warming up ...");
+                        run(engine, warmup, warmupTokens, ProgressListener.NONE);
+                    }
+                    ProgressPrinter progress = new ProgressPrinter(console, quiet, batch, batch, mode.cliName());
+                    GenerationResult result;
+                    try {
+                        progress.begin();
+                        result = run(engine, prompts, newTokens, progress);
+                    } finally {
+                        progress.finish();
+                    }
+                    outputs.put(mode, result.completions());
+                    results.put(mode.cliName(), modeResult(result.stats()));
+                } finally {
+                    engine.backend().close();
+                }
+            }
+            BenchReport report = new BenchReport(model, batch, prefixTokens, suffixTokens, newTokens, warmupTokens,
+                    backendName, threadsUsed, machine(), gflops, sgemmSize, results, speedup(results),
+                    sameTokens(outputs), "hydragen " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            printTable(report, console.out());
+            if (json != null) {
+                Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report) + "\n");
+            }
+            if (plot != null) BenchChart.savePng(report, plot);
+            return 0;
+        } finally {
+            m.close();
+        }
+    }
+
+    private void checkArguments() {
+        if (batch < 1) throw new UsageException("--batch must be >= 1, got " + batch);
+        if (prefixTokens < 0 || suffixTokens < 0) throw new UsageException("--prefix-tokens and --suffix-tokens must be >= 0");
+        if (prefixTokens + suffixTokens < 1) throw new UsageException("prompts would be empty: give --prefix-tokens or --suffix-tokens above 0");
+        if (newTokens < 1) throw new UsageException("--new-tokens must be >= 1, got " + newTokens);
+        if (warmupTokens < 0) throw new UsageException("--warmup-tokens must be >= 0, got " + warmupTokens);
+        if (threads < 0) throw new UsageException("--threads must be >= 0, got " + threads);
+        if (sgemmSize < 1) throw new UsageException("--sgemm-size must be >= 1, got " + sgemmSize);
+        if (modes.isEmpty()) throw new UsageException("--attention names no mode");
+        checkWritable(json, "--json");
+        checkWritable(plot, "--plot");
+    }
+
+    /** Fails before the (long) run rather than after it. */
+    private static void checkWritable(Path p, String option) {
+        if (p == null) return;
+        Path dir = p.toAbsolutePath().getParent();
+        if (Files.isDirectory(p)) throw new UsageException(option + " " + p + ": is a directory");
+        if (dir == null || !Files.isDirectory(dir)) throw new UsageException(option + " " + p + ": no such directory " + dir);
+    }
+
+    private static GenerationResult run(Engine engine, List<int[]> prompts, int newTokens, ProgressListener progress) {
+        SamplingParams greedy = new SamplingParams(newTokens, 0.0, 0, 1.0, 0L, List.of(), List.of(), true, 1);
+        List<GenerationRequest> requests = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), greedy));
+        GenerationResult result = engine.generate(requests, progress);
+        for (Completion c : result.completions()) {
+            if (c.finishReason() == FinishReason.ERROR) throw new UsageException("sequence " + c.requestId() + " failed: " + c.error());
+        }
+        return result;
+    }
+
+    private static BenchReport.ModeResult modeResult(BatchStats s) {
+        return new BenchReport.ModeResult(s.decodeTokensPerSecond(), s.prefillSeconds(), s.decodeNanos() / 1e9, s.promptTokens(),
+                s.prefilledTokens(), s.sharedPromptTokens(), s.generatedTokens(), s.decodeTokens(), s.decodeSteps());
+    }
+
+    private static BenchReport.Speedup speedup(Map<String, BenchReport.ModeResult> r) {
+        BenchReport.ModeResult h = r.get(AttentionMode.HYDRAGEN.cliName()), p = r.get(AttentionMode.PER_SEQUENCE.cliName());
+        if (h == null || p == null || p.decodeTokensPerS() == 0) return null;
+        return new BenchReport.Speedup(h.decodeTokensPerS() / p.decodeTokensPerS());
+    }
+
+    /** Hydragen and per-sequence attention compute the same function; this shows they decoded the same tokens. */
+    private static Double sameTokens(Map<AttentionMode, List<Completion>> out) {
+        List<Completion> h = out.get(AttentionMode.HYDRAGEN), p = out.get(AttentionMode.PER_SEQUENCE);
+        if (h == null || p == null) return null;
+        int same = 0;
+        for (int i = 0; i < h.size(); i++) if (Arrays.equals(h.get(i).tokenIds(), p.get(i).tokenIds())) same++;
+        return same / (double) h.size();
+    }
+
+    private static BenchReport.Machine machine() {
+        String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch");
+        String java = System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")";
+        return new BenchReport.Machine(Runtime.getRuntime().availableProcessors(), cpuName(), os, java,
+                OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+
+    /** The CPU model from /proc/cpuinfo (Linux), or null where there is none. */
+    private static String cpuName() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).strip();
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not readable: the field is optional
+        }
+        return null;
+    }
+
+    private void status(String text) {
+        if (!quiet && console.errIsTerminal()) {
+            console.err().print("\r" + text + "\u001b[K");
+            console.err().flush();
+        }
+    }
+
+    private static void printTable(BenchReport r, PrintStream out) {
+        out.printf(Locale.ROOT, "%s: batch %d, prefix %d, suffix %d, %d new tokens; %s, %d threads%n",
+                r.model(), r.batch(), r.prefixTokens(), r.suffixTokens(), r.newTokens(), r.backend(), r.threads());
+        out.printf(Locale.ROOT, "%-14s %12s %12s %16s %16s%n", "attention", "prefill s", "prefilled", "generated", "decode tok/s");
+        for (Map.Entry<String, BenchReport.ModeResult> e : r.results().entrySet()) {
+            BenchReport.ModeResult m = e.getValue();
+            out.printf(Locale.ROOT, "%-14s %12.2f %12d %16d %16.1f%n", e.getKey(), m.prefillS(), m.prefilledTokens(),
+                    m.generatedTokens(), m.decodeTokensPerS());
+        }
+        if (r.speedup() != null) out.printf(Locale.ROOT, "speedup hydragen vs per-sequence: %.2fx%n", r.speedup().hydragenVsPerSequence());
+        if (r.sameTokens() != null) out.printf(Locale.ROOT, "sequences with identical tokens (hydragen vs per-sequence): %.1f%%%n", 100 * r.sameTokens());
+        if (r.sgemmGflops() != null) out.printf(Locale.ROOT, "SGEMM %d\u00b3: %.1f GFLOP/s%n", r.sgemmSize(), r.sgemmGflops());
+        out.flush();
+    }
+}

@@ -1,0 +1,63 @@
+package io.hydragen.cli;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.Map;
+
+/**
+ * What {@code hydragen bench} writes to {@code --json}: the settings, the machine, its SGEMM rate measured in the
+ * same run, and per attention mode (keyed by its CLI name) what the engine measured.
+ *
+ * @param threads the CPU threads the backend actually used
+ * @param sgemmGflops SGEMM GFLOP/s of the CPU backend at {@code sgemmSize}³, or null on another backend
+ * @param speedup null unless both hydragen and per-sequence ran
+ * @param sameTokens fraction of sequences whose hydragen tokens equal their per-sequence tokens, or null
+ */
+@JsonPropertyOrder({"model", "batch", "prefix_tokens", "suffix_tokens", "new_tokens", "warmup_tokens", "backend", "threads",
+        "machine", "sgemm_gflops", "sgemm_size", "results", "speedup", "same_tokens_hydragen_per_sequence", "command"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record BenchReport(
+        @JsonProperty("model") String model,
+        @JsonProperty("batch") int batch,
+        @JsonProperty("prefix_tokens") int prefixTokens,
+        @JsonProperty("suffix_tokens") int suffixTokens,
+        @JsonProperty("new_tokens") int newTokens,
+        @JsonProperty("warmup_tokens") int warmupTokens,
+        @JsonProperty("backend") String backend,
+        @JsonProperty("threads") int threads,
+        @JsonProperty("machine") Machine machine,
+        @JsonProperty("sgemm_gflops") Double sgemmGflops,
+        @JsonProperty("sgemm_size") int sgemmSize,
+        @JsonProperty("results") Map<String, ModeResult> results,
+        @JsonProperty("speedup") Speedup speedup,
+        @JsonProperty("same_tokens_hydragen_per_sequence") Double sameTokens,
+        @JsonProperty("command") String command) {
+
+    /** Where the numbers were taken. @param date ISO-8601 with offset */
+    @JsonPropertyOrder({"cores", "cpu", "os", "java", "date"})
+    record Machine(
+            @JsonProperty("cores") int cores,
+            @JsonProperty("cpu") String cpu,
+            @JsonProperty("os") String os,
+            @JsonProperty("java") String java,
+            @JsonProperty("date") String date) {}
+
+    /** One attention mode's run over the batch (timings from the engine's {@code BatchStats}). */
+    @JsonPropertyOrder({"decode_tokens_per_s", "prefill_s", "decode_s", "prompt_tokens", "prefilled_tokens",
+            "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps"})
+    record ModeResult(
+            @JsonProperty("decode_tokens_per_s") double decodeTokensPerS,
+            @JsonProperty("prefill_s") double prefillS,
+            @JsonProperty("decode_s") double decodeS,
+            @JsonProperty("prompt_tokens") long promptTokens,
+            @JsonProperty("prefilled_tokens") long prefilledTokens,
+            @JsonProperty("shared_prompt_tokens") long sharedPromptTokens,
+            @JsonProperty("generated_tokens") long generatedTokens,
+            @JsonProperty("decode_tokens") long decodeTokens,
+            @JsonProperty("decode_steps") int decodeSteps) {}
+
+    /** Decode tokens/s ratios. */
+    record Speedup(@JsonProperty("hydragen_vs_per_sequence") double hydragenVsPerSequence) {}
+}

@@ -1,0 +1,237 @@
+package io.hydragen.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.generate.BatchStats;
+import io.hydragen.generate.Completion;
+import io.hydragen.generate.Engine;
+import io.hydragen.generate.EngineOptions;
+import io.hydragen.generate.FinishReason;
+import io.hydragen.generate.GenerationRequest;
+import io.hydragen.generate.GenerationResult;
+import io.hydragen.generate.SamplingParams;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hydragen generate}: completes every line of a JSONL prompts file with one engine call, so prompts that
+ * share a prefix anywhere in the file share its KV, and writes one JSONL line per sample in input order.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Complete the prompts of a JSONL file, one {\"id\": ..., \"prompt\": \"...\"} per line",
+                "(id: a string or a number, echoed back; default the 0-based line number; blank lines are skipped).",
+                "Writes one JSON line per sample, in input order; a bad line gets finish_reason \"error\" and the rest are still answered."})
+final class GenerateCommand implements Callable<Integer> {
+    private final Console console;
+
+    GenerateCommand(Console console) { this.console = console; }
+
+    @Option(names = "--model", required = true, paramLabel = "M", description = "A Hugging Face model directory, or synthetic:NAME.")
+    String model;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = "Prompts, JSONL ('-' for stdin).")
+    String input;
+
+    @Option(names = "--output", required = true, paramLabel = "FILE", description = "Completions, JSONL ('-' for stdout).")
+    String output;
+
+    @Option(names = "--max-new-tokens", defaultValue = "16", paramLabel = "N", description = "New tokens per sample at most (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Keep the K most likely tokens; 0 = all (default ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling mass, in (0, 1] (default ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed; sample i of a prompt uses the stream (S, i) (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--n", defaultValue = "1", paramLabel = "N", description = "Samples per prompt (default ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--stop", paramLabel = "STR", description = "Stop when the completion contains STR (cut from the text); repeatable.")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--stop-token-id", paramLabel = "ID", description = "Stop after this token id; repeatable.")
+    List<Integer> stopTokenIds = new ArrayList<>();
+
+    @Option(names = "--ignore-eos", description = "Keep generating after an end-of-sequence token.")
+    boolean ignoreEos;
+
+    @Option(names = "--attention", defaultValue = "hydragen", converter = AttentionModeConverter.class, paramLabel = "MODE",
+            description = "hydragen or per-sequence (default ${DEFAULT-VALUE}).")
+    AttentionMode attention;
+
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "B", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "CUDA device ordinal (default ${DEFAULT-VALUE}).")
+    int device;
+
+    @Option(names = "--min-shared-tokens", defaultValue = "16", paramLabel = "N",
+            description = "A prefix shared by two or more samples becomes a shared KV segment from this length on (default ${DEFAULT-VALUE}).")
+    int minSharedTokens;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads; 0 = all cores (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Most samples decoded together (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress and no summary on stderr.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        if (attention == AttentionMode.NONE) throw new UsageException("--attention none skips attention and produces garbage; it is for 'hydragen bench' only");
+        if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
+        if (threads < 0) throw new UsageException("--threads must be >= 0, got " + threads);
+        if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
+        SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
+
+        // Exact decimals, so an id like 1.10 is echoed as given rather than as a double.
+        ObjectMapper json = new ObjectMapper().setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        List<PromptRow> rows = readRows(json);
+        try (Sink sink = Sink.open(output, console)) {
+            long start = System.nanoTime();
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (PromptRow r : rows) if (r.ok()) requests.add(GenerationRequest.ofText(Integer.toString(r.line()), r.prompt(), params));
+
+            ProgressPrinter progress = new ProgressPrinter(console, quiet, requests.size() * n, batchSize, "");
+            GenerationResult result;
+            if (requests.isEmpty()) {
+                result = new GenerationResult(List.of(), BatchStats.EMPTY);
+            } else {
+                progress.status("loading " + model + " ...");
+                EngineOptions options = EngineOptions.of(model).withBackend(backend).withDevice(device).withAttention(attention)
+                        .withMinSharedTokens(minSharedTokens).withThreads(threads).withMaxBatchSequences(batchSize);
+                try (Engine engine = Engine.open(options)) {
+                    progress.begin();
+                    result = engine.generate(requests, progress);
+                } finally {
+                    progress.finish();
+                }
+            }
+            int errors = write(rows, result, sink.writer(), json);
+            sink.commit();
+            if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
+        }
+        return 0;
+    }
+
+    private List<PromptRow> readRows(ObjectMapper json) throws IOException {
+        PromptFile file = new PromptFile(json);
+        if (input.equals("-")) return file.read(console.in());
+        Path p = Path.of(input);
+        if (Files.isDirectory(p)) throw new UsageException(input + ": is a directory, expected a JSONL file of prompts");
+        try (InputStream in = Files.newInputStream(p)) {
+            return file.read(in);
+        }
+    }
+
+    /** Writes every row's samples in input order; returns how many lines are errors. */
+    private int write(List<PromptRow> rows, GenerationResult result, Writer w, ObjectMapper json) throws IOException {
+        Iterator<Completion> completions = result.completions().iterator();
+        int errors = 0;
+        for (PromptRow r : rows) {
+            for (int i = 0; i < n; i++) {
+                Integer sampleIndex = n > 1 ? i : null;
+                OutputRow out;
+                if (!r.ok()) {
+                    out = OutputRow.error(r.id(), sampleIndex, r.error());
+                } else {
+                    Completion c = completions.next();
+                    if (!c.requestId().equals(Integer.toString(r.line())) || c.sampleIndex() != i) {
+                        throw new IllegalStateException("engine returned completions out of order: " + c.requestId() + "/" + c.sampleIndex());
+                    }
+                    out = OutputRow.of(r.id(), sampleIndex, c);
+                }
+                if (FinishReason.ERROR.wireName().equals(out.finishReason())) errors++;
+                w.write(json.writeValueAsString(out));
+                w.write('\n');
+            }
+        }
+        return errors;
+    }
+
+    private String summary(int rows, int errors, BatchStats s, double seconds) {
+        double sharedPct = s.promptTokens() == 0 ? 0 : 100.0 * s.sharedPromptTokens() / s.promptTokens();
+        return String.format(Locale.ROOT,
+                "hydragen: %d rows, %d samples (%d errors); %d prompt tokens, %d prefilled (%.1f%% shared); %d generated; "
+                        + "prefill %.2f s, decode %.1f tokens/s; %.1f s in all",
+                rows, rows * n, errors, s.promptTokens(), s.prefilledTokens(), sharedPct, s.generatedTokens(),
+                s.prefillSeconds(), s.decodeTokensPerSecond(), seconds);
+    }
+
+    /**
+     * Where the output goes: stdout, or a temporary file next to the target that replaces it only once every line
+     * is written, so a failed run never leaves a half-written file that looks finished.
+     */
+    private static final class Sink implements AutoCloseable {
+        private final Writer writer;
+        private final Path tmp, target;
+        private boolean committed;
+
+        private Sink(Writer writer, Path tmp, Path target) {
+            this.writer = writer;
+            this.tmp = tmp;
+            this.target = target;
+        }
+
+        static Sink open(String output, Console console) throws IOException {
+            if (output.equals("-")) {
+                return new Sink(new BufferedWriter(new OutputStreamWriter(console.out(), StandardCharsets.UTF_8)), null, null);
+            }
+            Path target = Path.of(output).toAbsolutePath();
+            if (Files.isDirectory(target)) throw new UsageException(output + ": is a directory, expected a file to write");
+            Path dir = target.getParent();
+            if (!Files.isDirectory(dir)) throw new UsageException(output + ": no such directory " + dir);
+            // Named by pid, created with the usual umask (a temp file would be private to the user).
+            Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+            Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+            tmp.toFile().deleteOnExit(); // also on Ctrl-C, which skips finally blocks
+            return new Sink(w, tmp, target);
+        }
+
+        Writer writer() { return writer; }
+
+        void commit() throws IOException {
+            writer.flush();
+            if (tmp != null) {
+                writer.close();
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            committed = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (tmp == null) { writer.flush(); return; }
+            writer.close();
+            if (!committed) Files.deleteIfExists(tmp);
+        }
+    }
+}

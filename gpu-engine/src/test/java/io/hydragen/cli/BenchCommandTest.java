@@ -1,0 +1,103 @@
+package io.hydragen.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code hydragen bench} at toy sizes: the JSON's keys and counts and the PNG (no timing is asserted). */
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesJsonWithEveryKeyAndAPng() throws IOException {
+        Path json = dir.resolve("b.json"), png = dir.resolve("b.png");
+        int batch = 3, prefix = 20, suffix = 5, newTokens = 4;
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "" + batch, "--prefix-tokens", "" + prefix,
+                "--suffix-tokens", "" + suffix, "--new-tokens", "" + newTokens, "--attention", "hydragen,per-sequence,none",
+                "--backend", "cpu", "--threads", "1", "--warmup-tokens", "2", "--sgemm-size", "128",
+                "--json", json.toString(), "--plot", png.toString());
+        assertEquals(0, r.exitCode(), r.err());
+
+        JsonNode j = CliRun.JSON.readTree(json.toFile());
+        assertEquals("synthetic:tiny", j.get("model").asText());
+        assertEquals(batch, j.get("batch").asInt());
+        assertEquals(prefix, j.get("prefix_tokens").asInt());
+        assertEquals(suffix, j.get("suffix_tokens").asInt());
+        assertEquals(newTokens, j.get("new_tokens").asInt());
+        assertEquals("cpu", j.get("backend").asText());
+        assertEquals(1, j.get("threads").asInt());
+        for (String k : List.of("cores", "os", "java", "date")) assertTrue(j.get("machine").hasNonNull(k), "machine." + k);
+        assertEquals(Runtime.getRuntime().availableProcessors(), j.get("machine").get("cores").asInt());
+        assertTrue(j.get("sgemm_gflops").asDouble() > 0, "SGEMM measured");
+        assertTrue(j.get("command").asText().startsWith("hydragen bench --model synthetic:tiny --batch 3 --prefix-tokens 20"),
+                j.get("command").asText());
+
+        JsonNode results = j.get("results");
+        assertEquals(List.of("hydragen", "per-sequence", "none"), fieldNames(results));
+        for (String mode : fieldNames(results)) {
+            JsonNode m = results.get(mode);
+            assertTrue(m.get("decode_tokens_per_s").asDouble() > 0, mode);
+            assertTrue(m.get("prefill_s").asDouble() > 0, mode);
+            // min_shared_tokens 1: the prefix is one shared segment, prefilled once, then each suffix
+            assertEquals(prefix + batch * suffix, m.get("prefilled_tokens").asLong(), mode + " prefilled");
+            assertEquals((long) batch * (prefix + suffix), m.get("prompt_tokens").asLong(), mode + " prompt tokens");
+            assertEquals((long) batch * prefix, m.get("shared_prompt_tokens").asLong(), mode + " shared");
+            assertEquals((long) batch * newTokens, m.get("generated_tokens").asLong(), mode + " generated (ignore_eos)");
+            assertEquals((long) batch * (newTokens - 1), m.get("decode_tokens").asLong(), mode + " first token comes from prefill");
+        }
+        double ratio = results.get("hydragen").get("decode_tokens_per_s").asDouble() / results.get("per-sequence").get("decode_tokens_per_s").asDouble();
+        assertEquals(ratio, j.get("speedup").get("hydragen_vs_per_sequence").asDouble(), 1e-9);
+        assertEquals(1.0, j.get("same_tokens_hydragen_per_sequence").asDouble(), "hydragen and per-sequence decode the same tokens");
+
+        assertTrue(r.out().contains("speedup hydragen vs per-sequence"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("per-sequence")), r.out());
+
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, "the plot is a readable PNG");
+        assertTrue(image.getWidth() > 100 && image.getHeight() > 100);
+    }
+
+    @Test
+    void noSpeedupWithoutBothModesAndNoPlotUnlessAsked() throws IOException {
+        Path json = dir.resolve("h.json");
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "2", "--prefix-tokens", "8", "--suffix-tokens", "2",
+                "--new-tokens", "2", "--attention", "hydragen", "--threads", "1", "--warmup-tokens", "0", "--sgemm-size", "64",
+                "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = CliRun.JSON.readTree(json.toFile());
+        assertEquals(List.of("hydragen"), fieldNames(j.get("results")));
+        assertTrue(!j.has("speedup") && !j.has("same_tokens_hydragen_per_sequence"), j.toString());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertEquals(1, files.count(), "only the JSON was written");
+        }
+    }
+
+    @Test
+    void sizesBeyondTheContextAreOneLineError() {
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "2", "--prefix-tokens", "5000", "--suffix-tokens", "2",
+                "--new-tokens", "2");
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.err().contains("context of 4096 tokens"), r.err());
+        CliRun bad = CliRun.run("bench", "--model", "synthetic:tiny", "--attention", "hydragen,fast");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("unknown attention mode 'fast'"), bad.err());
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> names = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}

@@ -1,0 +1,234 @@
+// Token selection on the GPU, so logits never travel to the host: argmax for greedy rows, and
+// temperature + top-k + top-p sampling with a counter-based generator (Philox4x32-10) keyed by the
+// row's 64-bit seed and counted by its generation step, so a row's draw depends only on
+// (seed, step), never on the batch it runs in or on the launch order.
+//
+// Sampling is exact and deterministic: probabilities are quantised to 40-bit fixed point and all
+// masses are summed in 64-bit integers (order-independent), top-k and top-p thresholds are found by
+// radix selection over the logits' order-preserving bit keys (ties kept, as vLLM keeps them), and the
+// draw is the first token, in vocabulary order, whose cumulative mass exceeds floor(r * Z / 2^64)
+// for a 64-bit random r. SamplingReference (Java) computes the same thing on the CPU.
+#include "common.cuh"
+
+using namespace hg;
+
+namespace {
+
+constexpr int SAMPLE_THREADS = 512;
+constexpr double FIXED_ONE = 1099511627776.0;  // 2^40
+
+struct Philox4 { uint32_t x[4]; };
+
+// Philox4x32-10 (Salmon et al., SC'11): 10 rounds, key bumped between rounds.
+__device__ __forceinline__ Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+    const uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+#pragma unroll
+    for (int r = 0; r < 10; ++r) {
+        if (r > 0) { k0 += W0; k1 += W1; }
+        const uint32_t hi0 = __umulhi(M0, c0), lo0 = M0 * c0;
+        const uint32_t hi1 = __umulhi(M1, c2), lo1 = M1 * c2;
+        const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+        c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
+    }
+    Philox4 out;
+    out.x[0] = c0; out.x[1] = c1; out.x[2] = c2; out.x[3] = c3;
+    return out;
+}
+
+// Order-preserving map of a float to an unsigned key (larger float, larger key).
+__device__ __forceinline__ uint32_t order_key(float f) {
+    const uint32_t b = __float_as_uint(f);
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+
+struct ArgMax { float v; int i; };
+
+__device__ __forceinline__ ArgMax better(ArgMax a, ArgMax b) {  // larger value, then smaller index
+    if (b.v > a.v || (b.v == a.v && b.i < a.i)) return b;
+    return a;
+}
+
+__device__ ArgMax block_argmax(const float* row, int vocab, ArgMax* scratch) {
+    ArgMax best = {-INFINITY, 0x7fffffff};
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{row[i], i});
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        ArgMax other = {__shfl_xor_sync(0xffffffffu, best.v, o), __shfl_xor_sync(0xffffffffu, best.i, o)};
+        best = better(best, other);
+    }
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) scratch[warp] = best;
+    __syncthreads();
+    if (warp == 0) {
+        best = lane < (int)(blockDim.x >> 5) ? scratch[lane] : ArgMax{-INFINITY, 0x7fffffff};
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) {
+            ArgMax other = {__shfl_xor_sync(0xffffffffu, best.v, o), __shfl_xor_sync(0xffffffffu, best.i, o)};
+            best = better(best, other);
+        }
+        if (lane == 0) scratch[0] = best;
+    }
+    __syncthreads();
+    best = scratch[0];
+    __syncthreads();
+    return best;
+}
+
+__device__ __forceinline__ unsigned long long fixed_prob(float logit, float maxLogit, float invTemp) {
+    const float p = expf((logit - maxLogit) * invTemp);  // in [0, 1]
+    return (unsigned long long)((double)p * FIXED_ONE);
+}
+
+// Largest key K such that weight(key >= K) >= need, over the elements with key >= floor (the
+// survivors of an earlier cut); weight is 1 per element (top-k) or its fixed-point probability (top-p).
+// Four passes of 8-bit digits with a 256-bin histogram; integer sums make it order-independent.
+__device__ uint32_t radix_select(const float* row, int vocab, uint32_t floorKey, bool weighted, float maxLogit,
+                                 float invTemp, unsigned long long need, unsigned long long* hist, uint32_t* shared) {
+    uint32_t prefix = 0, mask = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        for (int b = threadIdx.x; b < 256; b += blockDim.x) hist[b] = 0ull;
+        __syncthreads();
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+            const float l = row[i];
+            const uint32_t k = order_key(l);
+            if (k < floorKey || (k & mask) != prefix) continue;
+            const unsigned long long w = weighted ? fixed_prob(l, maxLogit, invTemp) : 1ull;
+            if (w) atomicAdd(&hist[(k >> shift) & 255u], w);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            unsigned long long above = 0;
+            int digit = 0;
+            for (int b = 255; b >= 0; --b) {
+                if (above + hist[b] >= need) { digit = b; break; }
+                above += hist[b];
+            }
+            need -= above;
+            shared[0] = (uint32_t)digit;
+            shared[1] = (uint32_t)(need >> 32);
+            shared[2] = (uint32_t)need;
+        }
+        __syncthreads();
+        prefix |= shared[0] << shift;
+        mask |= 255u << shift;
+        need = ((unsigned long long)shared[1] << 32) | shared[2];
+        __syncthreads();
+    }
+    return prefix;
+}
+
+__device__ unsigned long long block_sum_u64(unsigned long long v, unsigned long long* scratch) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    unsigned long long r = 0;
+    for (int w = 0; w < nw; ++w) r += scratch[w];
+    __syncthreads();
+    return r;
+}
+
+}  // namespace
+
+// out[r] = argmax over logits[r][0..vocab) (first index among equal maxima).
+// Grid: rows blocks; block: SAMPLE_THREADS (any multiple of 32 up to 1024 works).
+HG_KERNEL void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const float* __restrict__ logits, int vocab, int rows,
+                                                             int* __restrict__ out) {
+    __shared__ ArgMax scratch[32];
+    const int r = blockIdx.x;
+    if (r >= rows) return;
+    const ArgMax best = block_argmax(logits + (long long)r * vocab, vocab, scratch);
+    if (threadIdx.x == 0) out[r] = best.i;
+}
+
+// Per row r: temperature[r] == 0 (or topK[r] == 1) picks the argmax; otherwise p_i ~ exp((l_i - max) / T),
+// cut to the tokens at or above the topK[r]-th largest logit (topK[r] <= 0: no cut), then to the
+// smallest set of the largest whose mass reaches topP[r] of what is left (topP[r] >= 1: no cut), and
+// one token drawn from what remains with Philox4x32-10(counter = (step, 0, 0, 0), key = seed).
+// Grid: rows blocks; block: SAMPLE_THREADS.
+HG_KERNEL void __launch_bounds__(SAMPLE_THREADS)
+    sample_rows(const float* __restrict__ logits, int vocab, int rows, const float* __restrict__ temperature,
+                const int* __restrict__ topK, const float* __restrict__ topP, const unsigned long long* __restrict__ seeds,
+                const int* __restrict__ steps, int* __restrict__ out) {
+    __shared__ ArgMax scratch[32];
+    __shared__ unsigned long long hist[256];
+    __shared__ unsigned long long usum[32];
+    __shared__ uint32_t shared[4];
+    __shared__ int picked;
+    const int r = blockIdx.x;
+    if (r >= rows) return;
+    const float* row = logits + (long long)r * vocab;
+    const ArgMax best = block_argmax(row, vocab, scratch);
+    const float temp = temperature[r];
+    const int k = topK[r];
+    if (!(temp > 0.f) || k == 1) {
+        if (threadIdx.x == 0) out[r] = best.i;
+        return;
+    }
+    const float invTemp = 1.f / temp;
+    const float maxLogit = best.v;
+
+    uint32_t floorKey = 0;
+    if (k > 0 && k < vocab) floorKey = radix_select(row, vocab, 0u, false, maxLogit, invTemp, (unsigned long long)k, hist, shared);
+
+    const float p = topP[r];
+    if (p < 1.f) {
+        unsigned long long z = 0;
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+            const float l = row[i];
+            if (order_key(l) >= floorKey) z += fixed_prob(l, maxLogit, invTemp);
+        }
+        z = block_sum_u64(z, usum);
+        unsigned long long need = (unsigned long long)ceil((double)z * (double)p);
+        if (need < 1) need = 1;
+        if (need > z) need = z;
+        floorKey = radix_select(row, vocab, floorKey, true, maxLogit, invTemp, need, hist, shared);
+    }
+
+    // Each thread owns a contiguous slice of the vocabulary; an exclusive scan of the slice masses
+    // (integers) tells which slice holds the drawn position, and that thread walks it.
+    const int per = (vocab + blockDim.x - 1) / blockDim.x;
+    const int lo = min(vocab, (int)threadIdx.x * per), hi = min(vocab, lo + per);
+    unsigned long long mine = 0;
+    for (int i = lo; i < hi; ++i) {
+        const float l = row[i];
+        if (order_key(l) >= floorKey) mine += fixed_prob(l, maxLogit, invTemp);
+    }
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    unsigned long long incl = mine;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+        const unsigned long long up = __shfl_up_sync(0xffffffffu, incl, o);
+        if (lane >= o) incl += up;
+    }
+    if (threadIdx.x == 0) picked = 0x7fffffff;
+    __syncthreads();
+    if (lane == 31) usum[warp] = incl;
+    __syncthreads();
+    unsigned long long before = 0, total = 0;
+    for (int w = 0; w < (int)(blockDim.x >> 5); ++w) {
+        if (w < warp) before += usum[w];
+        total += usum[w];
+    }
+    const unsigned long long excl = before + incl - mine;
+
+    const unsigned long long seed = seeds[r];
+    const Philox4 rnd = philox4x32_10((uint32_t)steps[r], 0u, 0u, 0u, (uint32_t)seed, (uint32_t)(seed >> 32));
+    const unsigned long long r64 = ((unsigned long long)rnd.x[1] << 32) | rnd.x[0];
+    const unsigned long long target = __umul64hi(total, r64);  // uniform in [0, total)
+
+    if (mine > 0 && target >= excl && target < excl + mine) {
+        unsigned long long run = excl;
+        for (int i = lo; i < hi; ++i) {
+            const float l = row[i];
+            if (order_key(l) < floorKey) continue;
+            run += fixed_prob(l, maxLogit, invTemp);
+            if (run > target) { atomicMin(&picked, i); break; }
+        }
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) out[r] = picked == 0x7fffffff ? best.i : picked;
+}

@@ -206,6 +206,22 @@ class GenerateLocalTest {
     }
 
     @Test
+    void metricsReachSparksMetricsSystem() {
+        var sources = org.apache.spark.SparkEnv.get().metricsSystem()
+                .getSourcesByName("plugin." + io.hydragen.spark.plugin.HydragenPlugin.class.getName());
+        assertEquals(1, sources.size(), "the executor plugin registered one source");
+        var registry = sources.head().metricRegistry();
+        long prompts0 = registry.getCounters().get("prompts").getCount();
+        long generated0 = registry.getCounters().get("generatedTokens").getCount();
+        long shared0 = registry.getCounters().get("sharedPromptTokens").getCount();
+        Hydragen.generate(spark.createDataFrame(prompts(), SCHEMA), sampled().maxNewTokens(3).ignoreEos(true).build()).collectAsList();
+        assertEquals(prompts0 + 12, registry.getCounters().get("prompts").getCount());
+        assertEquals(generated0 + 36, registry.getCounters().get("generatedTokens").getCount());
+        assertTrue(registry.getCounters().get("sharedPromptTokens").getCount() > shared0);
+        assertTrue(registry.getHistograms().get("decodeTokensPerSecond").getCount() > 0);
+    }
+
+    @Test
     void missingModelFailsOnTheDriverNamingThePath() {
         Dataset<Row> df = spark.createDataFrame(prompts(), SCHEMA);
         ModelNotFoundException e = assertThrows(ModelNotFoundException.class,

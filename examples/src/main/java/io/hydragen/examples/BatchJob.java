@@ -107,10 +107,10 @@ public final class BatchJob implements Callable<Integer> {
     @Option(names = "--min-shared-tokens", defaultValue = "16", paramLabel = "N", description = "Shortest shared segment (default ${DEFAULT-VALUE}).")
     int minSharedTokens;
 
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Rows per engine batch (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Rows per engine batch, as bin/hydragen generate's --batch-size (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "Generation tasks; 0 = Spark's default parallelism (default ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "Generation tasks; 0 = one per executor (default ${DEFAULT-VALUE}).")
     int partitions;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Engine CPU threads per executor; 0 = all cores (default ${DEFAULT-VALUE}).")

@@ -28,7 +28,7 @@ import java.util.Map;
  * @param minSharedTokens    a trie node shared by two or more sequences becomes a shared KV segment from this length on
  * @param backend            {@code auto}, {@code cpu} or {@code cuda}; with {@code auto} an executor uses the GPU
  *                           Spark assigned to the task and the CPU where there is none
- * @param partitions         output partitions of the routing shuffle; 0 means the cluster's default parallelism
+ * @param partitions         generation tasks (partitions of the routing shuffle); 0: one per executor ({@link Parallelism})
  * @param routingPrefixChars characters of the prompt that form the automatic routing key (default 64, about the
  *                           engine's default {@code min_shared_tokens} of 16 tokens: a shorter common prefix would not
  *                           be shared anyway, and a longer key would separate rows that share a shorter prefix; a
@@ -191,7 +191,7 @@ public record GenerateOptions(
         private boolean ignoreEos;
         private int n = 1;
         private List<String> prefixColumns = List.of();
-        private int batchSize = 64;
+        private int batchSize = 256;
         private int minSharedTokens = 16;
         private String backend = "auto";
         private String attention = "hydragen";

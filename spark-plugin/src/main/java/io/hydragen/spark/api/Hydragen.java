@@ -36,7 +36,7 @@ public final class Hydragen {
         ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
         StructType input = prompts.schema();
         StructType output = OutputColumns.append(input, options.n());
-        int partitions = options.partitions() > 0 ? options.partitions() : spark.sparkContext().defaultParallelism();
+        int partitions = Parallelism.partitions(options, spark.sparkContext());
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         return routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));

@@ -52,8 +52,7 @@ final class HydragenScan implements Scan, Batch {
             SparkSession spark = SparkSession.active();
             ModelPreflight.check(options.generate().model(), spark.sparkContext().hadoopConfiguration());
             Dataset<Row> input = options.readInput(spark);
-            int partitions = options.generate().partitions() > 0 ? options.generate().partitions()
-                    : spark.sparkContext().defaultParallelism();
+            int partitions = io.hydragen.spark.api.Parallelism.partitions(options.generate(), spark.sparkContext());
             Dataset<Row> routed = PrefixRouter.route(input, options.generate(), partitions);
             staged = StagedPartitions.write(spark, routed, input.schema().size(), options.stagingDir());
         }

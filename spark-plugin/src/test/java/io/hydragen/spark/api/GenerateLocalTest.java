@@ -108,6 +108,8 @@ class GenerateLocalTest {
         assertEquals(expected, completions(Hydragen.generate(onePartition, o)));
         assertEquals(expected, completions(Hydragen.generate(shuffled, o)));
         assertEquals(expected, completions(Hydragen.generate(reversedDf, o.toBuilder().partitions(3).batchSize(3).build())));
+        // the unrouted baseline batches rows as they come, and still completes each row the same way
+        assertEquals(expected, completions(Hydragen.generate(shuffled, o.toBuilder().routing("none").build())));
     }
 
     @Test

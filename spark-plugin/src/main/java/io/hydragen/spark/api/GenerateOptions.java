@@ -1,0 +1,234 @@
+package io.hydragen.spark.api;
+
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.generate.SamplingParams;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What {@link Hydragen#generate} does to a prompt table: which model, which column holds the prompt, how to sample
+ * (the options of {@code bin/hydragen generate}), and how rows are routed and batched.
+ *
+ * <p>Build one with {@link #builder(String)}, or from string options (SQL arguments, DataSource options) with
+ * {@link #fromMap(Map)}, whose keys are the snake_case names listed in {@link OptionKeys}.
+ *
+ * @param model              a Hugging Face model directory on any Hadoop-compatible file system
+ *                           ({@code hdfs://}, {@code s3a://}, {@code file://}, a local path) or {@code synthetic:NAME}
+ * @param promptColumn       the column holding the prompt text (cast to string)
+ * @param idColumn           optional column whose value is the row's stable identity for seeding; when null the
+ *                           identity is the prompt text plus an ordinal among rows with the same prompt
+ * @param prefixColumns      explicit prefix columns, outermost first (e.g. instruction, document); empty means
+ *                           automatic routing by the first {@code routingPrefixChars} characters of the prompt
+ * @param batchSize          rows per engine call; rows of one prefix group of at most this size stay in one batch
+ * @param minSharedTokens    a trie node shared by two or more sequences becomes a shared KV segment from this length on
+ * @param backend            {@code auto}, {@code cpu} or {@code cuda}; with {@code auto} an executor uses the GPU
+ *                           Spark assigned to the task and the CPU where there is none
+ * @param partitions         generation tasks (partitions of the routing shuffle); 0: one per executor ({@link Parallelism})
+ * @param routingPrefixChars characters of the prompt that form the automatic routing key (default 64, about the
+ *                           engine's default {@code min_shared_tokens} of 16 tokens: a shorter common prefix would not
+ *                           be shared anyway, and a longer key would separate rows that share a shorter prefix; a
+ *                           group bigger than a batch is cut in prompt order, which keeps deeper sharing together)
+ * @param threads            CPU threads of the engine (0 = all cores of the executor's machine)
+ * @param perRowSeeds        true (default): each row's seed is derived from {@code seed} and the row's identity, so
+ *                           duplicated prompts get independent samples; false: every row uses {@code seed} as is,
+ *                           exactly like {@code bin/hydragen generate} and vLLM (equal prompts, equal samples)
+ * @param routing            {@code prefix} (default): prefix-aware routing; {@code none}: rows stay in their input
+ *                           partitions and order and are batched as they come (the baseline for benchmarks; equal
+ *                           prompts then share a seed)
+ */
+public record GenerateOptions(
+        String model,
+        String promptColumn,
+        String idColumn,
+        int maxNewTokens,
+        double temperature,
+        int topK,
+        double topP,
+        long seed,
+        List<String> stop,
+        List<Integer> stopTokenIds,
+        boolean ignoreEos,
+        int n,
+        List<String> prefixColumns,
+        int batchSize,
+        int minSharedTokens,
+        String backend,
+        String attention,
+        int partitions,
+        int routingPrefixChars,
+        int threads,
+        boolean perRowSeeds,
+        String routing) implements Serializable {
+
+    public GenerateOptions {
+        if (model == null || model.isBlank()) throw new IllegalArgumentException("option 'model' is required");
+        if (promptColumn == null || promptColumn.isBlank()) throw new IllegalArgumentException("option 'prompt_column' must name a column");
+        stop = List.copyOf(stop == null ? List.of() : stop);
+        stopTokenIds = List.copyOf(stopTokenIds == null ? List.of() : stopTokenIds);
+        prefixColumns = List.copyOf(prefixColumns == null ? List.of() : prefixColumns);
+        if (batchSize < 1) throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+        if (minSharedTokens < 1) throw new IllegalArgumentException("min_shared_tokens must be >= 1, got " + minSharedTokens);
+        if (partitions < 0) throw new IllegalArgumentException("partitions must be >= 0, got " + partitions);
+        if (routingPrefixChars < 1) throw new IllegalArgumentException("routing_prefix_chars must be >= 1, got " + routingPrefixChars);
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        backend = backend == null ? "auto" : backend.toLowerCase(Locale.ROOT);
+        if (!List.of("auto", "cpu", "cuda").contains(backend)) {
+            throw new IllegalArgumentException("backend must be auto, cpu or cuda, got '" + backend + "'");
+        }
+        attention = AttentionMode.parse(attention == null ? "hydragen" : attention).cliName();
+        routing = routing == null ? "prefix" : routing.toLowerCase(Locale.ROOT);
+        if (!routing.equals("prefix") && !routing.equals("none")) {
+            throw new IllegalArgumentException("routing must be prefix or none, got '" + routing + "'");
+        }
+        // validates max_new_tokens, temperature, top_p and n with the engine's own rules
+        new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
+    }
+
+    /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
+    public SamplingParams samplingParams(long rowSeed) {
+        if (!perRowSeeds) rowSeed = seed;
+        return new SamplingParams(maxNewTokens, temperature, topK, topP, rowSeed, stop, stopTokenIds, ignoreEos, n);
+    }
+
+    public AttentionMode attentionMode() { return AttentionMode.parse(attention); }
+
+    public boolean explicitPrefixes() { return !prefixColumns.isEmpty(); }
+
+    public boolean prefixRouting() { return routing.equals("prefix"); }
+
+    public static Builder builder(String model) { return new Builder().model(model); }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.model = model; b.promptColumn = promptColumn; b.idColumn = idColumn; b.maxNewTokens = maxNewTokens;
+        b.temperature = temperature; b.topK = topK; b.topP = topP; b.seed = seed; b.stop = stop;
+        b.stopTokenIds = stopTokenIds; b.ignoreEos = ignoreEos; b.n = n; b.prefixColumns = prefixColumns;
+        b.batchSize = batchSize; b.minSharedTokens = minSharedTokens; b.backend = backend; b.attention = attention;
+        b.partitions = partitions; b.routingPrefixChars = routingPrefixChars; b.threads = threads;
+        b.perRowSeeds = perRowSeeds; b.routing = routing;
+        return b;
+    }
+
+    /**
+     * Options from string key/value pairs (SQL function arguments, DataSource options). Keys are case-insensitive
+     * snake_case ({@link OptionKeys}); list values ({@code stop}, {@code prefix_columns}, {@code stop_token_ids})
+     * are comma-separated. Unknown keys are rejected, so a typo does not silently fall back to a default.
+     *
+     * @param defaultModel used when the map has no {@code model} (e.g. the session's {@code spark.hydragen.model}); may be null
+     */
+    public static GenerateOptions fromMap(Map<String, String> options, String defaultModel) {
+        Builder b = new Builder().model(defaultModel);
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            String key = e.getKey().toLowerCase(Locale.ROOT);
+            String v = e.getValue();
+            try {
+                switch (key) {
+                    case OptionKeys.MODEL -> b.model(v);
+                    case OptionKeys.PROMPT_COLUMN -> b.promptColumn(v);
+                    case OptionKeys.ID_COLUMN -> b.idColumn(v == null || v.isBlank() ? null : v);
+                    case OptionKeys.MAX_NEW_TOKENS -> b.maxNewTokens(Integer.parseInt(v.trim()));
+                    case OptionKeys.TEMPERATURE -> b.temperature(Double.parseDouble(v.trim()));
+                    case OptionKeys.TOP_K -> b.topK(Integer.parseInt(v.trim()));
+                    case OptionKeys.TOP_P -> b.topP(Double.parseDouble(v.trim()));
+                    case OptionKeys.SEED -> b.seed(Long.parseLong(v.trim()));
+                    case OptionKeys.STOP -> b.stop(splitList(v));
+                    case OptionKeys.STOP_TOKEN_IDS -> b.stopTokenIds(splitList(v).stream().map(Integer::valueOf).toList());
+                    case OptionKeys.IGNORE_EOS -> b.ignoreEos(parseBoolean(key, v));
+                    case OptionKeys.N -> b.n(Integer.parseInt(v.trim()));
+                    case OptionKeys.PREFIX_COLUMNS -> b.prefixColumns(splitList(v));
+                    case OptionKeys.BATCH_SIZE -> b.batchSize(Integer.parseInt(v.trim()));
+                    case OptionKeys.MIN_SHARED_TOKENS -> b.minSharedTokens(Integer.parseInt(v.trim()));
+                    case OptionKeys.BACKEND -> b.backend(v);
+                    case OptionKeys.ATTENTION -> b.attention(v);
+                    case OptionKeys.PARTITIONS -> b.partitions(Integer.parseInt(v.trim()));
+                    case OptionKeys.ROUTING_PREFIX_CHARS -> b.routingPrefixChars(Integer.parseInt(v.trim()));
+                    case OptionKeys.THREADS -> b.threads(Integer.parseInt(v.trim()));
+                    case OptionKeys.PER_ROW_SEEDS -> b.perRowSeeds(parseBoolean(key, v));
+                    case OptionKeys.ROUTING -> b.routing(v);
+                    default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "' (known: "
+                            + String.join(", ", OptionKeys.ALL) + ")");
+                }
+            } catch (NumberFormatException | NullPointerException ex) {
+                throw new IllegalArgumentException("option '" + e.getKey() + "' has a bad value '" + v + "'");
+            }
+        }
+        if (b.model == null) {
+            throw new IllegalArgumentException("no model: pass option 'model' (a model directory or synthetic:NAME) "
+                    + "or set spark.hydragen.model");
+        }
+        return b.build();
+    }
+
+    private static boolean parseBoolean(String key, String v) {
+        String s = v.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("true") || s.equals("1") || s.equals("yes")) return true;
+        if (s.equals("false") || s.equals("0") || s.equals("no")) return false;
+        throw new IllegalArgumentException("option '" + key + "' must be true or false, got '" + v + "'");
+    }
+
+    private static List<String> splitList(String v) {
+        if (v == null || v.isEmpty()) return List.of();
+        return new ArrayList<>(Arrays.asList(v.split(",", -1))).stream().filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** Mutable builder; defaults follow {@code bin/hydragen generate}. */
+    public static final class Builder {
+        private String model;
+        private String promptColumn = "prompt";
+        private String idColumn;
+        private int maxNewTokens = 16;
+        private double temperature = 0.0;
+        private int topK = 0;
+        private double topP = 1.0;
+        private long seed = 0L;
+        private List<String> stop = List.of();
+        private List<Integer> stopTokenIds = List.of();
+        private boolean ignoreEos;
+        private int n = 1;
+        private List<String> prefixColumns = List.of();
+        private int batchSize = 256;
+        private int minSharedTokens = 16;
+        private String backend = "auto";
+        private String attention = "hydragen";
+        private int partitions = 0;
+        private int routingPrefixChars = 64;
+        private int threads = 0;
+        private boolean perRowSeeds = true;
+        private String routing = "prefix";
+
+        public Builder model(String v) { model = v; return this; }
+        public Builder promptColumn(String v) { promptColumn = v; return this; }
+        public Builder idColumn(String v) { idColumn = v; return this; }
+        public Builder maxNewTokens(int v) { maxNewTokens = v; return this; }
+        public Builder temperature(double v) { temperature = v; return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder topP(double v) { topP = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder stop(List<String> v) { stop = v; return this; }
+        public Builder stopTokenIds(List<Integer> v) { stopTokenIds = v; return this; }
+        public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
+        public Builder n(int v) { n = v; return this; }
+        public Builder prefixColumns(List<String> v) { prefixColumns = v; return this; }
+        public Builder prefixColumns(String... v) { prefixColumns = List.of(v); return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder minSharedTokens(int v) { minSharedTokens = v; return this; }
+        public Builder backend(String v) { backend = v; return this; }
+        public Builder attention(String v) { attention = v; return this; }
+        public Builder partitions(int v) { partitions = v; return this; }
+        public Builder routingPrefixChars(int v) { routingPrefixChars = v; return this; }
+        public Builder threads(int v) { threads = v; return this; }
+        public Builder perRowSeeds(boolean v) { perRowSeeds = v; return this; }
+        public Builder routing(String v) { routing = v; return this; }
+
+        public GenerateOptions build() {
+            return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
+                    stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
+                    routingPrefixChars, threads, perRowSeeds, routing);
+        }
+    }
+}

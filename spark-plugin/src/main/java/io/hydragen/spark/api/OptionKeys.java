@@ -1,0 +1,35 @@
+package io.hydragen.spark.api;
+
+import java.util.List;
+
+/** The string keys of {@link GenerateOptions} for SQL function arguments and DataSource options. */
+public final class OptionKeys {
+    private OptionKeys() {}
+
+    public static final String MODEL = "model";
+    public static final String PROMPT_COLUMN = "prompt_column";
+    public static final String ID_COLUMN = "id_column";
+    public static final String MAX_NEW_TOKENS = "max_new_tokens";
+    public static final String TEMPERATURE = "temperature";
+    public static final String TOP_K = "top_k";
+    public static final String TOP_P = "top_p";
+    public static final String SEED = "seed";
+    public static final String STOP = "stop";
+    public static final String STOP_TOKEN_IDS = "stop_token_ids";
+    public static final String IGNORE_EOS = "ignore_eos";
+    public static final String N = "n";
+    public static final String PREFIX_COLUMNS = "prefix_columns";
+    public static final String BATCH_SIZE = "batch_size";
+    public static final String MIN_SHARED_TOKENS = "min_shared_tokens";
+    public static final String BACKEND = "backend";
+    public static final String ATTENTION = "attention";
+    public static final String PARTITIONS = "partitions";
+    public static final String ROUTING_PREFIX_CHARS = "routing_prefix_chars";
+    public static final String THREADS = "threads";
+    public static final String PER_ROW_SEEDS = "per_row_seeds";
+    public static final String ROUTING = "routing";
+
+    public static final List<String> ALL = List.of(MODEL, PROMPT_COLUMN, ID_COLUMN, MAX_NEW_TOKENS, TEMPERATURE, TOP_K,
+            TOP_P, SEED, STOP, STOP_TOKEN_IDS, IGNORE_EOS, N, PREFIX_COLUMNS, BATCH_SIZE, MIN_SHARED_TOKENS, BACKEND,
+            ATTENTION, PARTITIONS, ROUTING_PREFIX_CHARS, THREADS, PER_ROW_SEEDS, ROUTING);
+}

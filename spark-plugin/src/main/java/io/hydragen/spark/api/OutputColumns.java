@@ -1,0 +1,53 @@
+package io.hydragen.spark.api;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The columns {@link Hydragen#generate} adds to every input row, in this order. */
+public final class OutputColumns {
+    private OutputColumns() {}
+
+    public static final String COMPLETION = "completion";
+    public static final String FINISH_REASON = "finish_reason";
+    public static final String ERROR = "error";
+    public static final String PROMPT_TOKENS = "prompt_tokens";
+    public static final String COMPLETION_TOKENS = "completion_tokens";
+    public static final String SHARED_PROMPT_TOKENS = "shared_prompt_tokens";
+    /** Present only when {@code n > 1}: one output row per sample. */
+    public static final String SAMPLE_INDEX = "sample_index";
+
+    /** The added fields; {@code sample_index} only when {@code n > 1}. */
+    public static List<StructField> fields(int n) {
+        List<StructField> f = new ArrayList<>(List.of(
+                DataTypes.createStructField(COMPLETION, DataTypes.StringType, true),
+                DataTypes.createStructField(FINISH_REASON, DataTypes.StringType, false),
+                DataTypes.createStructField(ERROR, DataTypes.StringType, true),
+                DataTypes.createStructField(PROMPT_TOKENS, DataTypes.IntegerType, false),
+                DataTypes.createStructField(COMPLETION_TOKENS, DataTypes.IntegerType, false),
+                DataTypes.createStructField(SHARED_PROMPT_TOKENS, DataTypes.IntegerType, false)));
+        if (n > 1) f.add(DataTypes.createStructField(SAMPLE_INDEX, DataTypes.IntegerType, false));
+        return f;
+    }
+
+    /** The input schema followed by the output fields; fails when an input column already has an output's name. */
+    public static StructType append(StructType input, int n) {
+        List<StructField> out = new ArrayList<>(Arrays.asList(input.fields()));
+        for (StructField f : fields(n)) {
+            for (String name : input.fieldNames()) {
+                if (name.equalsIgnoreCase(f.name())) {
+                    throw new IllegalArgumentException("input column '" + name + "' has the name of an output column; "
+                            + "rename it first (outputs: " + String.join(", ", names(n)) + ")");
+                }
+            }
+            out.add(f);
+        }
+        return new StructType(out.toArray(new StructField[0]));
+    }
+
+    public static List<String> names(int n) { return fields(n).stream().map(StructField::name).toList(); }
+}

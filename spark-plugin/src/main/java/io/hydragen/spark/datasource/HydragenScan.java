@@ -1,0 +1,62 @@
+package io.hydragen.spark.datasource;
+
+import io.hydragen.spark.model.ModelPreflight;
+import io.hydragen.spark.partition.PrefixRouter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.read.Batch;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.types.StructType;
+
+
+/**
+ * Plans the read: checks the model on the driver, routes the prompt table by prefix, stages the routed
+ * partitions ({@link StagedPartitions}) and offers one input partition per non-empty prefix-group partition.
+ * Planning happens once per scan and is kept, so the partitions Spark asks for and the reader factory agree.
+ */
+final class HydragenScan implements Scan, Batch {
+    private final StructType schema;
+    private final SourceOptions options;
+    private StagedPartitions.Staged staged;
+
+    HydragenScan(StructType schema, SourceOptions options) {
+        this.schema = schema;
+        this.options = options;
+    }
+
+    @Override
+    public StructType readSchema() { return schema; }
+
+    @Override
+    public String description() { return "hydragen(" + options.path() + ", model=" + options.generate().model() + ")"; }
+
+    @Override
+    public Batch toBatch() { return this; }
+
+    @Override
+    public synchronized InputPartition[] planInputPartitions() {
+        return stage().partitions().toArray(new InputPartition[0]);
+    }
+
+    @Override
+    public synchronized PartitionReaderFactory createReaderFactory() {
+        StagedPartitions.Staged s = stage();
+        return new HydragenReaderFactory(options.generate(), s.layout(), s.routedSchema());
+    }
+
+    private StagedPartitions.Staged stage() {
+        if (staged == null) {
+            SparkSession spark = SparkSession.active();
+            ModelPreflight.check(options.generate().model(), spark.sparkContext().hadoopConfiguration());
+            Dataset<Row> input = options.readInput(spark);
+            int partitions = io.hydragen.spark.api.Parallelism.partitions(options.generate(), spark.sparkContext());
+            Dataset<Row> routed = PrefixRouter.route(input, options.generate(), partitions);
+            staged = StagedPartitions.write(spark, routed, input.schema().size(), options.stagingDir());
+        }
+        return staged;
+    }
+
+}

@@ -1,0 +1,110 @@
+package io.hydragen.spark.exec;
+
+import io.hydragen.generate.BatchStats;
+import io.hydragen.generate.Completion;
+import io.hydragen.generate.Engine;
+import io.hydragen.generate.GenerationRequest;
+import io.hydragen.generate.GenerationResult;
+import io.hydragen.spark.api.GenerateOptions;
+import io.hydragen.spark.plugin.HydragenMetrics;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one batch of rows through the engine and hands back each row's completions, so that a bad row costs only
+ * itself: rows with no usable prompt get an error without reaching the engine, and when the engine rejects a batch
+ * the rows are retried one by one, so only the row at fault gets the error. (If every row fails alone too, the
+ * engine itself is broken and the exception is raised, failing the task so Spark retries it.)
+ */
+public final class BatchRunner {
+    private final Engine engine;
+    private final GenerateOptions options;
+    private BatchStats totals = BatchStats.EMPTY;
+
+    public BatchRunner(Engine engine, GenerateOptions options) {
+        this.engine = engine;
+        this.options = options;
+    }
+
+    /** @return per row, its samples in sample order (one error completion for a failed row) */
+    public List<List<Completion>> run(List<PromptRow> rows) {
+        List<List<Completion>> out = new ArrayList<>(rows.size());
+        List<GenerationRequest> requests = new ArrayList<>();
+        List<Integer> rowOfRequest = new ArrayList<>();
+        int errors = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            PromptRow r = rows.get(i);
+            out.add(null);
+            String problem = problem(r.prompt());
+            if (problem != null) {
+                out.set(i, List.of(Completion.error(null, 0, null, problem)));
+                errors++;
+            } else {
+                requests.add(GenerationRequest.ofText(Integer.toString(i), r.prompt(), options.samplingParams(r.seed())));
+                rowOfRequest.add(i);
+            }
+        }
+        if (!requests.isEmpty()) {
+            Result res = generateIsolating(requests);
+            List<List<Completion>> perRequest = new ArrayList<>();
+            for (int k = 0; k < requests.size(); k++) perRequest.add(new ArrayList<>());
+            // completions come back in request order, a request's samples adjacent; request ids are our indexes
+            for (Completion c : res.completions) {
+                int row = Integer.parseInt(c.requestId());
+                int k = rowOfRequest.indexOf(row);
+                perRequest.get(k).add(c);
+            }
+            for (int k = 0; k < requests.size(); k++) {
+                List<Completion> cs = perRequest.get(k);
+                if (cs.isEmpty()) cs.add(Completion.error(null, 0, null, "the engine returned no completion for this row"));
+                if (cs.get(0).finishReason() == io.hydragen.generate.FinishReason.ERROR) errors++;
+                out.set(rowOfRequest.get(k), cs);
+            }
+            totals = totals.plus(res.stats);
+            HydragenMetrics.get().record(res.stats, rows.size(), errors);
+        } else {
+            HydragenMetrics.get().record(BatchStats.EMPTY, rows.size(), errors);
+        }
+        return out;
+    }
+
+    /** Sum of the engine's statistics over every batch this runner ran. */
+    public BatchStats totals() { return totals; }
+
+    static String problem(String prompt) {
+        if (prompt == null) return "prompt is null";
+        if (prompt.isEmpty()) return "prompt is empty";
+        return null;
+    }
+
+    private record Result(List<Completion> completions, BatchStats stats) {}
+
+    private Result generateIsolating(List<GenerationRequest> requests) {
+        try {
+            GenerationResult r = engine.generate(requests);
+            return new Result(r.completions(), r.stats());
+        } catch (RuntimeException batchFailure) {
+            List<Completion> all = new ArrayList<>();
+            BatchStats stats = BatchStats.EMPTY;
+            int failed = 0;
+            for (GenerationRequest req : requests) {
+                try {
+                    GenerationResult r = engine.generate(List.of(req));
+                    all.addAll(r.completions());
+                    stats = stats.plus(r.stats());
+                } catch (RuntimeException e) {
+                    failed++;
+                    all.add(Completion.error(req.id(), 0, null, message(e)));
+                }
+            }
+            if (requests.size() > 1 && failed == requests.size()) throw batchFailure;
+            return new Result(all, stats);
+        }
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+}

@@ -1,0 +1,24 @@
+package io.hydragen.spark.exec;
+
+import io.hydragen.generate.Completion;
+
+/** The output columns of one sample, after the row's input values, in {@link io.hydragen.spark.api.OutputColumns} order. */
+public final class OutputRow {
+    private OutputRow() {}
+
+    public static Object[] values(Object[] input, Completion c, int n) {
+        int extra = n > 1 ? 7 : 6;
+        Object[] v = new Object[input.length + extra];
+        System.arraycopy(input, 0, v, 0, input.length);
+        int i = input.length;
+        boolean error = c.finishReason() == io.hydragen.generate.FinishReason.ERROR;
+        v[i++] = error ? null : c.text();
+        v[i++] = c.finishReason().wireName();
+        v[i++] = c.error();
+        v[i++] = c.promptTokenIds() == null ? 0 : c.promptTokenIds().length;
+        v[i++] = c.tokenIds() == null ? 0 : c.tokenIds().length;
+        v[i++] = c.sharedPromptTokens();
+        if (n > 1) v[i] = c.sampleIndex();
+        return v;
+    }
+}

@@ -1,0 +1,34 @@
+package io.hydragen.spark.plugin;
+
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.plugin.DriverPlugin;
+import org.apache.spark.api.plugin.PluginContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+
+/** Driver side of {@link HydragenPlugin}: receives executors' reports into {@link DriverRegistry}. */
+public final class HydragenDriverPlugin implements DriverPlugin {
+    private static final Logger LOG = LoggerFactory.getLogger(HydragenDriverPlugin.class);
+
+    @Override
+    public Map<String, String> init(SparkContext sc, PluginContext ctx) {
+        DriverRegistry.clear();
+        return Map.of();
+    }
+
+    @Override
+    public Object receive(Object message) {
+        if (message instanceof PluginMessages.ExecutorReady m) {
+            DriverRegistry.add(m);
+            LOG.info("hydragen plugin ready on executor {} ({}, pid {}, gpus {})", m.executorId(), m.host(), m.pid(), m.gpus());
+        } else if (message instanceof PluginMessages.ModelLoaded m) {
+            DriverRegistry.add(m);
+            LOG.info("executor {} loaded model {} on {} in {} ms", m.executorId(), m.model(), m.backend(), m.loadMillis());
+        } else {
+            throw new IllegalArgumentException("unknown plugin message " + message);
+        }
+        return Boolean.TRUE;
+    }
+}

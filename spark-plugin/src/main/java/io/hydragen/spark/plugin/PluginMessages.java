@@ -1,0 +1,15 @@
+package io.hydragen.spark.plugin;
+
+import java.io.Serializable;
+import java.util.List;
+
+/** What executors tell the driver plugin (over Spark's plugin RPC, Java-serialized). */
+public final class PluginMessages {
+    private PluginMessages() {}
+
+    /** An executor's plugin started. */
+    public record ExecutorReady(String executorId, String host, long pid, List<String> gpus) implements Serializable {}
+
+    /** An executor loaded a model into a new engine (once per executor and engine key). */
+    public record ModelLoaded(String executorId, String model, String backend, long loadMillis) implements Serializable {}
+}

@@ -1,0 +1,67 @@
+package io.hydragen.spark.sql;
+
+import io.hydragen.generate.Completion;
+import io.hydragen.generate.FinishReason;
+import io.hydragen.generate.GenerationRequest;
+import io.hydragen.spark.api.GenerateOptions;
+import io.hydragen.spark.exec.RowSeeds;
+import io.hydragen.spark.plugin.ExecutorEngines;
+import io.hydragen.spark.plugin.HydragenMetrics;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The scalar {@code hydragen_complete(prompt [, options])}: one completion for one prompt, for ad-hoc calls
+ * ({@code SELECT hydragen_complete('Translate to French: cheese')}). It runs on the executors' shared engines, one
+ * prompt per engine call; for tables use {@code hydragen_generate}, which batches rows that share a prefix.
+ * Returns the completion text, or NULL for a null prompt or a prompt the engine rejects.
+ *
+ * <p>Declared non-deterministic only so that Spark does not constant-fold a literal prompt on the driver; the result
+ * is in fact reproducible (the seed comes from the options seed and the prompt).
+ */
+final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable {
+    static final String NAME = "hydragen_complete";
+
+    private final GenerateOptions options;
+    private final boolean withOptions;
+
+    CompleteFunction(GenerateOptions options, boolean withOptions) {
+        this.options = options;
+        this.withOptions = withOptions;
+    }
+
+    @Override
+    public DataType[] inputTypes() {
+        return withOptions
+                ? new DataType[]{DataTypes.StringType, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)}
+                : new DataType[]{DataTypes.StringType};
+    }
+
+    @Override
+    public DataType resultType() { return DataTypes.StringType; }
+
+    @Override
+    public String name() { return NAME; }
+
+    @Override
+    public boolean isDeterministic() { return false; }
+
+    @Override
+    public UTF8String produceResult(InternalRow input) {
+        if (input.isNullAt(0)) return null;
+        String prompt = input.getUTF8String(0).toString();
+        if (prompt.isEmpty()) return null;
+        GenerationRequest req = GenerationRequest.ofText("0", prompt,
+                options.samplingParams(RowSeeds.forPrompt(options.seed(), prompt, 0)));
+        var result = ExecutorEngines.acquire(options).generate(List.of(req));
+        Completion c = result.completions().get(0);
+        HydragenMetrics.get().record(result.stats(), 1, c.finishReason() == FinishReason.ERROR ? 1 : 0);
+        return c.finishReason() == FinishReason.ERROR ? null : UTF8String.fromString(c.text());
+    }
+}

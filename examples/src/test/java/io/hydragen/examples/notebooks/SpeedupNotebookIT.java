@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@code examples/notebooks/install-deps.sh} installs them from Debian's packages). The committed notebook and its
  * figures are never written.
  */
-class SpeedupNotebookTest {
+class SpeedupNotebookIT {
     static final String NOTEBOOK = "shared-prefix-speedup.ipynb";
     /** Debian's python, which install-deps.sh equips; a pyenv or venv python3 on the PATH usually lacks Jupyter. */
     static final String PYTHON = System.getProperty("hydragen.notebook.python", "/usr/bin/python3");

@@ -107,8 +107,8 @@ public final class PrefixRouter {
      * One task (local mode, or {@code partitions = 1}): the windows are not needed. Sorting by (group, prompt, row
      * hash) puts each group's rows in prompt order; {@link UnitBatcher} cuts a group bigger than a batch in that order,
      * exactly as salting would; and the duplicate ordinal is counted in the task over adjacent equal prompts
-     * ({@link DuplicateCounter}), giving the same ordinals, hence the same seeds, as the window. One shuffle instead
-     * of three, which matters on small tables where Spark's per-stage cost is a visible part of the run.
+     * ({@link DuplicateCounter}), giving the same ordinals, hence the same seeds, as the window. No shuffle at all,
+     * which matters on small tables where Spark's per-stage cost is a visible part of the run.
      */
     private static Dataset<Row> routeToOneTask(Dataset<Row> df, Dataset<Row> input, GenerateOptions o, List<Column> groupKey) {
         df = df.withColumn(IDENTITY, o.idColumn() == null ? lit(null).cast("string") : input.col(quote(o.idColumn())).cast("string"))
@@ -118,7 +118,8 @@ public final class PrefixRouter {
         if (o.explicitPrefixes()) sort.addAll(groupKey);
         sort.add(col(PROMPT));
         sort.add(col(ROW_HASH));
-        return df.repartition(1).sortWithinPartitions(sort.toArray(new Column[0]));
+        // coalesce, not repartition: the one task reads its input itself, saving a shuffle stage
+        return df.coalesce(1).sortWithinPartitions(sort.toArray(new Column[0]));
     }
 
     /** Column references for the row hash; map-typed values are skipped because Spark refuses to hash them. */

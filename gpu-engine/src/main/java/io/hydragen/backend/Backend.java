@@ -17,6 +17,9 @@ public interface Backend extends AutoCloseable {
     /** KV storage for up to {@code capacity} tokens on every layer. */
     KvSegment newSegment(int capacity);
 
+    /** Copies the keys and values of slots [srcFrom, srcFrom + n) of {@code src} to slots from {@code dstFrom} of {@code dst}, every layer. */
+    void copyKv(KvSegment src, int srcFrom, KvSegment dst, int dstFrom, int n);
+
     /**
      * Runs the rows of {@code batch} through every layer, writing their keys and values into their segments, and
      * returns the logits of {@code batch.logitRows()} as [row][vocab]. With {@link AttentionMode#NONE} attention is

@@ -1,6 +1,7 @@
 package io.hydragen.backend;
 
 import io.hydragen.backend.cpu.CpuBackend;
+import io.hydragen.backend.cuda.CudaBackend;
 import io.hydragen.generate.EngineOptions;
 import io.hydragen.model.Model;
 
@@ -10,11 +11,22 @@ import java.util.Locale;
 public final class Backends {
     private Backends() {}
 
+    /**
+     * {@code cuda}: the given device, or a clear error saying why it cannot be used; {@code auto}: CUDA when a device
+     * and this build's kernels can run the model, else the CPU; {@code cpu}: the CPU.
+     */
     public static Backend create(Model model, EngineOptions o) {
         String b = o.backend() == null ? "auto" : o.backend().toLowerCase(Locale.ROOT);
         return switch (b) {
-            case "cpu", "auto" -> new CpuBackend(model, o.threads());
-            case "cuda" -> throw new IllegalArgumentException("backend 'cuda' is not available in this build");
+            case "cpu" -> new CpuBackend(model, o.threads());
+            case "cuda" -> {
+                String why = CudaBackend.unavailableReason(model.config(), o.deviceOrdinal());
+                if (why != null) throw new IllegalArgumentException("backend 'cuda' is not available: " + why);
+                yield new CudaBackend(model, o.deviceOrdinal());
+            }
+            case "auto" -> CudaBackend.unavailableReason(model.config(), o.deviceOrdinal()) == null
+                    ? new CudaBackend(model, o.deviceOrdinal())
+                    : new CpuBackend(model, o.threads());
             default -> throw new IllegalArgumentException("unknown backend '" + o.backend() + "' (auto, cpu, cuda)");
         };
     }

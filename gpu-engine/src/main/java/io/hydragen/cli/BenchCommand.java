@@ -241,10 +241,10 @@ final class BenchCommand implements Callable<Integer> {
     private static void printTable(BenchReport r, PrintStream out) {
         out.printf(Locale.ROOT, "%s: batch %d, prefix %d, suffix %d, %d new tokens; %s, %d threads%n",
                 r.model(), r.batch(), r.prefixTokens(), r.suffixTokens(), r.newTokens(), r.backend(), r.threads());
-        out.printf(Locale.ROOT, "%-14s %12s %12s %16s %16s%n", "attention", "prefill s", "prefilled", "generated", "decode tok/s");
+        out.printf(Locale.ROOT, "%-24s %12s %12s %16s %16s%n", "attention", "prefill s", "prefilled", "generated", "decode tok/s");
         for (Map.Entry<String, BenchReport.ModeResult> e : r.results().entrySet()) {
             BenchReport.ModeResult m = e.getValue();
-            out.printf(Locale.ROOT, "%-14s %12.2f %12d %16d %16.1f%n", e.getKey(), m.prefillS(), m.prefilledTokens(),
+            out.printf(Locale.ROOT, "%-24s %12.2f %12d %16d %16.1f%n", e.getKey(), m.prefillS(), m.prefilledTokens(),
                     m.generatedTokens(), m.decodeTokensPerS());
         }
         if (r.speedup() != null) out.printf(Locale.ROOT, "speedup hydragen vs per-sequence: %.2fx%n", r.speedup().hydragenVsPerSequence());

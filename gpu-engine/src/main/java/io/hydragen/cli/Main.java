@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cmd = new CommandLine(main);
         cmd.addSubcommand(new GenerateCommand(console));
         cmd.addSubcommand(new BenchCommand(console));
+        cmd.addSubcommand(new BenchAttentionCommand(console));
         cmd.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cmd.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
         cmd.setParameterExceptionHandler((ex, a) -> {

@@ -14,6 +14,7 @@ final class Sequence {
     int leafStart;          // absolute position of the leaf's first slot
     int leafPromptTokens;   // prompt tokens held in the leaf (its unique suffix)
     int sharedTokens;
+    boolean privateKv;      // per-sequence baseline: the leaf holds a private copy of the whole prompt's KV
     int[] generated = new int[8];
     int count;
     FinishReason finish;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The engine on synthetic:tiny (no files): sharing shapes, modes, sampling, stop conditions, bad requests. */
 class EngineBehaviourTest {
     static Model model;
-    static Engine hydragen, perSequence, flat;
+    static Engine hydragen, perSequence, perSequenceShared, flat;
 
     static final String INSTRUCTION = "You are a careful assistant. Answer in one word. ";
     static final String DOC_A = "Document A: the river runs north through the old town and the mill. ";
@@ -33,6 +33,7 @@ class EngineBehaviourTest {
         EngineOptions o = EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(2).withMinSharedTokens(8);
         hydragen = Engine.open(model, o);
         perSequence = Engine.open(model, o.withAttention(AttentionMode.PER_SEQUENCE));
+        perSequenceShared = Engine.open(model, o.withAttention(AttentionMode.PER_SEQUENCE_SHARED_KV));
         flat = Engine.open(model, o.withMinSharedTokens(100_000)); // nothing is shared
     }
 
@@ -70,6 +71,7 @@ class EngineBehaviourTest {
         List<GenerationRequest> reqs = hierarchical(greedy(12));
         GenerationResult h = hydragen.generate(reqs), p = perSequence.generate(reqs), f = flat.generate(reqs);
         assertEquals(ids(p), ids(h));
+        assertEquals(ids(perSequenceShared.generate(reqs)), ids(h));
         assertEquals(ids(f), ids(h));
         assertTrue(h.stats().sharedPromptTokens() > 0);
         assertTrue(h.stats().prefilledTokens() < f.stats().prefilledTokens(), "shared segments are prefilled once");

@@ -35,7 +35,7 @@ class ReferenceParityTest {
     static List<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
         for (String model : List.of("tiny-llama-bpe", "tiny-llama-sp")) {
-            for (AttentionMode mode : List.of(AttentionMode.HYDRAGEN, AttentionMode.PER_SEQUENCE)) a.add(Arguments.of(model, mode));
+            for (AttentionMode mode : List.of(AttentionMode.HYDRAGEN, AttentionMode.PER_SEQUENCE, AttentionMode.PER_SEQUENCE_SHARED_KV)) a.add(Arguments.of(model, mode));
         }
         return a;
     }

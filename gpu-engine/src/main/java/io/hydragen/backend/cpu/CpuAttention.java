@@ -24,7 +24,7 @@ final class CpuAttention {
     /** Keys per score tile: a tile of scores for 256 stacked queries stays in L2. */
     static final int KEY_TILE = 256;
     /** Keys per task: fixed absolute boundaries, so long prefixes spread over threads (split-K). */
-    static final int KEY_CHUNK = 4096;
+    static final int KEY_CHUNK = 2048;
     /** Most stacked query rows per task. */
     static final int MAX_QUERY_ROWS = 256;
 

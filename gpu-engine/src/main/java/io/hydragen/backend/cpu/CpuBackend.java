@@ -42,6 +42,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copyKv(KvSegment src, int srcFrom, KvSegment dst, int dstFrom, int n) {
+        CpuKvSegment s = (CpuKvSegment) src, d = (CpuKvSegment) dst;
+        int hd = c.headDim();
+        for (int l = 0; l < c.numLayers(); l++) {
+            for (int h = 0; h < c.numKvHeads(); h++) {
+                d.keys[l].floats.put((int) d.offset(h, dstFrom), s.keys[l].floats, (int) s.offset(h, srcFrom), n * hd);
+                d.values[l].floats.put((int) d.offset(h, dstFrom), s.values[l].floats, (int) s.offset(h, srcFrom), n * hd);
+            }
+        }
+    }
+
+    @Override
     public synchronized float[][] forward(ForwardBatch batch, AttentionMode mode) {
         int n = batch.rows(), h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize();
         int qkvDim = q + 2 * kv;

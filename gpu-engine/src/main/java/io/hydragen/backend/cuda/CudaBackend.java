@@ -155,6 +155,13 @@ public final class CudaBackend implements Backend {
     }
 
     /** Hands the engine a segment that leaves the backend's list when the engine closes it. */
+    @Override
+    public synchronized void copyKv(KvSegment src, int srcFrom, KvSegment dst, int dstFrom, int n) {
+        ensureOpen();
+        device.makeCurrent();
+        ((Tracked) dst).s.copyFrom(((Tracked) src).s, srcFrom, dstFrom, n, c.numLayers());
+    }
+
     private final class Tracked implements KvSegment {
         final CudaKvSegment s;
 

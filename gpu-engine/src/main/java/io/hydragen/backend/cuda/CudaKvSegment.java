@@ -50,6 +50,19 @@ final class CudaKvSegment implements KvSegment {
 
     DeviceBuffer buffer() { return buf; }
 
+    /** Copies n slots of every layer, K and V, head by head (bf16) from {@code src}. */
+    void copyFrom(CudaKvSegment src, int srcFrom, int dstFrom, int n, int layers) {
+        for (int l = 0; l < layers; l++) {
+            for (int kv = 0; kv < 2; kv++) {
+                for (int h = 0; h < kvHeads; h++) {
+                    long srcEl = l * src.layerStride() + (kv * kvHeads + h) * src.headStride() + (long) srcFrom * headDim;
+                    long dstEl = l * layerStride() + (kv * kvHeads + h) * headStride() + (long) dstFrom * headDim;
+                    buf.copyFrom(src.buf, 2 * srcEl, 2 * dstEl, 2L * n * headDim);
+                }
+            }
+        }
+    }
+
     @Override public int length() { return length; }
 
     @Override public int capacity() { return capacity; }

@@ -94,6 +94,15 @@ public final class DeviceBuffer implements AutoCloseable {
         CudaException.check(cuMemcpyHtoDAsync(ptr.withByteOffset(byteOffset), src, n, device.stream()), "upload to " + what);
     }
 
+    /** Copies {@code n} bytes from {@code src} at {@code srcByteOffset} to this buffer at {@code byteOffset}, on the device. */
+    public void copyFrom(DeviceBuffer src, long srcByteOffset, long byteOffset, long n) {
+        checkRange(byteOffset, n);
+        src.checkRange(srcByteOffset, n);
+        if (n == 0) return;
+        CudaException.check(jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync(ptr.withByteOffset(byteOffset), src.ptr.withByteOffset(srcByteOffset), n,
+                device.stream()), "copy into " + what);
+    }
+
     /** Copies {@code dst.length} floats from element {@code offset}; waits for the stream first. */
     public void download(float[] dst, long offset) {
         checkRange(4 * offset, 4L * dst.length);

@@ -7,6 +7,7 @@ import io.hydragen.spark.exec.OutputRow;
 import io.hydragen.spark.exec.PromptRow;
 import io.hydragen.spark.exec.RoutedLayout;
 import io.hydragen.spark.exec.RowSeeds;
+import io.hydragen.spark.partition.DuplicateCounter;
 import io.hydragen.spark.partition.UnitBatcher;
 import io.hydragen.spark.plugin.ExecutorEngines;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -33,6 +34,7 @@ final class HydragenPartitionReader implements PartitionReader<InternalRow> {
     private int row = -1;
     private int sample;
     private InternalRow current;
+    private final DuplicateCounter duplicates = new DuplicateCounter();
 
     HydragenPartitionReader(PromptGroupPartition partition, GenerateOptions options, RoutedLayout layout, StructType routedSchema) {
         this.options = options;
@@ -69,10 +71,12 @@ final class HydragenPartitionReader implements PartitionReader<InternalRow> {
 
     private PromptRow promptRow(UnsafeRow r) {
         String prompt = r.isNullAt(layout.prompt()) ? null : r.getUTF8String(layout.prompt()).toString();
+        long unit = r.getLong(layout.unit());
+        long dup = duplicates.ordinal(r.getLong(layout.duplicateOrdinal()), unit, prompt);
         long seed = !r.isNullAt(layout.identity())
                 ? RowSeeds.forId(options.seed(), r.getUTF8String(layout.identity()).toString())
-                : RowSeeds.forPrompt(options.seed(), prompt, r.getLong(layout.duplicateOrdinal()));
-        return new PromptRow(prompt, seed, r.getLong(layout.unit()));
+                : RowSeeds.forPrompt(options.seed(), prompt, dup);
+        return new PromptRow(prompt, seed, unit);
     }
 
     private InternalRow output(UnsafeRow in, Completion c) {

@@ -2,6 +2,7 @@ package io.hydragen.spark.exec;
 
 import io.hydragen.generate.Completion;
 import io.hydragen.spark.api.GenerateOptions;
+import io.hydragen.spark.partition.DuplicateCounter;
 import io.hydragen.spark.partition.UnitBatcher;
 import io.hydragen.spark.plugin.ExecutorEngines;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -35,6 +36,7 @@ public final class GeneratePartitionFunction implements MapPartitionsFunction<Ro
     public Iterator<Row> call(Iterator<Row> input) {
         if (!input.hasNext()) return Collections.emptyIterator();
         BatchRunner runner = new BatchRunner(ExecutorEngines.acquire(options), options);
+        DuplicateCounter duplicates = new DuplicateCounter();
         UnitBatcher<Row> batches = new UnitBatcher<>(input, r -> r.getLong(layout.unit()), options.batchSize());
         return new Iterator<>() {
             private List<Row> batch = List.of();
@@ -47,7 +49,7 @@ public final class GeneratePartitionFunction implements MapPartitionsFunction<Ro
                 while (row >= batch.size()) {
                     if (!batches.hasNext()) return false;
                     batch = batches.next();
-                    results = runner.run(batch.stream().map(r -> layout.promptRow(r, options)).toList());
+                    results = runner.run(batch.stream().map(r -> layout.promptRow(r, options, duplicates)).toList());
                     row = 0;
                     sample = 0;
                 }

@@ -1,6 +1,7 @@
 package io.hydragen.spark.exec;
 
 import io.hydragen.spark.api.GenerateOptions;
+import io.hydragen.spark.partition.DuplicateCounter;
 import io.hydragen.spark.partition.RoutingColumns;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -19,12 +20,15 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
                 routed.fieldIndex(RoutingColumns.UNIT));
     }
 
-    public PromptRow promptRow(Row r, GenerateOptions o) {
+    /** @param duplicates the task's counter; rows must come in partition order */
+    public PromptRow promptRow(Row r, GenerateOptions o, DuplicateCounter duplicates) {
         String prompt = r.isNullAt(prompt()) ? null : r.getString(prompt());
+        long unit = r.getLong(unit());
+        long dup = duplicates.ordinal(r.getLong(duplicateOrdinal()), unit, prompt);
         long seed = !r.isNullAt(identity())
                 ? RowSeeds.forId(o.seed(), r.getString(identity()))
-                : RowSeeds.forPrompt(o.seed(), prompt, r.getLong(duplicateOrdinal()));
-        return new PromptRow(prompt, seed, r.getLong(unit()));
+                : RowSeeds.forPrompt(o.seed(), prompt, dup);
+        return new PromptRow(prompt, seed, unit);
     }
 
     public Object[] inputValues(Row r) {

@@ -69,6 +69,8 @@ public final class PrefixRouter {
             groupKey.add(col(KEY));
         }
 
+        if (numPartitions == 1) return routeToOneTask(df, input, o, groupKey);
+
         df = df.withColumn(GROUP_ORDINAL, row_number().over(
                 Window.partitionBy(groupKey.toArray(new Column[0])).orderBy(col(PROMPT), col(ROW_HASH))).minus(1));
         if (o.idColumn() != null) {
@@ -99,6 +101,25 @@ public final class PrefixRouter {
 
         return df.repartitionByRange(numPartitions, unitKey.toArray(new Column[0]))
                 .sortWithinPartitions(sort.toArray(new Column[0]));
+    }
+
+    /**
+     * One task (local mode, or {@code partitions = 1}): the windows are not needed. Sorting by (group, prompt, row
+     * hash) puts each group's rows in prompt order; {@link UnitBatcher} cuts a group bigger than a batch in that order,
+     * exactly as salting would; and the duplicate ordinal is counted in the task over adjacent equal prompts
+     * ({@link DuplicateCounter}), giving the same ordinals, hence the same seeds, as the window. No shuffle at all,
+     * which matters on small tables where Spark's per-stage cost is a visible part of the run.
+     */
+    private static Dataset<Row> routeToOneTask(Dataset<Row> df, Dataset<Row> input, GenerateOptions o, List<Column> groupKey) {
+        df = df.withColumn(IDENTITY, o.idColumn() == null ? lit(null).cast("string") : input.col(quote(o.idColumn())).cast("string"))
+                .withColumn(DUPLICATE_ORDINAL, lit(o.idColumn() == null ? DuplicateCounter.COUNT_IN_TASK : 0L))
+                .withColumn(UNIT, xxhash64(groupKey.toArray(new Column[0])));
+        List<Column> sort = new ArrayList<>();
+        if (o.explicitPrefixes()) sort.addAll(groupKey);
+        sort.add(col(PROMPT));
+        sort.add(col(ROW_HASH));
+        // coalesce, not repartition: the one task reads its input itself, saving a shuffle stage
+        return df.coalesce(1).sortWithinPartitions(sort.toArray(new Column[0]));
     }
 
     /** Column references for the row hash; map-typed values are skipped because Spark refuses to hash them. */

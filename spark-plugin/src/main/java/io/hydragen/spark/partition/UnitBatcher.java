@@ -12,7 +12,8 @@ import java.util.function.ToLongFunction;
  * slice of a big one), and keeping it whole is what lets the engine prefill its shared prefix once.
  * Only a unit larger than a batch (which routing avoids) is cut, into full batches.
  *
- * <p>Lazy: it reads ahead at most one unit, so a partition is never held in memory whole.
+ * <p>Lazy: it reads ahead at most one unit beyond the batch it returns (it must see the next unit to know whether
+ * it fits), so a partition is never held in memory whole.
  */
 public final class UnitBatcher<T> implements Iterator<List<T>> {
     private final Iterator<T> rows;
@@ -42,6 +43,7 @@ public final class UnitBatcher<T> implements Iterator<List<T>> {
             if (batch.size() + nextUnit.size() <= batchSize) {
                 batch.addAll(nextUnit);
                 nextUnit.clear();
+                if (batch.size() == batchSize) return batch;
             } else if (batch.isEmpty()) {
                 // a unit bigger than a batch: emit a full slice of it and keep the rest for the next batch
                 List<T> slice = nextUnit.subList(0, batchSize);

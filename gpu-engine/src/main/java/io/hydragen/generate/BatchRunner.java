@@ -136,10 +136,7 @@ final class BatchRunner {
                 visible[i] = slot + 1;
             }
             if (mode.perSequence()) {
-                List<KvSegment> path = new ArrayList<>();
-                for (Segment a : seg.ancestors()) path.add(kv.get(a));
-                path.add(k);
-                blocks.add(new AttentionBlock(path, pieceRows, visible));
+                blocks.add(new AttentionBlock(pathKv(seg.ancestors(), kv, k), pieceRows, visible));
             } else {
                 for (Segment a : seg.ancestors()) ancestorRows.computeIfAbsent(a, x -> new IntList()).addAll(pieceRows);
                 blocks.add(new AttentionBlock(List.of(k), pieceRows, visible));
@@ -149,13 +146,7 @@ final class BatchRunner {
                 logitSegments.add(seg);
             }
         }
-        // Hydragen: the rows of every piece below a segment attend to its KV together.
-        for (Map.Entry<Segment, IntList> e : ancestorRows.entrySet()) {
-            int[] r = e.getValue().toArray();
-            int[] vis = new int[r.length];
-            java.util.Arrays.fill(vis, e.getKey().length());
-            blocks.add(0, new AttentionBlock(List.of(kv.get(e.getKey())), r, vis));
-        }
+        blocks.addAll(0, sharedBlocks(ancestorRows, kv));
         float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks,
                 logitRows.stream().mapToInt(Integer::intValue).toArray()), mode);
         for (int i = 0; i < logitSegments.size(); i++) {
@@ -167,6 +158,29 @@ final class BatchRunner {
                 stopCheck.after(seq);
             }
         }
+    }
+
+    /**
+     * Hydragen's inter-sequence batching: one block per shared segment, holding the rows of every sequence (or
+     * prefill piece) below it, all of whose keys they see. Root-first, the order their partial results are merged in.
+     */
+    private static List<AttentionBlock> sharedBlocks(Map<Segment, IntList> rowsBySegment, Map<Segment, KvSegment> kv) {
+        List<AttentionBlock> out = new ArrayList<>();
+        for (Map.Entry<Segment, IntList> e : rowsBySegment.entrySet()) {
+            int[] rows = e.getValue().toArray();
+            int[] visible = new int[rows.length];
+            java.util.Arrays.fill(visible, e.getKey().length());
+            out.add(new AttentionBlock(List.of(kv.get(e.getKey())), rows, visible));
+        }
+        return out;
+    }
+
+    /** Per-sequence attention reads the whole path: the ancestors' KV, then its own segment. */
+    private static List<KvSegment> pathKv(List<Segment> ancestors, Map<Segment, KvSegment> kv, KvSegment own) {
+        List<KvSegment> path = new ArrayList<>();
+        for (Segment a : ancestors) path.add(kv.get(a));
+        path.add(own);
+        return path;
     }
 
     /** The segment holding the sequence's last prompt token: its leaf, or the leaf's parent when the leaf is empty. */
@@ -235,22 +249,13 @@ final class BatchRunner {
                 rowsAll[r] = r;
                 List<Segment> ancestors = s.privateKv ? List.of() : plan.leaf(si).ancestors();
                 if (mode.perSequence()) {
-                    List<KvSegment> path = new ArrayList<>();
-                    for (Segment a : ancestors) path.add(kv.get(a));
-                    path.add(s.leaf);
-                    blocks.add(new AttentionBlock(path, new int[] {r}, new int[] {slot + 1}));
+                    blocks.add(new AttentionBlock(pathKv(ancestors, kv, s.leaf), new int[] {r}, new int[] {slot + 1}));
                 } else {
                     for (Segment a : ancestors) sharedRows.computeIfAbsent(a, x -> new IntList()).add(r);
                     blocks.add(new AttentionBlock(List.of(s.leaf), new int[] {r}, new int[] {slot + 1}));
                 }
             }
-            int at = 0;
-            for (Map.Entry<Segment, IntList> e : sharedRows.entrySet()) {
-                int[] r = e.getValue().toArray();
-                int[] vis = new int[r.length];
-                java.util.Arrays.fill(vis, e.getKey().length());
-                blocks.add(at++, new AttentionBlock(List.of(kv.get(e.getKey())), r, vis));
-            }
+            blocks.addAll(0, sharedBlocks(sharedRows, kv));
             float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks, rowsAll), mode);
             steps++;
             List<Integer> still = new ArrayList<>();

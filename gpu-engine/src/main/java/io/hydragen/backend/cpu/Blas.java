@@ -28,17 +28,4 @@ final class Blas {
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasNoTrans,
                 m, n, k, alpha, a.at(aOff), lda, b.at(bOff), ldb, beta, c.at(cOff), ldc);
     }
-
-    /** Measured single-call SGEMM rate on a square problem, for benchmark reports. */
-    static double measureGflops(int size, int threads) {
-        try (OffHeap a = new OffHeap((long) size * size); OffHeap b = new OffHeap((long) size * size); OffHeap c = new OffHeap((long) size * size)) {
-            for (int i = 0; i < size * size; i++) { a.set(i, (i % 7) * 0.1f); b.set(i, (i % 5) * 0.1f); }
-            gemmNT(size, size, size, 1f, a, 0, size, b, 0, size, 0f, c, 0, size); // warm-up
-            long t = System.nanoTime();
-            int reps = 3;
-            for (int r = 0; r < reps; r++) gemmNT(size, size, size, 1f, a, 0, size, b, 0, size, 0f, c, 0, size);
-            double s = (System.nanoTime() - t) / 1e9 / reps;
-            return 2.0 * size * size * size / s / 1e9;
-        }
-    }
 }

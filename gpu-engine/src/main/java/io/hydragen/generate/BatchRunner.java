@@ -30,9 +30,18 @@ final class BatchRunner {
     private final ProgressListener progress;
     private final boolean keepPromptLogits;
     private final List<KvSegment> privateCopies = new ArrayList<>();
+    private final PrefixKvCache cache;     // null: nothing is kept across calls
+    private final int minReuseTokens;
 
     BatchRunner(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, int prefillChunk,
                 ProgressListener progress, boolean keepPromptLogits) {
+        this(backend, mode, planner, stopCheck, prefillChunk, progress, keepPromptLogits, null, Integer.MAX_VALUE);
+    }
+
+    BatchRunner(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, int prefillChunk,
+                ProgressListener progress, boolean keepPromptLogits, PrefixKvCache cache, int minReuseTokens) {
+        this.cache = cache;
+        this.minReuseTokens = minReuseTokens;
         this.backend = backend;
         this.mode = mode;
         this.planner = planner;
@@ -65,14 +74,20 @@ final class BatchRunner {
                 s.sharedTokens = plan.sharedTokens(i);
             }
             long t0 = System.nanoTime();
-            prefill(plan, kv, seqs);
+            Map<Segment, Integer> cached = reuseCachedPrefixes(plan, kv);
+            long reused = 0;
+            for (int n : cached.values()) reused += n;
+            prefill(plan, kv, seqs, cached);
+            if (cache != null) {
+                for (Segment seg : plan.segments()) if (seg.depth() == 0 && seg.length() >= minReuseTokens) cache.put(seg.tokens(), kv.get(seg));
+            }
             if (mode == AttentionMode.PER_SEQUENCE) privatize(plan, kv, seqs);
             long t1 = System.nanoTime();
             int[] decoded = decode(plan, kv, seqs);
             long t2 = System.nanoTime();
             long promptTokens = 0, shared = 0, generated = 0;
             for (Sequence s : seqs) { promptTokens += s.prompt.length; shared += s.sharedTokens; generated += s.count; }
-            return new BatchStats(seqs.size(), promptTokens, plan.prefilledTokens(), shared, generated, decoded[1],
+            return new BatchStats(seqs.size(), promptTokens, plan.prefilledTokens() - reused, shared, generated, decoded[1],
                     t1 - t0, t2 - t1, decoded[0]);
         } finally {
             for (KvSegment k : kv.values()) k.close();
@@ -83,14 +98,33 @@ final class BatchRunner {
 
     // ---- prefill -------------------------------------------------------------------------------------------
 
-    private void prefill(PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs) {
+    /**
+     * Copies the KV of the longest cached start of each root segment (a prompt start seen in an earlier call) and
+     * returns how many slots each got. The segment's last token is always run again, for its logits.
+     */
+    private Map<Segment, Integer> reuseCachedPrefixes(PrefixPlan plan, Map<Segment, KvSegment> kv) {
+        Map<Segment, Integer> filled = new IdentityHashMap<>();
+        if (cache == null) return filled;
+        for (Segment seg : plan.segments()) {
+            if (seg.depth() != 0) continue;
+            PrefixKvCache.Match m = cache.longestPrefix(seg.tokens());
+            int n = m == null ? 0 : Math.min(m.length(), seg.length() - 1);
+            if (n < minReuseTokens) continue;
+            backend.copyKv(m.entry().kv(), 0, kv.get(seg), 0, n);
+            filled.put(seg, n);
+        }
+        return filled;
+    }
+
+    private void prefill(PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs, Map<Segment, Integer> cached) {
         List<Piece> pending = new ArrayList<>();
         long total = plan.prefilledTokens(), done = 0;
+        for (int n : cached.values()) total -= n;
         for (int level = 0; level < plan.levels(); level++) {
             int rows = 0;
             for (Segment seg : plan.segments()) {
                 if (seg.depth() != level) continue;
-                for (int from = 0; from < seg.length(); ) {
+                for (int from = cached.getOrDefault(seg, 0); from < seg.length(); ) {
                     int take = Math.min(seg.length() - from, prefillChunk - rows);
                     pending.add(new Piece(seg, from, from + take, rows));
                     rows += take;

@@ -25,12 +25,14 @@ public final class Engine implements AutoCloseable {
     private final Backend backend;
     private final EngineOptions options;
     private final StopCheck stopCheck;
+    private final PrefixKvCache prefixCache;   // null unless options.prefixCacheTokens() > 0
 
     private Engine(Model model, Backend backend, EngineOptions options) {
         this.model = model;
         this.backend = backend;
         this.options = options;
         this.stopCheck = new StopCheck(model.tokenizer(), model.config().maxPositionEmbeddings());
+        this.prefixCache = options.prefixCacheTokens() > 0 ? new PrefixKvCache(backend, options.prefixCacheTokens()) : null;
     }
 
     /** Loads the model and puts it on the chosen backend. */
@@ -80,7 +82,8 @@ public final class Engine implements AutoCloseable {
         PrefixPlanner planner = new PrefixPlanner(options.minSharedTokens());
         for (int from = 0; from < todo.size(); from += options.maxBatchSequences()) {
             List<Sequence> batch = todo.subList(from, Math.min(todo.size(), from + options.maxBatchSequences()));
-            stats = stats.plus(new BatchRunner(backend, options.attention(), planner, stopCheck, PREFILL_CHUNK, progress, false).run(batch));
+            stats = stats.plus(new BatchRunner(backend, options.attention(), planner, stopCheck, PREFILL_CHUNK, progress, false,
+                    prefixCache, options.minSharedTokens()).run(batch));
         }
         for (Sequence s : valid) {
             GenerationRequest req = requests.get(s.request);
@@ -144,6 +147,7 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
+        if (prefixCache != null) prefixCache.close();
         backend.close();
         model.close();
     }

@@ -11,23 +11,32 @@ import io.hydragen.attention.AttentionMode;
  * @param minSharedTokens a trie node shared by two or more sequences becomes a shared KV segment from this length on
  * @param threads CPU threads for the CPU backend (0 = all cores)
  * @param maxBatchSequences most sequences decoded together; larger request lists run in several batches
+ * @param prefixCacheTokens prompt-start KV kept across calls, in tokens (0 = none), so a prefix repeated in a later
+ *                          call (ad-hoc completions, a large group split over batches) is copied, not prefilled again
  */
 public record EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention,
-                            int minSharedTokens, int threads, int maxBatchSequences) {
+                            int minSharedTokens, int threads, int maxBatchSequences, int prefixCacheTokens) {
 
-    public static EngineOptions of(String model) {
-        return new EngineOptions(model, "auto", 0, AttentionMode.HYDRAGEN, 16, 0, 256);
+    public EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention, int minSharedTokens,
+                         int threads, int maxBatchSequences) {
+        this(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, 0);
     }
 
-    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences); }
+    public static EngineOptions of(String model) {
+        return new EngineOptions(model, "auto", 0, AttentionMode.HYDRAGEN, 16, 0, 256, 0);
+    }
 
-    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences); }
+    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens); }
 
-    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences); }
+    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens); }
 
-    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences); }
+    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens); }
 
-    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences); }
+    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences, prefixCacheTokens); }
 
-    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b); }
+    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences, prefixCacheTokens); }
+
+    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b, prefixCacheTokens); }
+
+    public EngineOptions withPrefixCacheTokens(int n) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, n); }
 }

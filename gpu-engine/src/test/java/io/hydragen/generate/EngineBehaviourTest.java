@@ -158,6 +158,25 @@ class EngineBehaviourTest {
     }
 
     @Test
+    void aPrefixSeenInAnEarlierCallIsCopiedNotPrefilledAgain() {
+        try (Engine cached = Engine.open(ModelLoader.load("synthetic:tiny"),
+                EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(2).withMinSharedTokens(8).withPrefixCacheTokens(4096))) {
+            List<GenerationRequest> first = List.of(GenerationRequest.ofText("a", INSTRUCTION + DOC_A + "Where?", greedy(6)));
+            List<GenerationRequest> second = List.of(GenerationRequest.ofText("b", INSTRUCTION + DOC_A + "Who lives there?", greedy(6)));
+            GenerationResult r1 = cached.generate(first);
+            assertEquals(r1.stats().promptTokens(), r1.stats().prefilledTokens(), "nothing cached yet");
+            GenerationResult r2 = cached.generate(second);
+            int common = hydragen.tokenizer().encode(INSTRUCTION + DOC_A, true).length;
+            assertTrue(r2.stats().prefilledTokens() <= r2.stats().promptTokens() - common + 2,
+                    "prefilled " + r2.stats().prefilledTokens() + " of " + r2.stats().promptTokens());
+            assertEquals(ids(flat.generate(second)), ids(r2), "same tokens as without the cache");
+            GenerationResult again = cached.generate(second);
+            assertEquals(1, again.stats().prefilledTokens(), "a repeated prompt runs only its last token");
+            assertEquals(ids(r2), ids(again));
+        }
+    }
+
+    @Test
     void zeroNewTokensReturnsAnEmptyCompletion() {
         Completion c = hydragen.generate(List.of(GenerationRequest.ofText("z", "Hello", greedy(0)))).completions().get(0);
         assertEquals(0, c.completionTokens());

@@ -69,7 +69,7 @@ public final class ExecutorEngines {
         long t0 = System.nanoTime();
         String local = ModelFetcher.localize(key.model(), hadoopConf(), cacheRoot());
         Engine engine = Engine.open(new EngineOptions(local, key.backend(), key.deviceOrdinal(), key.attention(),
-                key.minSharedTokens(), key.threads(), key.maxBatchSequences()));
+                key.minSharedTokens(), key.threads(), key.maxBatchSequences(), prefixCacheTokens()));
         long millis = (System.nanoTime() - t0) / 1_000_000;
         HydragenMetrics.get().modelLoads.inc();
         LOG.info("loaded model {} on {} in {} ms", key.model(), engine.backendName(), millis);
@@ -101,6 +101,19 @@ public final class ExecutorEngines {
         SparkEnv env = SparkEnv.get();
         return env == null ? new Configuration() : SparkHadoopUtil.get().newConfiguration(env.conf());
     }
+
+    /**
+     * Prompt-start KV each executor engine keeps across calls ({@value #PREFIX_CACHE_CONF}, default
+     * {@value #PREFIX_CACHE_DEFAULT} tokens): repeated {@code hydragen_complete} prefixes and groups split over several
+     * batches copy it instead of prefilling again. 0 turns it off.
+     */
+    static int prefixCacheTokens() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? PREFIX_CACHE_DEFAULT : env.conf().getInt(PREFIX_CACHE_CONF, PREFIX_CACHE_DEFAULT);
+    }
+
+    static final String PREFIX_CACHE_CONF = "spark.hydragen.prefixCacheTokens";
+    static final int PREFIX_CACHE_DEFAULT = 16384;
 
     private static Path cacheRoot() {
         SparkEnv env = SparkEnv.get();

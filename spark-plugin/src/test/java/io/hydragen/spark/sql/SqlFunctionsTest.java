@@ -100,6 +100,18 @@ class SqlFunctionsTest {
         for (Row r : perRow) assertNotNull(r.get(1));
     }
 
+    @Test
+    void aRepeatedPrefixOfScalarCompletionsIsNotPrefilledAgain() {
+        io.hydragen.spark.plugin.HydragenMetrics m = io.hydragen.spark.plugin.HydragenMetrics.get();
+        String context = "You are a support agent for a bicycle shop. Be brief, polite and accurate. The shop opens at nine. ";
+        spark.sql("SELECT hydragen_complete('" + context + "Q: When do you open?', map('model', 'synthetic:tiny', 'max_new_tokens', '2'))").collect();
+        long prompt0 = m.promptTokens.getCount(), prefilled0 = m.prefilledTokens.getCount();
+        spark.sql("SELECT hydragen_complete('" + context + "Q: Do you fix brakes?', map('model', 'synthetic:tiny', 'max_new_tokens', '2'))").collect();
+        long prompt = m.promptTokens.getCount() - prompt0, prefilled = m.prefilledTokens.getCount() - prefilled0;
+        assertTrue(prompt > context.length() / 2, "prompt tokens " + prompt);
+        assertTrue(prefilled < prompt - context.length() / 2, "prefilled " + prefilled + " of " + prompt + " prompt tokens");
+    }
+
     static String rootMessage(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) sb.append(c.getMessage()).append(" | ");

@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,17 +68,11 @@ final class BenchCommand implements Callable<Integer> {
     int newTokens;
 
     @Option(names = "--attention", defaultValue = "hydragen,per-sequence", split = ",", converter = AttentionModeConverter.class,
-            paramLabel = "MODES", description = "Modes to run, in order: hydragen, per-sequence, none (default ${DEFAULT-VALUE}).")
+            paramLabel = "MODES", description = "Modes to run, in order: hydragen, per-sequence, per-sequence-shared-kv, none (default ${DEFAULT-VALUE}).")
     List<AttentionMode> modes;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "B", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "CUDA device ordinal (default ${DEFAULT-VALUE}).")
-    int device;
-
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "T", description = "CPU threads; 0 = all cores (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin
+    BackendOptions engineOptions = new BackendOptions();
 
     @Option(names = "--warmup-tokens", defaultValue = "4", paramLabel = "W",
             description = "Before each timed run, decode W tokens on a short-prefix copy of the batch to warm the JIT; 0 = none (default ${DEFAULT-VALUE}).")
@@ -112,10 +107,10 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, BenchReport.ModeResult> results = new LinkedHashMap<>();
             Map<AttentionMode, List<Completion>> outputs = new LinkedHashMap<>();
             Double gflops = null;
-            int threadsUsed = threads;
-            String backendName = backend;
+            int threadsUsed = engineOptions.threads;
+            String backendName = engineOptions.backend;
             for (AttentionMode mode : order) {
-                EngineOptions options = EngineOptions.of(model).withBackend(backend).withDevice(device).withThreads(threads)
+                EngineOptions options = engineOptions.applyTo(EngineOptions.of(model))
                         .withAttention(mode).withMinSharedTokens(1).withMaxBatchSequences(batch);
                 // Engine.close() would close the shared model too: close only this mode's backend.
                 Engine engine = Engine.open(m, options);
@@ -166,7 +161,7 @@ final class BenchCommand implements Callable<Integer> {
         if (prefixTokens + suffixTokens < 1) throw new UsageException("prompts would be empty: give --prefix-tokens or --suffix-tokens above 0");
         if (newTokens < 1) throw new UsageException("--new-tokens must be >= 1, got " + newTokens);
         if (warmupTokens < 0) throw new UsageException("--warmup-tokens must be >= 0, got " + warmupTokens);
-        if (threads < 0) throw new UsageException("--threads must be >= 0, got " + threads);
+        engineOptions.check();
         if (sgemmSize < 1) throw new UsageException("--sgemm-size must be >= 1, got " + sgemmSize);
         if (modes.isEmpty()) throw new UsageException("--attention names no mode");
         checkWritable(json, "--json");

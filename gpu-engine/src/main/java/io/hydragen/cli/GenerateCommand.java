@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -81,21 +82,15 @@ final class GenerateCommand implements Callable<Integer> {
     boolean ignoreEos;
 
     @Option(names = "--attention", defaultValue = "hydragen", converter = AttentionModeConverter.class, paramLabel = "MODE",
-            description = "hydragen or per-sequence (default ${DEFAULT-VALUE}).")
+            description = "hydragen, per-sequence or per-sequence-shared-kv (default ${DEFAULT-VALUE}).")
     AttentionMode attention;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "B", description = "auto, cpu or cuda (default ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "CUDA device ordinal (default ${DEFAULT-VALUE}).")
-    int device;
+    @Mixin
+    BackendOptions engineOptions = new BackendOptions();
 
     @Option(names = "--min-shared-tokens", defaultValue = "16", paramLabel = "N",
             description = "A prefix shared by two or more samples becomes a shared KV segment from this length on (default ${DEFAULT-VALUE}).")
     int minSharedTokens;
-
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads; 0 = all cores (default ${DEFAULT-VALUE}).")
-    int threads;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Most samples decoded together (default ${DEFAULT-VALUE}).")
     int batchSize;
@@ -107,7 +102,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (attention == AttentionMode.NONE) throw new UsageException("--attention none skips attention and produces garbage; it is for 'hydragen bench' only");
         if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
-        if (threads < 0) throw new UsageException("--threads must be >= 0, got " + threads);
+        engineOptions.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
 
@@ -126,8 +121,8 @@ final class GenerateCommand implements Callable<Integer> {
                 result = new GenerationResult(List.of(), BatchStats.EMPTY);
             } else {
                 progress.status("loading " + model + " ...");
-                EngineOptions options = EngineOptions.of(model).withBackend(backend).withDevice(device).withAttention(attention)
-                        .withMinSharedTokens(minSharedTokens).withThreads(threads).withMaxBatchSequences(batchSize);
+                EngineOptions options = engineOptions.applyTo(EngineOptions.of(model)).withAttention(attention)
+                        .withMinSharedTokens(minSharedTokens).withMaxBatchSequences(batchSize);
                 try (Engine engine = Engine.open(options)) {
                     progress.begin();
                     result = engine.generate(requests, progress);

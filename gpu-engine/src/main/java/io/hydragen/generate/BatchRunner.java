@@ -31,12 +31,8 @@ final class BatchRunner {
     private final boolean keepPromptLogits;
     private final List<KvSegment> privateCopies = new ArrayList<>();
     private final PrefixKvCache cache;     // null: nothing is kept across calls
+    /** Fewest cached tokens worth copying, and fewest prompt-start tokens worth caching. */
     private final int minReuseTokens;
-
-    BatchRunner(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, int prefillChunk,
-                ProgressListener progress, boolean keepPromptLogits) {
-        this(backend, mode, planner, stopCheck, prefillChunk, progress, keepPromptLogits, null, Integer.MAX_VALUE);
-    }
 
     BatchRunner(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, int prefillChunk,
                 ProgressListener progress, boolean keepPromptLogits, PrefixKvCache cache, int minReuseTokens) {

@@ -109,8 +109,9 @@ public final class Engine implements AutoCloseable {
             validate(prompts.get(i), one);
             seqs.add(new Sequence(i, 0, prompts.get(i), one));
         }
+        // no prefix cache: these logits are always computed from the prompt itself
         new BatchRunner(backend, options.attention(), new PrefixPlanner(options.minSharedTokens()), stopCheck, PREFILL_CHUNK,
-                ProgressListener.NONE, true).run(seqs);
+                ProgressListener.NONE, true, null, 0).run(seqs);
         List<float[]> out = new ArrayList<>();
         for (Sequence s : seqs) out.add(s.promptLogits);
         return out;

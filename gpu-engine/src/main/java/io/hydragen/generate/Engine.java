@@ -55,7 +55,12 @@ public final class Engine implements AutoCloseable {
         return generate(requests, ProgressListener.NONE);
     }
 
-    public synchronized GenerationResult generate(List<GenerationRequest> requests, ProgressListener progress) {
+    public GenerationResult generate(List<GenerationRequest> requests, ProgressListener progress) {
+        return generate(requests, options.batchOptions(), progress);
+    }
+
+    /** Generates with this call's own planning settings; the model and backend are the engine's. */
+    public synchronized GenerationResult generate(List<GenerationRequest> requests, BatchOptions batching, ProgressListener progress) {
         List<List<Completion>> perRequest = new ArrayList<>();
         List<Sequence> valid = new ArrayList<>();
         for (int r = 0; r < requests.size(); r++) {
@@ -79,11 +84,11 @@ public final class Engine implements AutoCloseable {
         }
         // Sort by prompt so sequences that share a prefix land in the same batch.
         todo.sort(Comparator.<Sequence, int[]>comparing(s -> s.prompt, Arrays::compare).thenComparingInt(s -> s.request).thenComparingInt(s -> s.sampleIndex));
-        PrefixPlanner planner = new PrefixPlanner(options.minSharedTokens());
-        for (int from = 0; from < todo.size(); from += options.maxBatchSequences()) {
-            List<Sequence> batch = todo.subList(from, Math.min(todo.size(), from + options.maxBatchSequences()));
-            stats = stats.plus(new BatchRunner(backend, options.attention(), planner, stopCheck, PREFILL_CHUNK, progress, false,
-                    prefixCache, options.minSharedTokens()).run(batch));
+        PrefixPlanner planner = new PrefixPlanner(batching.minSharedTokens());
+        for (int from = 0; from < todo.size(); from += batching.maxBatchSequences()) {
+            List<Sequence> batch = todo.subList(from, Math.min(todo.size(), from + batching.maxBatchSequences()));
+            stats = stats.plus(new BatchRunner(backend, batching.attention(), planner, stopCheck, PREFILL_CHUNK, progress, false,
+                    prefixCache, batching.minSharedTokens()).run(batch));
         }
         for (Sequence s : valid) {
             GenerationRequest req = requests.get(s.request);

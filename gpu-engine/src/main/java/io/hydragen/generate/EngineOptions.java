@@ -13,30 +13,38 @@ import io.hydragen.attention.AttentionMode;
  * @param maxBatchSequences most sequences decoded together; larger request lists run in several batches
  * @param prefixCacheTokens prompt-start KV kept across calls, in tokens (0 = none), so a prefix repeated in a later
  *                          call (ad-hoc completions, a large group split over batches) is copied, not prefilled again
+ * @param kvBudgetBytes most bytes of KV cache one batch may hold (0 = no budget); a batch that would need more is
+ *                      split into sub-batches that fit, and a row that cannot fit even alone gets an error
  */
 public record EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention,
-                            int minSharedTokens, int threads, int maxBatchSequences, int prefixCacheTokens) {
+                            int minSharedTokens, int threads, int maxBatchSequences, int prefixCacheTokens,
+                            long kvBudgetBytes) {
 
     public EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention, int minSharedTokens,
                          int threads, int maxBatchSequences) {
-        this(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, 0);
+        this(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, 0, 0L);
     }
 
     public static EngineOptions of(String model) {
-        return new EngineOptions(model, "auto", 0, AttentionMode.HYDRAGEN, 16, 0, 256, 0);
+        return new EngineOptions(model, "auto", 0, AttentionMode.HYDRAGEN, 16, 0, 256, 0, 0L);
     }
 
-    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens); }
+    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
 
-    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens); }
+    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
 
-    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens); }
+    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
 
-    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences, prefixCacheTokens); }
+    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
 
-    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences, prefixCacheTokens); }
+    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
 
-    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b, prefixCacheTokens); }
+    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b, prefixCacheTokens, kvBudgetBytes); }
 
-    public EngineOptions withPrefixCacheTokens(int n) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, n); }
+    public EngineOptions withPrefixCacheTokens(int n) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, n, kvBudgetBytes); }
+
+    public EngineOptions withKvBudgetBytes(long b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, b); }
+
+    /** The per-call batching defaults these options give ({@link Engine#generate(java.util.List, ProgressListener)}). */
+    public BatchOptions batchOptions() { return new BatchOptions(attention, minSharedTokens, maxBatchSequences); }
 }

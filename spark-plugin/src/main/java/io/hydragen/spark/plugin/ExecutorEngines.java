@@ -69,7 +69,7 @@ public final class ExecutorEngines {
         long t0 = System.nanoTime();
         String local = ModelFetcher.localize(key.model(), hadoopConf(), cacheRoot());
         Engine engine = Engine.open(new EngineOptions(local, key.backend(), key.deviceOrdinal(), key.attention(),
-                key.minSharedTokens(), key.threads(), key.maxBatchSequences(), prefixCacheTokens()));
+                key.minSharedTokens(), key.threads(), key.maxBatchSequences(), prefixCacheTokens(), 0L));
         long millis = (System.nanoTime() - t0) / 1_000_000;
         HydragenMetrics.get().modelLoads.inc();
         LOG.info("loaded model {} on {} in {} ms", key.model(), engine.backendName(), millis);

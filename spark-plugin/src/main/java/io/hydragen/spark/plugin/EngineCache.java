@@ -223,9 +223,8 @@ public final class EngineCache<E extends AutoCloseable> {
         }
     }
 
-    /** For tests: open leases of {@code key}. */
-    synchronized int refs(ModelKey key) {
-        Slot<E> s = slots.get(key);
-        return s == null ? 0 : s.refs;
+    /** Open leases over the models held (tests, diagnostics). */
+    public synchronized int openLeases() {
+        return slots.values().stream().mapToInt(s -> s.refs).sum();
     }
 }

@@ -52,6 +52,9 @@ public final class ExecutorEngines {
     /** The loaded models, least recently used first. */
     public static List<ModelKey> loadedModels() { return CACHE.keys(); }
 
+    /** Leases open on the engines held: 0 once every task released what it acquired. */
+    public static int openLeases() { return CACHE.openLeases(); }
+
     /** Evicts every engine (executor shutdown; tests): idle ones close now, ones in use when released. */
     public static void closeAll() { CACHE.clear(); }
 

@@ -89,7 +89,7 @@ public final class HydragenConf {
             "Share of the executor's off-heap capacity (JavaCPP `maxBytes`, else physical memory) left after the "
                     + "weights that one batch's KV cache may use (the engine splits a batch that needs more); 0 = no "
                     + "budget. CPU engines only: on a GPU set `spark.hydragen.kvBudgetBytes`.",
-            register(s -> {
+            parser(s -> {
                 double d = Double.parseDouble(s);
                 if (!(d >= 0 && d <= 1)) throw new IllegalArgumentException("out of range");
                 return d;
@@ -98,7 +98,7 @@ public final class HydragenConf {
             0L, "0 (from `memoryFraction`)",
             "Bytes of KV cache one batch may hold, explicitly (wins over `spark.hydragen.memoryFraction`); 0 = derive "
                     + "it from the fraction.",
-            register(s -> {
+            parser(s -> {
                 long v = Long.parseLong(s);
                 if (v < 0) throw new IllegalArgumentException("negative");
                 return v;
@@ -106,7 +106,7 @@ public final class HydragenConf {
     public static final Entry<Boolean> MEMORY_CHECK = new Entry<>("spark.hydragen.memoryCheck", "true or false", true, "true",
             "Before loading a model, estimate its weights from its config and refuse, with a message, when they do "
                     + "not fit in the executor's free memory (instead of failing with an out-of-memory error).",
-            register(s -> switch (s.toLowerCase(Locale.ROOT)) {
+            parser(s -> switch (s.toLowerCase(Locale.ROOT)) {
                 case "true" -> true;
                 case "false" -> false;
                 default -> throw new IllegalArgumentException("not a boolean");
@@ -121,8 +121,8 @@ public final class HydragenConf {
 
     private HydragenConf() {}
 
-    // the parser is passed through as is; the helper only keeps the declarations above readable
-    private static <T> Function<String, T> register(Function<String, T> parser) { return parser; }
+    /** Types a parsing lambda for the declarations above. */
+    private static <T> Function<String, T> parser(Function<String, T> parse) { return parse; }
 
     private static Entry<String> string(String key, String dflt, String defaultDoc, String doc) {
         return new Entry<>(key, "a string", dflt, defaultDoc, doc, s -> s);

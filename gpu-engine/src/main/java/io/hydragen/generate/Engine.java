@@ -53,6 +53,11 @@ public final class Engine implements AutoCloseable {
         return new Engine(model, Backends.create(model, options), options);
     }
 
+    /** An engine over a given backend (tests wrap a backend to observe or fail its allocations). */
+    static Engine open(Model model, Backend backend, EngineOptions options) {
+        return new Engine(model, backend, options);
+    }
+
     public GenerationResult generate(List<GenerationRequest> requests) {
         return generate(requests, ProgressListener.NONE);
     }

@@ -14,8 +14,26 @@ public interface Backend extends AutoCloseable {
 
     ModelConfig config();
 
-    /** KV storage for up to {@code capacity} tokens on every layer. */
+    /**
+     * KV storage for up to {@code capacity} tokens on every layer.
+     *
+     * @throws AllocationException (CUDA: {@link io.hydragen.backend.cuda.OutOfDeviceMemoryException}) when it does not
+     *                             fit; nothing stays allocated
+     */
     KvSegment newSegment(int capacity);
+
+    /**
+     * Bytes one token of KV cache takes on this backend: layers × KV heads × head dim × 2 (keys and values) × bytes per
+     * element (4 on the CPU, float32; 2 on CUDA, bf16). A segment of capacity c takes c times this.
+     */
+    long kvBytesPerToken();
+
+    /**
+     * Bytes that KV cache could still take now, as far as the backend can tell (the CPU: JavaCPP's
+     * {@code maxBytes} limit less what it has allocated, and at most the physical memory available; CUDA: the
+     * device's free memory). The engine's automatic KV budget is a share of it.
+     */
+    long availableMemoryBytes();
 
     /** Copies the keys and values of slots [srcFrom, srcFrom + n) of {@code src} to slots from {@code dstFrom} of {@code dst}, every layer. */
     void copyKv(KvSegment src, int srcFrom, KvSegment dst, int dstFrom, int n);

@@ -48,11 +48,12 @@ final class ErrorReport {
         String m = t.getMessage();
         if (t instanceof NoSuchFileException) return m + ": no such file";
         if (t instanceof AccessDeniedException) return m + ": permission denied";
-        if (t instanceof OutOfMemoryError) return "out of memory (" + m + "); give the JVM more with JAVA_OPTS=-Xmx..., or use a smaller --batch-size";
+        if (t instanceof OutOfMemoryError) return "out of memory (" + m + "); give the JVM more with JAVA_OPTS=-Xmx..., or use a smaller --batch-size or --kv-budget";
         if (m == null || m.isBlank()) return t.getClass().getSimpleName();
         // One line: some library messages carry a location or a hint on further lines.
         String first = m.strip().lines().findFirst().orElse(m);
-        if (t instanceof UsageException || t instanceof ModelException || t instanceof IllegalArgumentException) return first;
+        if (t instanceof UsageException || t instanceof ModelException || t instanceof IllegalArgumentException
+                || t instanceof io.hydragen.backend.AllocationException) return first;
         return (t instanceof IOException ? "I/O error: " : t.getClass().getSimpleName() + ": ") + first;
     }
 }

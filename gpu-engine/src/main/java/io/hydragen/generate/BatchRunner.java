@@ -1,7 +1,6 @@
 package io.hydragen.generate;
 
 import io.hydragen.attention.AttentionMode;
-import io.hydragen.backend.AttentionBlock;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
@@ -11,14 +10,14 @@ import io.hydragen.plan.Segment;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Generates one batch: plans the shared prefixes, prefills every segment once (level by level, in chunks), then
- * decodes all samples together. The attention of each forward pass is described as {@link AttentionBlock}s:
- * with Hydragen, one block per shared segment holding the rows of every sequence below it, plus one per leaf;
+ * decodes all samples together. KV segments are sized by {@link KvSizing} and allocated all-or-nothing by
+ * {@link KvAllocator}; the attention of each forward pass is described as {@link io.hydragen.backend.AttentionBlock}s
+ * assembled by {@link BlockAssembler}: with Hydragen, one block per shared segment holding the rows of every sequence below it, plus one per leaf;
  * per-sequence, one block per row over its whole path.
  */
 final class BatchRunner {
@@ -54,13 +53,11 @@ final class BatchRunner {
         List<int[]> prompts = new ArrayList<>();
         for (Sequence s : seqs) prompts.add(s.prompt);
         PrefixPlan plan = planner.plan(prompts);
-        Map<Segment, KvSegment> kv = new IdentityHashMap<>();
+        int[] reserved = new int[seqs.size()];
+        for (int i = 0; i < reserved.length; i++) reserved[i] = seqs.get(i).reservedNewTokens;
+        // all or nothing: when a segment does not fit, the ones before it are freed and AllocationException propagates
+        Map<Segment, KvSegment> kv = KvAllocator.allocate(backend, plan.segments(), KvSizing.capacities(plan, reserved));
         try {
-            for (Segment seg : plan.segments()) {
-                int extra = 0;
-                for (int s : seg.sequences()) if (plan.leaf(s) == seg) extra = Math.max(extra, seqs.get(s).params.maxNewTokens());
-                kv.put(seg, backend.newSegment(Math.max(1, seg.length() + extra)));
-            }
             for (int i = 0; i < seqs.size(); i++) {
                 Sequence s = seqs.get(i);
                 Segment leaf = plan.leaf(i);
@@ -86,8 +83,8 @@ final class BatchRunner {
             return new BatchStats(seqs.size(), promptTokens, plan.prefilledTokens() - reused, shared, generated, decoded[1],
                     t1 - t0, t2 - t1, decoded[0]);
         } finally {
-            for (KvSegment k : kv.values()) k.close();
-            for (KvSegment k : privateCopies) k.close();
+            KvAllocator.closeAll(kv.values());
+            KvAllocator.closeAll(privateCopies);
             privateCopies.clear();
         }
     }
@@ -146,8 +143,7 @@ final class BatchRunner {
     private void prefillPass(List<Piece> pieces, int rows, PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs) {
         int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
         KvSegment[] writes = new KvSegment[rows];
-        List<AttentionBlock> blocks = new ArrayList<>();
-        Map<Segment, IntList> ancestorRows = new LinkedHashMap<>();
+        BlockAssembler blocks = new BlockAssembler(mode.perSequence(), kv);
         List<Integer> logitRows = new ArrayList<>();
         List<Segment> logitSegments = new ArrayList<>();
         for (Piece p : pieces) {
@@ -165,19 +161,13 @@ final class BatchRunner {
                 pieceRows[i] = r;
                 visible[i] = slot + 1;
             }
-            if (mode.perSequence()) {
-                blocks.add(new AttentionBlock(pathKv(seg.ancestors(), kv, k), pieceRows, visible));
-            } else {
-                for (Segment a : seg.ancestors()) ancestorRows.computeIfAbsent(a, x -> new IntList()).addAll(pieceRows);
-                blocks.add(new AttentionBlock(List.of(k), pieceRows, visible));
-            }
+            blocks.add(seg.ancestors(), k, pieceRows, visible);
             if (p.to == seg.length() && endsAPrompt(seg, plan)) {
                 logitRows.add(p.firstRow + n - 1);
                 logitSegments.add(seg);
             }
         }
-        blocks.addAll(0, sharedBlocks(ancestorRows, kv));
-        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks,
+        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(),
                 logitRows.stream().mapToInt(Integer::intValue).toArray()), mode);
         for (int i = 0; i < logitSegments.size(); i++) {
             for (int s : logitSegments.get(i).sequences()) {
@@ -188,29 +178,6 @@ final class BatchRunner {
                 stopCheck.after(seq);
             }
         }
-    }
-
-    /**
-     * Hydragen's inter-sequence batching: one block per shared segment, holding the rows of every sequence (or
-     * prefill piece) below it, all of whose keys they see. Root-first, the order their partial results are merged in.
-     */
-    private static List<AttentionBlock> sharedBlocks(Map<Segment, IntList> rowsBySegment, Map<Segment, KvSegment> kv) {
-        List<AttentionBlock> out = new ArrayList<>();
-        for (Map.Entry<Segment, IntList> e : rowsBySegment.entrySet()) {
-            int[] rows = e.getValue().toArray();
-            int[] visible = new int[rows.length];
-            java.util.Arrays.fill(visible, e.getKey().length());
-            out.add(new AttentionBlock(List.of(kv.get(e.getKey())), rows, visible));
-        }
-        return out;
-    }
-
-    /** Per-sequence attention reads the whole path: the ancestors' KV, then its own segment. */
-    private static List<KvSegment> pathKv(List<Segment> ancestors, Map<Segment, KvSegment> kv, KvSegment own) {
-        List<KvSegment> path = new ArrayList<>();
-        for (Segment a : ancestors) path.add(kv.get(a));
-        path.add(own);
-        return path;
     }
 
     /** The segment holding the sequence's last prompt token: its leaf, or the leaf's parent when the leaf is empty. */
@@ -234,7 +201,7 @@ final class BatchRunner {
             for (int i = 0; i < seqs.size(); i++) {
                 Sequence s = seqs.get(i);
                 if (s.done()) continue;
-                KvSegment own = backend.newSegment(s.prompt.length + s.params.maxNewTokens());
+                KvSegment own = KvAllocator.newSegment(backend, KvSizing.privateCapacity(s.prompt.length, s.reservedNewTokens));
                 copies.add(own);
                 for (Segment seg : plan.path(i)) backend.copyKv(kv.get(seg), 0, own, seg.start(), seg.length());
                 own.setLength(s.prompt.length);
@@ -244,10 +211,10 @@ final class BatchRunner {
                 s.privateKv = true;
             }
         } catch (RuntimeException | Error e) {
-            for (KvSegment c : copies) c.close();
+            KvAllocator.closeAll(copies);
             throw e;
         }
-        for (KvSegment k : kv.values()) k.close();
+        KvAllocator.closeAll(kv.values());
         kv.clear();
         privateCopies.addAll(copies);
     }
@@ -258,15 +225,14 @@ final class BatchRunner {
     private int[] decode(PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs) {
         int steps = 0, tokensOut = 0;
         int maxSteps = 0;
-        for (Sequence s : seqs) maxSteps = Math.max(maxSteps, s.params.maxNewTokens() - 1);
+        for (Sequence s : seqs) maxSteps = Math.max(maxSteps, s.reservedNewTokens - 1);
         List<Integer> active = new ArrayList<>();
         for (int i = 0; i < seqs.size(); i++) if (!seqs.get(i).done()) active.add(i);
         while (!active.isEmpty()) {
             int n = active.size();
             int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
             KvSegment[] writes = new KvSegment[n];
-            List<AttentionBlock> blocks = new ArrayList<>();
-            Map<Segment, IntList> sharedRows = new LinkedHashMap<>();
+            BlockAssembler blocks = new BlockAssembler(mode.perSequence(), kv);
             for (int r = 0; r < n; r++) {
                 int si = active.get(r);
                 Sequence s = seqs.get(si);
@@ -278,15 +244,9 @@ final class BatchRunner {
                 slots[r] = slot;
                 rowsAll[r] = r;
                 List<Segment> ancestors = s.privateKv ? List.of() : plan.leaf(si).ancestors();
-                if (mode.perSequence()) {
-                    blocks.add(new AttentionBlock(pathKv(ancestors, kv, s.leaf), new int[] {r}, new int[] {slot + 1}));
-                } else {
-                    for (Segment a : ancestors) sharedRows.computeIfAbsent(a, x -> new IntList()).add(r);
-                    blocks.add(new AttentionBlock(List.of(s.leaf), new int[] {r}, new int[] {slot + 1}));
-                }
+                blocks.add(ancestors, s.leaf, new int[] {r}, new int[] {slot + 1});
             }
-            blocks.addAll(0, sharedBlocks(sharedRows, kv));
-            float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks, rowsAll), mode);
+            float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode);
             steps++;
             List<Integer> still = new ArrayList<>();
             for (int r = 0; r < n; r++) {

@@ -1,5 +1,6 @@
 package io.hydragen.generate;
 
+import io.hydragen.backend.AllocationException;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.Backends;
 import io.hydragen.model.Model;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The engine: a loaded model on a backend. {@link #generate} plans the shared prefixes of a batch of requests,
@@ -51,6 +53,11 @@ public final class Engine implements AutoCloseable {
         return new Engine(model, Backends.create(model, options), options);
     }
 
+    /** An engine over a given backend (tests wrap a backend to observe or fail its allocations). */
+    static Engine open(Model model, Backend backend, EngineOptions options) {
+        return new Engine(model, backend, options);
+    }
+
     public GenerationResult generate(List<GenerationRequest> requests) {
         return generate(requests, ProgressListener.NONE);
     }
@@ -70,7 +77,7 @@ public final class Engine implements AutoCloseable {
             try {
                 ids = tokenize(req);
                 validate(ids, req.params());
-                for (int i = 0; i < req.params().n(); i++) valid.add(new Sequence(r, i, ids, req.params()));
+                for (int i = 0; i < req.params().n(); i++) valid.add(newSequence(r, i, ids, req.params()));
             } catch (IllegalArgumentException e) {
                 int n = req.params() == null ? 1 : req.params().n();
                 for (int i = 0; i < n; i++) perRequest.get(r).add(Completion.error(req.id(), i, ids, e.getMessage()));
@@ -85,13 +92,13 @@ public final class Engine implements AutoCloseable {
         // Sort by prompt so sequences that share a prefix land in the same batch.
         todo.sort(Comparator.<Sequence, int[]>comparing(s -> s.prompt, Arrays::compare).thenComparingInt(s -> s.request).thenComparingInt(s -> s.sampleIndex));
         PrefixPlanner planner = new PrefixPlanner(batching.minSharedTokens());
-        for (int from = 0; from < todo.size(); from += batching.maxBatchSequences()) {
-            List<Sequence> batch = todo.subList(from, Math.min(todo.size(), from + batching.maxBatchSequences()));
-            stats = stats.plus(new BatchRunner(backend, batching.attention(), planner, stopCheck, PREFILL_CHUNK, progress, false,
-                    prefixCache, batching.minSharedTokens()).run(batch));
-        }
+        for (List<Sequence> batch : admit(todo, planner, batching)) stats = stats.plus(runOrSplit(batch, planner, batching, progress));
         for (Sequence s : valid) {
             GenerationRequest req = requests.get(s.request);
+            if (s.error != null) {
+                perRequest.get(s.request).add(Completion.error(req.id(), s.sampleIndex, s.prompt, s.error));
+                continue;
+            }
             String text = s.text != null ? s.text : model.tokenizer().decode(s.tokens());
             perRequest.get(s.request).add(new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, null));
         }
@@ -104,6 +111,85 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Cuts the sorted sequences into sub-batches of at most {@code maxBatchSequences} whose KV fits the budget
+     * ({@link KvAdmission}); a sequence that cannot fit even alone gets its error and is left out.
+     */
+    private List<List<Sequence>> admit(List<Sequence> todo, PrefixPlanner planner, BatchOptions batching) {
+        List<List<Sequence>> batches = new ArrayList<>();
+        long budget = kvBudgetBytes();
+        if (budget <= 0) {
+            for (int from = 0; from < todo.size(); from += batching.maxBatchSequences()) {
+                batches.add(todo.subList(from, Math.min(todo.size(), from + batching.maxBatchSequences())));
+            }
+            return batches;
+        }
+        int n = todo.size();
+        List<int[]> prompts = new ArrayList<>(n);
+        int[] lengths = new int[n], reserved = new int[n];
+        for (int i = 0; i < n; i++) {
+            Sequence s = todo.get(i);
+            prompts.add(s.prompt);
+            lengths[i] = s.prompt.length;
+            reserved[i] = s.reservedNewTokens;
+        }
+        long perToken = backend.kvBytesPerToken();
+        KvAdmission.Packing p = KvAdmission.pack(planner.plan(prompts), lengths, reserved, batching.attention() == io.hydragen.attention.AttentionMode.PER_SEQUENCE,
+                KvSizing.budgetTokens(budget, perToken), batching.maxBatchSequences());
+        for (Map.Entry<Integer, Long> e : p.rejected().entrySet()) {
+            Sequence s = todo.get(e.getKey());
+            s.error = KvSizing.tooLargeMessage(e.getValue(), s.prompt.length, s.reservedNewTokens, perToken, budget);
+        }
+        for (List<Integer> b : p.batches()) {
+            List<Sequence> batch = new ArrayList<>(b.size());
+            for (int i : b) batch.add(todo.get(i));
+            batches.add(batch);
+        }
+        return batches;
+    }
+
+    /**
+     * Runs one admitted batch. When memory runs out anyway (the budget is an estimate of the KV alone, or there is
+     * none), the batch's KV has been freed: it is run again as two halves, down to single rows, and a row that fails
+     * alone gets the allocation error as its completion. The engine stays usable either way.
+     */
+    private BatchStats runOrSplit(List<Sequence> batch, PrefixPlanner planner, BatchOptions batching, ProgressListener progress) {
+        try {
+            return new BatchRunner(backend, batching.attention(), planner, stopCheck, PREFILL_CHUNK, progress, false,
+                    prefixCache, batching.minSharedTokens()).run(batch);
+        } catch (RuntimeException e) {
+            if (!AllocationException.isAllocationFailure(e)) throw e;
+            for (Sequence s : batch) s.reset();
+            if (batch.size() == 1) {
+                batch.get(0).error = e.getMessage();
+                return BatchStats.EMPTY;
+            }
+            int half = batch.size() / 2;
+            return runOrSplit(batch.subList(0, half), planner, batching, progress)
+                    .plus(runOrSplit(batch.subList(half, batch.size()), planner, batching, progress));
+        }
+    }
+
+    /**
+     * The KV budget of the next batch, in bytes (0 = none): {@link EngineOptions#kvBudgetBytes()} when it is 0 or
+     * positive; with {@link EngineOptions#AUTO_KV_BUDGET} (any negative value), {@link EngineOptions#AUTO_KV_FRACTION}
+     * of what the backend reports available now ({@link Backend#availableMemoryBytes()}), or none when the backend
+     * knows no limit.
+     */
+    public long kvBudgetBytes() {
+        long b = options.kvBudgetBytes();
+        if (b >= 0) return b;
+        long avail = backend.availableMemoryBytes();
+        if (avail == Long.MAX_VALUE) return 0;
+        return Math.max(1, (long) (avail * EngineOptions.AUTO_KV_FRACTION));
+    }
+
+    private Sequence newSequence(int request, int sampleIndex, int[] ids, SamplingParams params) {
+        Sequence s = new Sequence(request, sampleIndex, ids, params);
+        s.reservedNewTokens = KvSizing.reservedNewTokens(ids.length, params.maxNewTokens(), model.config().maxPositionEmbeddings());
+        return s;
+    }
+
+    /**
      * Next-token logits after each prompt, computed through the same planned, shared prefill as {@link #generate}
      * (for parity checks and scoring).
      */
@@ -112,7 +198,7 @@ public final class Engine implements AutoCloseable {
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             validate(prompts.get(i), one);
-            seqs.add(new Sequence(i, 0, prompts.get(i), one));
+            seqs.add(newSequence(i, 0, prompts.get(i), one));
         }
         // no prefix cache: these logits are always computed from the prompt itself
         new BatchRunner(backend, options.attention(), new PrefixPlanner(options.minSharedTokens()), stopCheck, PREFILL_CHUNK,

@@ -13,12 +13,25 @@ import io.hydragen.attention.AttentionMode;
  * @param maxBatchSequences most sequences decoded together; larger request lists run in several batches
  * @param prefixCacheTokens prompt-start KV kept across calls, in tokens (0 = none), so a prefix repeated in a later
  *                          call (ad-hoc completions, a large group split over batches) is copied, not prefilled again
- * @param kvBudgetBytes most bytes of KV cache one batch may hold (0 = no budget); a batch that would need more is
- *                      split into sub-batches that fit, and a row that cannot fit even alone gets an error
+ * @param kvBudgetBytes most bytes of KV cache one batch may hold: the engine splits a request list into sub-batches
+ *                      whose planned KV fits (each shared segment counted once, plus each sample's
+ *                      min(max_new_tokens, context - prompt) generation slots, times {@link
+ *                      io.hydragen.backend.Backend#kvBytesPerToken()}), and a sample that cannot fit even alone gets an
+ *                      error row. 0 = no budget; negative ({@link #AUTO_KV_BUDGET}) = automatic: before each call,
+ *                      {@link #AUTO_KV_FRACTION} of the memory the backend reports available then (CPU: JavaCPP's
+ *                      maxBytes less its allocations, at most the free physical memory; CUDA: free device memory).
+ *                      Activations, weights and the prefix cache are not part of it. With or without a budget, a batch
+ *                      whose allocation still fails is retried in halves, and a sample failing alone gets an error row.
  */
 public record EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention,
                             int minSharedTokens, int threads, int maxBatchSequences, int prefixCacheTokens,
                             long kvBudgetBytes) {
+
+    /** {@link #kvBudgetBytes}: derive the budget from the memory available before each call. */
+    public static final long AUTO_KV_BUDGET = -1;
+
+    /** Share of the available memory an automatic KV budget takes; the rest is left to activations and workspace growth. */
+    public static final double AUTO_KV_FRACTION = 0.8;
 
     public EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention, int minSharedTokens,
                          int threads, int maxBatchSequences) {

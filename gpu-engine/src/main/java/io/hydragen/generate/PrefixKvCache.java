@@ -52,7 +52,13 @@ final class PrefixKvCache implements AutoCloseable {
             usedTokens -= old.tokens.length;
             old.kv.close();
         }
-        KvSegment copy = backend.newSegment(tokens.length);
+        KvSegment copy;
+        try {
+            copy = KvAllocator.newSegment(backend, tokens.length);
+        } catch (RuntimeException e) {
+            if (io.hydragen.backend.AllocationException.isAllocationFailure(e)) return;  // caching is optional; the batch goes on
+            throw e;
+        }
         backend.copyKv(source, 0, copy, 0, tokens.length);
         copy.setLength(tokens.length);
         entries.add(new Entry(tokens.clone(), copy));

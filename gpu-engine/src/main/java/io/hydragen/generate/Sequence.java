@@ -10,6 +10,8 @@ final class Sequence {
     final int sampleIndex;
     final int[] prompt;
     final SamplingParams params;
+    /** Generation slots its KV reserves: min(max_new_tokens, context - prompt length), set before a batch runs. */
+    int reservedNewTokens;
     KvSegment leaf;
     int leafStart;          // absolute position of the leaf's first slot
     int leafPromptTokens;   // prompt tokens held in the leaf (its unique suffix)
@@ -20,12 +22,25 @@ final class Sequence {
     FinishReason finish;
     String text;
     float[] promptLogits;   // next-token logits after the prompt, kept on request
+    String error;           // set when the sample could not be generated (its KV does not fit); finish is then null
 
     Sequence(int request, int sampleIndex, int[] prompt, SamplingParams params) {
         this.request = request;
         this.sampleIndex = sampleIndex;
         this.prompt = prompt;
         this.params = params;
+    }
+
+    /** Forgets a failed run's progress, so the sample can run again in another (smaller) batch from its prompt. */
+    void reset() {
+        leaf = null;
+        leafStart = leafPromptTokens = sharedTokens = 0;
+        privateKv = false;
+        generated = new int[8];
+        count = 0;
+        finish = null;
+        text = null;
+        promptLogits = null;
     }
 
     void append(int token) {

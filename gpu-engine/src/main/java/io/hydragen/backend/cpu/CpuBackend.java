@@ -21,6 +21,11 @@ public final class CpuBackend implements Backend {
     private final Workspace ws = new Workspace();
     private final Ops ops;
 
+    /**
+     * @throws io.hydragen.model.ModelException when a weight matrix is too large for one off-heap buffer or the weights
+     *                                          cannot fit JavaCPP's memory limit (checked before allocating)
+     * @throws io.hydragen.backend.AllocationException when the weights do not fit in memory
+     */
     public CpuBackend(Model model, int threads) {
         this.c = model.config();
         this.w = new CpuWeights(c, model.weights());
@@ -38,7 +43,31 @@ public final class CpuBackend implements Backend {
 
     @Override
     public KvSegment newSegment(int capacity) {
+        if (capacity < 0) throw new IllegalArgumentException("KV segment capacity must be >= 0, got " + capacity);
         return new CpuKvSegment(c.numLayers(), c.numKvHeads(), c.headDim(), capacity);
+    }
+
+    /** float32 keys and values of every layer: layers × kvHeads × headDim × 2 × 4 bytes. */
+    @Override
+    public long kvBytesPerToken() { return kvBytesPerToken(c); }
+
+    static long kvBytesPerToken(ModelConfig c) { return (long) c.numLayers() * c.numKvHeads() * c.headDim() * 2 * Float.BYTES; }
+
+    @Override
+    public long availableMemoryBytes() { return availableOffHeapBytes(); }
+
+    /** JavaCPP's limit ({@code org.bytedeco.javacpp.maxBytes}, 0 = none) less its allocations, at most the free physical memory. */
+    static long availableOffHeapBytes() {
+        long avail = Long.MAX_VALUE;
+        long max = org.bytedeco.javacpp.Pointer.maxBytes();
+        if (max > 0) avail = Math.max(0, max - org.bytedeco.javacpp.Pointer.totalBytes());
+        try {
+            long physical = org.bytedeco.javacpp.Pointer.availablePhysicalBytes();
+            if (physical > 0) avail = Math.min(avail, physical);
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            // no native probe on this platform: JavaCPP's own limit is all we know
+        }
+        return avail;
     }
 
     @Override

@@ -22,10 +22,20 @@ final class CpuKvSegment implements KvSegment {
         this.keys = new OffHeap[layers];
         this.values = new OffHeap[layers];
         long per = (long) kvHeads * capacity * headDim;
-        for (int l = 0; l < layers; l++) {
-            keys[l] = new OffHeap(per);
-            values[l] = new OffHeap(per);
+        try {
+            for (int l = 0; l < layers; l++) {
+                keys[l] = new OffHeap(per);
+                values[l] = new OffHeap(per);
+            }
+        } catch (RuntimeException e) {
+            freeAll();
+            throw e;
         }
+    }
+
+    private void freeAll() {
+        for (OffHeap b : keys) if (b != null) b.close();
+        for (OffHeap b : values) if (b != null) b.close();
     }
 
     /** Offset of (head, slot) in a layer's key or value buffer. */
@@ -45,7 +55,6 @@ final class CpuKvSegment implements KvSegment {
     @Override public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (OffHeap b : keys) b.close();
-        for (OffHeap b : values) b.close();
+        freeAll();
     }
 }

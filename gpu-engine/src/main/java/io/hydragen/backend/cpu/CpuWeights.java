@@ -28,18 +28,70 @@ final class CpuWeights implements AutoCloseable {
     final float[] finalNorm;
     final Layer[] layers;
 
+    private final java.util.List<OffHeap> owned = new java.util.ArrayList<>();
+
     CpuWeights(ModelConfig c, WeightSource w) {
-        int h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize(), v = c.vocabSize();
-        embed = load(w, "model.embed_tokens.weight", v, h);
-        lmHead = c.tieWordEmbeddings() ? embed : load(w, "lm_head.weight", v, h);
-        finalNorm = w.tensor("model.norm.weight", h).toFloats();
-        layers = new Layer[c.numLayers()];
-        for (int i = 0; i < layers.length; i++) {
-            String p = "model.layers." + i + ".";
+        checkFits(c);
+        try {
+            int h = c.hiddenSize(), v = c.vocabSize();
+            embed = load(w, "model.embed_tokens.weight", v, h);
+            lmHead = c.tieWordEmbeddings() ? embed : load(w, "lm_head.weight", v, h);
+            finalNorm = w.tensor("model.norm.weight", h).toFloats();
+            layers = new Layer[c.numLayers()];
+            for (int i = 0; i < layers.length; i++) layers[i] = layer(c, w, i);
+        } catch (RuntimeException | Error e) {
+            for (OffHeap b : owned) b.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Refuses, before allocating anything, weights the CPU backend cannot hold: a fused matrix beyond one off-heap
+     * buffer (2^31-1 floats), or float32 weights beyond JavaCPP's memory limit or the machine's physical memory.
+     */
+    static void checkFits(ModelConfig c) {
+        long h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize(), v = c.vocabSize();
+        long[][] matrices = {{v * h}, {(q + 2 * kv) * h}, {h * q}, {2 * im * h}, {h * im}};
+        String[] names = {"embed_tokens (vocab_size × hidden_size)", "q|k|v ((q + 2·kv) × hidden_size)", "o_proj (hidden_size × q)",
+                "gate|up (2·intermediate_size × hidden_size)", "down_proj (hidden_size × intermediate_size)"};
+        for (int i = 0; i < matrices.length; i++) {
+            if (matrices[i][0] > OffHeap.MAX_FLOATS) {
+                throw new io.hydragen.model.ModelException("the CPU backend cannot hold the " + names[i] + " matrix of " + matrices[i][0]
+                        + " floats: at most " + OffHeap.MAX_FLOATS + " floats per matrix");
+            }
+        }
+        long perLayer = (q + 2 * kv) * h + h * q + 2 * im * h + h * im;
+        long floats = perLayer * c.numLayers() + v * h * (c.tieWordEmbeddings() ? 1 : 2);
+        long bytes = 4 * floats;
+        long max = org.bytedeco.javacpp.Pointer.maxBytes();
+        if (max > 0 && org.bytedeco.javacpp.Pointer.totalBytes() + bytes > max) {
+            throw new io.hydragen.backend.AllocationException("the model's weights need " + io.hydragen.backend.AllocationException.formatBytes(bytes)
+                    + " as float32 off the Java heap, beyond JavaCPP's limit of " + io.hydragen.backend.AllocationException.formatBytes(max)
+                    + " (-Dorg.bytedeco.javacpp.maxBytes)", bytes, null);
+        }
+        long physical = physicalBytes();
+        if (physical > 0 && bytes > physical) {
+            throw new io.hydragen.backend.AllocationException("the model's weights need " + io.hydragen.backend.AllocationException.formatBytes(bytes)
+                    + " as float32, more than this machine's " + io.hydragen.backend.AllocationException.formatBytes(physical) + " of memory", bytes, null);
+        }
+    }
+
+    private static long physicalBytes() {
+        try {
+            return org.bytedeco.javacpp.Pointer.totalPhysicalBytes();
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private Layer layer(ModelConfig c, WeightSource w, int i) {
+        int h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize();
+        String p = "model.layers." + i + ".";
+        {
             Layer l = new Layer();
             l.attnNorm = w.tensor(p + "input_layernorm.weight", h).toFloats();
             l.mlpNorm = w.tensor(p + "post_attention_layernorm.weight", h).toFloats();
-            l.qkv = new OffHeap((long) (q + 2 * kv) * h);
+            l.qkv = alloc((long) (q + 2 * kv) * h);
             copyInto(w.tensor(p + "self_attn.q_proj.weight", q, h), l.qkv, 0);
             copyInto(w.tensor(p + "self_attn.k_proj.weight", kv, h), l.qkv, (long) q * h);
             copyInto(w.tensor(p + "self_attn.v_proj.weight", kv, h), l.qkv, (long) (q + kv) * h);
@@ -51,16 +103,22 @@ final class CpuWeights implements AutoCloseable {
             }
             l.o = load(w, p + "self_attn.o_proj.weight", h, q);
             if (io.hydragen.model.LlamaTensors.hasOutputBias(c)) l.oBias = w.tensor(p + "self_attn.o_proj.bias", h).toFloats();
-            l.gateUp = new OffHeap(2L * im * h);
+            l.gateUp = alloc(2L * im * h);
             copyInto(w.tensor(p + "mlp.gate_proj.weight", im, h), l.gateUp, 0);
             copyInto(w.tensor(p + "mlp.up_proj.weight", im, h), l.gateUp, (long) im * h);
             l.down = load(w, p + "mlp.down_proj.weight", h, im);
-            layers[i] = l;
+            return l;
         }
     }
 
-    private static OffHeap load(WeightSource w, String name, int rows, int cols) {
-        OffHeap b = new OffHeap((long) rows * cols);
+    private OffHeap alloc(long floats) {
+        OffHeap b = new OffHeap(floats);
+        owned.add(b);
+        return b;
+    }
+
+    private OffHeap load(WeightSource w, String name, int rows, int cols) {
+        OffHeap b = alloc((long) rows * cols);
         copyInto(w.tensor(name, rows, cols), b, 0);
         return b;
     }
@@ -79,8 +137,7 @@ final class CpuWeights implements AutoCloseable {
 
     @Override
     public void close() {
-        embed.close();
-        if (lmHead != embed) lmHead.close();
-        for (Layer l : layers) { l.qkv.close(); l.o.close(); l.gateUp.close(); l.down.close(); }
+        for (OffHeap b : owned) b.close();
+        owned.clear();
     }
 }

@@ -1,6 +1,8 @@
 package io.hydragen.backend.cpu;
 
+import io.hydragen.backend.AllocationException;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,19 +11,50 @@ import java.nio.FloatBuffer;
 /**
  * A float array outside the Java heap, so OpenBLAS reads it in place (JavaCPP copies {@code float[]}
  * arguments on every call) and Java code reads it through a {@link FloatBuffer} view.
+ *
+ * <p>Allocation never fails with an {@link Error}: JavaCPP's {@code OutOfMemoryError} (its
+ * {@code org.bytedeco.javacpp.maxBytes} limit, or the system out of memory) and a size beyond one buffer view
+ * (2<sup>31</sup>-1 floats) become an {@link AllocationException} naming the bytes requested.
  */
 final class OffHeap implements AutoCloseable {
+    /** Most floats one buffer may hold: a {@link FloatBuffer} view is indexed by int. */
+    static final long MAX_FLOATS = Integer.MAX_VALUE;
+
+    /**
+     * Test hook: when positive, an allocation that would take JavaCPP's {@link Pointer#totalBytes()} above this many
+     * bytes fails as if the system were out of memory. 0 (always, outside tests) = no simulated limit.
+     */
+    static volatile long simulatedLimitBytes;
+
     final FloatPointer pointer;
     final FloatBuffer floats;
     final ByteBuffer bytes;
     final long length;
 
     OffHeap(long length) {
-        if (length > Integer.MAX_VALUE) throw new IllegalArgumentException("off-heap buffer of " + length + " floats is too large for one view");
+        if (length < 0 || length > MAX_FLOATS) {
+            throw new AllocationException("off-heap buffer of " + length + " floats (" + AllocationException.formatBytes(4 * Math.max(0, length))
+                    + ") is larger than one buffer may be (" + MAX_FLOATS + " floats)", 4 * Math.max(0, length), null);
+        }
         this.length = length;
-        this.pointer = new FloatPointer(Math.max(1, length));
-        this.bytes = pointer.asByteBuffer().order(ByteOrder.nativeOrder());
-        this.floats = bytes.asFloatBuffer();
+        long bytesWanted = 4 * Math.max(1, length);
+        FloatPointer p = null;
+        try {
+            long limit = simulatedLimitBytes;
+            if (limit > 0 && Pointer.totalBytes() + bytesWanted > limit) {
+                throw new OutOfMemoryError("simulated: " + Pointer.totalBytes() + " + " + bytesWanted + " bytes exceeds the test limit of " + limit);
+            }
+            p = new FloatPointer(Math.max(1, length));
+            this.bytes = p.asByteBuffer().order(ByteOrder.nativeOrder());
+            this.floats = bytes.asFloatBuffer();
+        } catch (OutOfMemoryError e) {
+            if (p != null) p.close();
+            throw new AllocationException("out of memory allocating " + AllocationException.formatBytes(bytesWanted) + " off the Java heap ("
+                    + AllocationException.formatBytes(Pointer.totalBytes()) + " already allocated, limit "
+                    + (Pointer.maxBytes() > 0 ? AllocationException.formatBytes(Pointer.maxBytes()) : "none")
+                    + ", see -Dorg.bytedeco.javacpp.maxBytes): " + e.getMessage(), bytesWanted, e);
+        }
+        this.pointer = p;
     }
 
     static OffHeap of(float[] values) {

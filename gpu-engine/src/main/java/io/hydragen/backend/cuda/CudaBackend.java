@@ -134,6 +134,7 @@ public final class CudaBackend implements Backend {
     public DeviceInfo deviceInfo() { return device.info(); }
 
     /** Device memory one token of KV cache takes (all layers, K and V, bf16): for sizing batches. */
+    @Override
     public long kvBytesPerToken() { return CudaKvSegment.bytes(c.numLayers(), c.numKvHeads(), c.headDim(), 1); }
 
     /** Free device memory now, in bytes. */
@@ -141,6 +142,10 @@ public final class CudaBackend implements Backend {
         device.makeCurrent();
         return device.memoryInfo()[0];
     }
+
+    /** The device's free memory (the workspace is already allocated and grows little once warm). */
+    @Override
+    public long availableMemoryBytes() { return freeMemory(); }
 
     /** Which compiled image each kernel family was loaded from. */
     public Map<String, KernelImage> kernelImages() { return lib.images(); }

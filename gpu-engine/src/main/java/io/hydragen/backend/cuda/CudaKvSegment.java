@@ -28,7 +28,12 @@ final class CudaKvSegment implements KvSegment {
     static CudaKvSegment allocate(CudaDevice device, int layers, int kvHeads, int headDim, int capacity) {
         if (capacity <= 0) throw new IllegalArgumentException("KV segment capacity must be positive, got " + capacity);
         DeviceBuffer b = DeviceBuffer.allocate(device, bytes(layers, kvHeads, headDim, capacity), "KV cache of " + capacity + " tokens");
-        b.zero();  // slots made visible before they are written read as zeros, never as stale NaNs
+        try {
+            b.zero();  // slots made visible before they are written read as zeros, never as stale NaNs
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
         return new CudaKvSegment(b, capacity, kvHeads, headDim);
     }
 

@@ -106,7 +106,7 @@ public final class PrefixRouter {
     /**
      * One task (local mode, or {@code partitions = 1}): the windows are not needed. Sorting by (group, prompt, row
      * hash) puts each group's rows in prompt order; {@link UnitBatcher} cuts a group bigger than a batch in that order,
-     * exactly as salting would; and the duplicate ordinal is counted in the task over adjacent equal prompts
+     * exactly as salting would, streaming it batch by batch (a group of a million rows is never held whole); and the duplicate ordinal is counted in the task over adjacent equal prompts
      * ({@link DuplicateCounter}), giving the same ordinals, hence the same seeds, as the window. No shuffle at all,
      * which matters on small tables where Spark's per-stage cost is a visible part of the run.
      */

@@ -1,6 +1,7 @@
 package io.hydragen.spark.partition;
 
 import io.hydragen.spark.api.GenerateOptions;
+import io.hydragen.spark.exec.Utf8Prompts;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -50,7 +51,8 @@ public final class PrefixRouter {
         }
 
         Dataset<Row> df = input
-                .withColumn(PROMPT, input.col(quote(o.promptColumn())).cast("string"))
+                // a prompt that is not valid UTF-8 goes on as no prompt: it gets an error row (Utf8Prompts), no completion
+                .withColumn(PROMPT, Utf8Prompts.validOrNull(input.col(quote(o.promptColumn())).cast("string")))
                 .withColumn(ROW_HASH, xxhash64(hashableColumns(input)));
         if (!o.prefixRouting()) {
             // baseline: no shuffle, rows batched in input order, each row its own unit

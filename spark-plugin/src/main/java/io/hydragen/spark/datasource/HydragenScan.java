@@ -54,7 +54,7 @@ final class HydragenScan implements Scan, Batch {
             Dataset<Row> input = options.readInput(spark);
             int partitions = io.hydragen.spark.api.Parallelism.partitions(options.generate(), spark.sparkContext());
             Dataset<Row> routed = PrefixRouter.route(input, options.generate(), partitions);
-            staged = StagedPartitions.write(spark, routed, input.schema().size(), options.stagingDir());
+            staged = StagedPartitions.write(spark, routed, input.schema().size(), options.stagingDir(), this);
         }
         return staged;
     }

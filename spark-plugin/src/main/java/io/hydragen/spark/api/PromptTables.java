@@ -58,6 +58,15 @@ public final class PromptTables {
      *                      {@code escape="} unless told otherwise, keys compared without case)
      */
     public static Dataset<Row> read(SparkSession spark, String path, String format, Map<String, String> readerOptions) {
+        return read(spark, path, format, readerOptions, true);
+    }
+
+    /**
+     * @param checkUtf8 false to skip the UTF-8 pre-pass whatever {@value #CHECK_UTF8_CONF} says (e.g. when only the
+     *                  schema is wanted)
+     */
+    public static Dataset<Row> read(SparkSession spark, String path, String format, Map<String, String> readerOptions,
+                                    boolean checkUtf8) {
         String f = format != null ? format.toLowerCase(Locale.ROOT) : inferFormat(path, spark.sparkContext().hadoopConfiguration());
         String sparkFormat = switch (f) {
             case "jsonl", "json", "ndjson" -> "json";
@@ -72,7 +81,7 @@ public final class PromptTables {
             putIfAbsentIgnoringCase(ro, "escape", "\"");
         }
         Dataset<Row> table = spark.read().format(sparkFormat).options(ro).load(path);
-        if (!sparkFormat.equals("parquet") && checkUtf8(spark) && declaresUtf8(ro)) {
+        if (checkUtf8 && !sparkFormat.equals("parquet") && checkUtf8(spark) && declaresUtf8(ro)) {
             invalidUtf8Lines(spark, path, ro).forEach((file, lines) -> LOG.warn(
                     "prompt table file {}: {} line(s) are not valid UTF-8; {}", file, lines, sparkFormat.equals("csv")
                             ? "Spark's csv reader replaced the bad bytes with U+FFFD, so those prompts are read damaged: "

@@ -74,8 +74,27 @@ class PromptTablesTest {
         String file = counts.keySet().iterator().next();
         assertTrue(file.endsWith("part-0.csv"), file);
         assertEquals(2L, counts.get(file));
-        // the table is still read (Spark has replaced the bytes); the warning names the file
-        assertEquals(4, PromptTables.read(spark, dir.toString(), null, Map.of()).count());
+        // the table is still read (Spark has replaced the bytes); the warning names the file and the count
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.apache.logging.log4j.core.Logger logger =
+                (org.apache.logging.log4j.core.Logger) org.apache.logging.log4j.LogManager.getLogger(PromptTables.class);
+        org.apache.logging.log4j.core.Appender appender = new org.apache.logging.log4j.core.appender.AbstractAppender(
+                "utf8-warnings", null, null, true, org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent e) {
+                if (e.getLevel() == org.apache.logging.log4j.Level.WARN) warnings.add(e.getMessage().getFormattedMessage());
+            }
+        };
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            assertEquals(4, PromptTables.read(spark, dir.toString(), null, Map.of()).count());
+        } finally {
+            logger.removeAppender(appender);
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("part-0.csv") && warnings.get(0).contains("2 line(s) are not valid UTF-8"),
+                warnings.get(0));
     }
 
     @Test

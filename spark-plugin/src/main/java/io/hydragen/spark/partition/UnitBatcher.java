@@ -18,7 +18,7 @@ import java.util.function.ToLongFunction;
  * (a unit is read only as far as needed to know whether it fits the room left in the batch, never to its end), so
  * neither a partition nor a big unit is ever held in memory whole. The batches are exactly those of cutting each
  * whole unit: a unit that fits the room left joins the batch; one that does not ends the batch, unless the batch is
- * empty, in which case the first {@code batchSize} rows of the unit are a batch of their own.
+ * empty, in which case the first {@code batchSize} rows of the unit are a batch of their own. Rows must not be null.
  */
 public final class UnitBatcher<T> implements Iterator<List<T>> {
     private final Iterator<T> rows;

@@ -2,6 +2,7 @@ package io.hydragen.spark.api;
 
 import io.hydragen.spark.exec.GeneratePartitionFunction;
 import io.hydragen.spark.exec.RoutedLayout;
+import io.hydragen.spark.exec.Utf8Prompts;
 import io.hydragen.spark.model.ModelPreflight;
 import io.hydragen.spark.partition.PrefixRouter;
 import org.apache.spark.sql.Dataset;
@@ -20,8 +21,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * The result has every input column, then {@code completion}, {@code finish_reason}, {@code error},
  * {@code prompt_tokens}, {@code completion_tokens}, {@code shared_prompt_tokens} (and {@code sample_index}, one row
- * per sample, when {@code n > 1}). A row whose prompt is null, empty or too long for the model gets
- * {@code finish_reason = 'error'} and a message in {@code error}; the other rows are answered.
+ * per sample, when {@code n > 1}). A row whose prompt is null, empty, not valid UTF-8 or too long for the model
+ * gets {@code finish_reason = 'error'} and a message in {@code error}; the other rows are answered.
  *
  * <p>A row's seed is derived from the options' seed and the row's identity (its id column, or its prompt and
  * duplicate ordinal), so the output does not depend on how the input is partitioned or ordered.
@@ -40,6 +41,7 @@ public final class Hydragen {
         int partitions = Parallelism.partitions(options, spark.sparkContext());
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
-        return routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
+        Dataset<Row> out = routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
+        return Utf8Prompts.flag(out, options.promptColumn());
     }
 }

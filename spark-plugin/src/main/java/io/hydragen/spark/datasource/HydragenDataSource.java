@@ -25,7 +25,9 @@ public final class HydragenDataSource implements TableProvider, DataSourceRegist
     @Override
     public StructType inferSchema(CaseInsensitiveStringMap options) {
         SourceOptions o = SourceOptions.parse(options.asCaseSensitiveMap());
-        StructType input = o.readInput(SparkSession.active()).schema();
+        // the schema only: the UTF-8 check of the files runs once, when the scan reads them
+        StructType input = io.hydragen.spark.api.PromptTables.read(SparkSession.active(), o.path(), o.inputFormat(),
+                o.readerOptions(), false).schema();
         return OutputColumns.append(input, o.generate().n());
     }
 

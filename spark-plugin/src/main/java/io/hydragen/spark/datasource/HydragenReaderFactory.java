@@ -2,6 +2,7 @@ package io.hydragen.spark.datasource;
 
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.exec.RoutedLayout;
+import io.hydragen.spark.exec.Utf8Prompts;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
@@ -14,6 +15,8 @@ record HydragenReaderFactory(GenerateOptions options, RoutedLayout layout, Struc
 
     @Override
     public PartitionReader<InternalRow> createReader(InputPartition partition) {
-        return new HydragenPartitionReader((PromptGroupPartition) partition, options, layout, routedSchema);
+        StructType input = new StructType(java.util.Arrays.copyOf(routedSchema.fields(), layout.inputColumns()));
+        return Utf8Prompts.flag(new HydragenPartitionReader((PromptGroupPartition) partition, options, layout, routedSchema),
+                input, options.promptColumn());
     }
 }

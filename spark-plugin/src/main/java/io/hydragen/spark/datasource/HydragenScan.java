@@ -15,7 +15,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Plans the read: checks the model on the driver, routes the prompt table by prefix, stages the routed
  * partitions ({@link StagedPartitions}) and offers one input partition per non-empty prefix-group partition.
- * Planning happens once per scan and is kept, so the partitions Spark asks for and the reader factory agree.
+ * Planning happens once per scan and is kept, so the partitions Spark asks for and the reader factory agree; the
+ * staged files live as long as this scan is reachable (a plan may run more than once), then are removed
+ * ({@link StagingDirs}).
  */
 final class HydragenScan implements Scan, Batch {
     private final StructType schema;
@@ -54,7 +56,7 @@ final class HydragenScan implements Scan, Batch {
             Dataset<Row> input = options.readInput(spark);
             int partitions = io.hydragen.spark.api.Parallelism.partitions(options.generate(), spark.sparkContext());
             Dataset<Row> routed = PrefixRouter.route(input, options.generate(), partitions);
-            staged = StagedPartitions.write(spark, routed, input.schema().size(), options.stagingDir());
+            staged = StagedPartitions.write(spark, routed, input.schema().size(), options.stagingDir(), this);
         }
         return staged;
     }

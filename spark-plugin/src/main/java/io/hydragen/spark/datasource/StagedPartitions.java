@@ -28,30 +28,21 @@ import java.util.NoSuchElementException;
 import java.util.UUID;
 
 /**
- * Routed partitions written once to a staging directory on a file system every executor can read (default: the
- * cluster's default file system under {@code /tmp/hydragen-staging}; option {@code staging_dir} or
- * {@code spark.hydragen.stagingDir}), as length-prefixed {@link UnsafeRow} bytes: Spark's own row format, so any
- * column type survives unchanged and reading back is a copy, not a decode. Each file is written under a temporary
- * name and renamed, so a retried staging task never leaves a half file; the directory is deleted when the driver's
- * file system closes (JVM exit).
+ * Routed partitions written once to a private staging directory ({@link StagingDirs}: one per scan, mode 0700,
+ * files 0600, removed with the scan) on a file system every executor can read (default: the cluster's default file
+ * system under {@code /tmp/hydragen-staging-$USER}; option {@code staging_dir} or {@code spark.hydragen.stagingDir}),
+ * as length-prefixed {@link UnsafeRow} bytes: Spark's own row format, so any column type survives unchanged and
+ * reading back is a copy, not a decode. Each file is written under a temporary name and renamed, so a retried
+ * staging task never leaves a half file.
  */
 final class StagedPartitions {
     private StagedPartitions() {}
 
     record Staged(List<PromptGroupPartition> partitions, RoutedLayout layout, StructType routedSchema) {}
 
-    static Staged write(SparkSession spark, Dataset<Row> routed, int inputColumns, String stagingRoot) {
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
-        String root = stagingRoot != null ? stagingRoot : "/tmp/hydragen-staging";
-        Path dir = new Path(new Path(root), spark.sparkContext().applicationId() + "/" + UUID.randomUUID());
-        try {
-            FileSystem fs = dir.getFileSystem(conf);
-            dir = fs.makeQualified(dir);
-            fs.mkdirs(dir);
-            fs.deleteOnExit(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the staging directory " + dir + ": " + e.getMessage(), e);
-        }
+    /** @param owner the scan: the staging directory lives as long as it is reachable ({@link StagingDirs}) */
+    static Staged write(SparkSession spark, Dataset<Row> routed, int inputColumns, String stagingRoot, Object owner) {
+        Path dir = StagingDirs.create(spark.sparkContext(), stagingRoot, owner);
         StructType schema = routed.schema();
         String target = dir.toString();
         Function2<Integer, Iterator<InternalRow>, Iterator<String>> writer = (index, rows) -> {
@@ -60,7 +51,11 @@ final class StagedPartitions {
             FileSystem fs = file.getFileSystem(executorConf());
             UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
             long n = 0;
-            try (FSDataOutputStream raw = fs.create(tmp, true); DataOutputStream out = new DataOutputStream(raw)) {
+            // 0600 from the start (less the umask), then exactly; the directory is 0700 anyway
+            try (FSDataOutputStream raw = fs.create(tmp, StagingDirs.FILE_PERMISSION, true,
+                    fs.getConf().getInt("io.file.buffer.size", 65536), fs.getDefaultReplication(tmp),
+                    fs.getDefaultBlockSize(tmp), null);
+                 DataOutputStream out = new DataOutputStream(raw)) {
                 while (rows.hasNext()) {
                     UnsafeRow r = toUnsafe.apply(rows.next());
                     out.writeInt(r.getSizeInBytes());
@@ -68,6 +63,7 @@ final class StagedPartitions {
                     n++;
                 }
             }
+            fs.setPermission(tmp, StagingDirs.FILE_PERMISSION);
             fs.delete(file, false);
             if (!fs.rename(tmp, file)) throw new IOException("cannot rename " + tmp + " to " + file);
             return List.of(index + "\t" + file + "\t" + n).iterator();

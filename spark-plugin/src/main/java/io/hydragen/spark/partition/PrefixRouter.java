@@ -1,6 +1,7 @@
 package io.hydragen.spark.partition;
 
 import io.hydragen.spark.api.GenerateOptions;
+import io.hydragen.spark.exec.Utf8Prompts;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -50,7 +51,8 @@ public final class PrefixRouter {
         }
 
         Dataset<Row> df = input
-                .withColumn(PROMPT, input.col(quote(o.promptColumn())).cast("string"))
+                // a prompt that is not valid UTF-8 goes on as no prompt: it gets an error row (Utf8Prompts), no completion
+                .withColumn(PROMPT, Utf8Prompts.validOrNull(input.col(quote(o.promptColumn())).cast("string")))
                 .withColumn(ROW_HASH, xxhash64(hashableColumns(input)));
         if (!o.prefixRouting()) {
             // baseline: no shuffle, rows batched in input order, each row its own unit
@@ -106,7 +108,7 @@ public final class PrefixRouter {
     /**
      * One task (local mode, or {@code partitions = 1}): the windows are not needed. Sorting by (group, prompt, row
      * hash) puts each group's rows in prompt order; {@link UnitBatcher} cuts a group bigger than a batch in that order,
-     * exactly as salting would; and the duplicate ordinal is counted in the task over adjacent equal prompts
+     * exactly as salting would, streaming it batch by batch (a group of a million rows is never held whole); and the duplicate ordinal is counted in the task over adjacent equal prompts
      * ({@link DuplicateCounter}), giving the same ordinals, hence the same seeds, as the window. No shuffle at all,
      * which matters on small tables where Spark's per-stage cost is a visible part of the run.
      */

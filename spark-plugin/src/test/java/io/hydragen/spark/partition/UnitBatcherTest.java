@@ -5,6 +5,9 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import java.util.function.ToLongFunction;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -55,6 +58,135 @@ class UnitBatcherTest {
         UnitBatcher<String> b = new UnitBatcher<>(counting, s -> Long.parseLong(s.split(":")[0]), 2);
         assertEquals(2, b.next().size());
         assertTrue(read[0] <= 3, "read " + read[0] + " rows for the first batch");
+    }
+
+    /** Counts the rows pulled from a list. */
+    static final class Counting implements Iterator<String> {
+        final Iterator<String> it;
+        int pulled;
+        Counting(Iterator<String> it) { this.it = it; }
+        public boolean hasNext() { return it.hasNext(); }
+        public String next() { pulled++; return it.next(); }
+    }
+
+    @Test
+    void streamsAUnitBiggerThanABatchInsteadOfReadingItWhole() {
+        // the one-task path: a whole prefix group is one unit; a million rows of it, batches of 256
+        int groupRows = 1_000_000, batch = 256;
+        Iterator<String> group = new Iterator<>() {
+            int i;
+            public boolean hasNext() { return i < groupRows + 3; }
+            public String next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                int k = i++;
+                return k < groupRows ? "0:" + k : "1:" + k;
+            }
+        };
+        int[] pulled = {0};
+        Iterator<String> counting = new Iterator<>() {
+            public boolean hasNext() { return group.hasNext(); }
+            public String next() { pulled[0]++; return group.next(); }
+        };
+        UnitBatcher<String> b = new UnitBatcher<>(counting, s -> Long.parseLong(s.split(":")[0]), batch);
+        List<String> first = b.next();
+        assertEquals(batch, first.size());
+        assertEquals("0:0", first.get(0));
+        assertTrue(pulled[0] <= batch + 1, "pulled " + pulled[0] + " rows for the first batch of " + batch);
+        List<String> second = b.next();
+        assertEquals("0:" + batch, second.get(0));
+        assertTrue(pulled[0] <= 2 * batch + 1, "pulled " + pulled[0] + " rows for two batches");
+        long total = 2L * batch;
+        List<String> last = null;
+        while (b.hasNext()) {
+            last = b.next();
+            total += last.size();
+        }
+        assertEquals(groupRows + 3, total);
+        // 1,000,000 = 3906 * 256 + 64: the group's rest shares its batch with the next unit
+        assertEquals(List.of("0", "1"), units(last));
+        assertEquals(67, last.size());
+    }
+
+    @Test
+    void batchesAreExactlyThoseOfCuttingWholeUnits() {
+        Random rnd = new Random(7);
+        for (int trial = 0; trial < 500; trial++) {
+            int batch = 1 + rnd.nextInt(9);
+            int[] sizes = new int[rnd.nextInt(12)];
+            for (int u = 0; u < sizes.length; u++) sizes[u] = 1 + rnd.nextInt(rnd.nextBoolean() ? batch : 3 * batch + 2);
+            List<String> rows = rows(sizes);
+            List<List<String>> expected = new ArrayList<>();
+            new WholeUnitBatcher<>(rows.iterator(), s -> Long.parseLong(s.split(":")[0]), batch).forEachRemaining(expected::add);
+            assertEquals(expected, batches(rows, batch), "units " + java.util.Arrays.toString(sizes) + ", batch " + batch);
+            Counting counting = new Counting(rows.iterator());
+            UnitBatcher<String> b = new UnitBatcher<>(counting, s -> Long.parseLong(s.split(":")[0]), batch);
+            int consumed = 0;
+            while (b.hasNext()) {
+                consumed += b.next().size();
+                assertTrue(counting.pulled <= consumed + batch + 1, "pulled " + counting.pulled + " for " + consumed);
+            }
+        }
+    }
+
+    /** The batcher as it was before streaming: it read each unit whole. The reference for the batches' contents. */
+    static final class WholeUnitBatcher<T> implements Iterator<List<T>> {
+        private final Iterator<T> rows;
+        private final ToLongFunction<T> unitOf;
+        private final int batchSize;
+        private final List<T> nextUnit = new ArrayList<>();
+        private T lookahead;
+        private boolean hasLookahead;
+
+        WholeUnitBatcher(Iterator<T> rows, ToLongFunction<T> unitOf, int batchSize) {
+            this.rows = rows;
+            this.unitOf = unitOf;
+            this.batchSize = batchSize;
+        }
+
+        public boolean hasNext() { return !nextUnit.isEmpty() || hasLookahead || rows.hasNext(); }
+
+        public List<T> next() {
+            List<T> batch = new ArrayList<>(batchSize);
+            while (true) {
+                if (nextUnit.isEmpty()) readUnit();
+                if (nextUnit.isEmpty()) return batch;
+                if (batch.size() + nextUnit.size() <= batchSize) {
+                    batch.addAll(nextUnit);
+                    nextUnit.clear();
+                    if (batch.size() == batchSize) return batch;
+                } else if (batch.isEmpty()) {
+                    List<T> slice = nextUnit.subList(0, batchSize);
+                    batch.addAll(slice);
+                    slice.clear();
+                    return batch;
+                } else {
+                    return batch;
+                }
+            }
+        }
+
+        private void readUnit() {
+            T first;
+            if (hasLookahead) {
+                first = lookahead;
+                hasLookahead = false;
+            } else if (rows.hasNext()) {
+                first = rows.next();
+            } else {
+                return;
+            }
+            long unit = unitOf.applyAsLong(first);
+            nextUnit.add(first);
+            while (rows.hasNext()) {
+                T r = rows.next();
+                if (unitOf.applyAsLong(r) != unit) {
+                    lookahead = r;
+                    hasLookahead = true;
+                    return;
+                }
+                nextUnit.add(r);
+            }
+        }
     }
 
     @Test

@@ -43,7 +43,7 @@ public final class PromptTables {
      * Spark conf, boolean, default {@value #CHECK_UTF8_DEFAULT}: count the lines of csv / JSON lines prompt files
      * that are not valid UTF-8 and log a warning per file (one extra scan of the input).
      */
-    public static final String CHECK_UTF8_CONF = "spark.hydragen.checkInputUtf8";
+    public static final String CHECK_UTF8_CONF = "spark.hydragen.checkInputUtf8"; // HydragenConf.CHECK_INPUT_UTF8
     public static final boolean CHECK_UTF8_DEFAULT = true;
 
     /** Reader options whose file selection the UTF-8 pre-pass copies, so it reads the same files. */
@@ -117,7 +117,7 @@ public final class PromptTables {
     }
 
     private static boolean checkUtf8(SparkSession spark) {
-        return Boolean.parseBoolean(spark.conf().get(CHECK_UTF8_CONF, Boolean.toString(CHECK_UTF8_DEFAULT)).trim());
+        return io.hydragen.spark.plugin.HydragenConf.CHECK_INPUT_UTF8.get(spark.sessionState().conf());
     }
 
     /** No encoding given, or UTF-8: the files are meant to be UTF-8. */

@@ -67,9 +67,9 @@ public final class ModelFetcher {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFetcher.class);
 
     /** Spark conf, a local directory: where models from remote file systems are cached. */
-    public static final String CACHE_DIR_CONF = "spark.hydragen.modelCacheDir";
+    public static final String CACHE_DIR_CONF = "spark.hydragen.modelCacheDir"; // HydragenConf.MODEL_CACHE_DIR
     /** Spark conf, a size ({@code 50g}, bytes without a unit): the most the model cache keeps. */
-    public static final String MAX_BYTES_CONF = "spark.hydragen.modelCacheMaxBytes";
+    public static final String MAX_BYTES_CONF = "spark.hydragen.modelCacheMaxBytes"; // HydragenConf.MODEL_CACHE_MAX_BYTES
     public static final String MAX_BYTES_DEFAULT = "50g";
 
     static final String MARKER = ".complete";
@@ -92,7 +92,8 @@ public final class ModelFetcher {
      * {@link #defaultCacheRoot()}.
      */
     public static java.nio.file.Path cacheRoot(SparkConf conf) {
-        return conf != null && conf.contains(CACHE_DIR_CONF) ? java.nio.file.Path.of(conf.get(CACHE_DIR_CONF)) : defaultCacheRoot();
+        String dir = io.hydragen.spark.plugin.HydragenConf.MODEL_CACHE_DIR.get(conf);
+        return dir != null ? java.nio.file.Path.of(dir) : defaultCacheRoot();
     }
 
     /**
@@ -120,7 +121,7 @@ public final class ModelFetcher {
      */
     public static String localize(String model, Configuration hadoopConf, java.nio.file.Path cacheRoot) {
         SparkEnv env = SparkEnv.get();
-        long max = env == null ? parseBytes(MAX_BYTES_DEFAULT) : env.conf().getSizeAsBytes(MAX_BYTES_CONF, MAX_BYTES_DEFAULT);
+        long max = io.hydragen.spark.plugin.HydragenConf.MODEL_CACHE_MAX_BYTES.get(env == null ? null : env.conf());
         return localize(model, hadoopConf, cacheRoot, max);
     }
 

@@ -15,9 +15,9 @@ import java.util.List;
  * completion listener).
  */
 public final class EngineLease implements AutoCloseable {
-    private final EngineCache.Lease<Engine> lease;
+    private final EngineCache.Lease<LoadedEngine> lease;
 
-    EngineLease(EngineCache.Lease<Engine> lease) { this.lease = lease; }
+    EngineLease(EngineCache.Lease<LoadedEngine> lease) { this.lease = lease; }
 
     /**
      * One engine call with this call's batching, after waiting (interruptibly) for the calls ahead of it.
@@ -25,10 +25,10 @@ public final class EngineLease implements AutoCloseable {
      * @throws java.util.concurrent.CancellationException when the thread is interrupted while waiting
      */
     public GenerationResult generate(List<GenerationRequest> requests, BatchOptions batching) {
-        return lease.locked(() -> lease.get().generate(requests, batching, ProgressListener.NONE));
+        return lease.locked(() -> lease.get().engine().generate(requests, batching, ProgressListener.NONE));
     }
 
-    public Engine engine() { return lease.get(); }
+    public Engine engine() { return lease.get().engine(); }
 
     public ModelKey key() { return lease.key(); }
 

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 public final class ExecutorEngines {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorEngines.class);
 
-    private static final EngineCache<Engine> CACHE = new EngineCache<>(() -> HydragenConf.MAX_MODELS.get(), ExecutorEngines::load);
+    private static final EngineCache<LoadedEngine> CACHE = new EngineCache<>(() -> HydragenConf.MAX_MODELS.get(), ExecutorEngines::load);
     private static volatile PluginContext plugin;
 
     private ExecutorEngines() {}
@@ -58,10 +58,19 @@ public final class ExecutorEngines {
     /** Evicts every engine (executor shutdown; tests): idle ones close now, ones in use when released. */
     public static void closeAll() { CACHE.clear(); }
 
-    private static Engine load(ModelKey key) {
+    private static LoadedEngine load(ModelKey key) {
         long t0 = System.nanoTime();
         SparkConf conf = sparkConf();
-        String local = ModelFetcher.localize(key.model(), hadoopConf(), cacheRoot(conf));
+        String local = ModelFetcher.localize(key.model(), hadoopConf(), ModelFetcher.cacheRoot(conf));
+        try {
+            return open(key, conf, local, t0);
+        } catch (RuntimeException | Error e) {
+            ModelFetcher.release(local);
+            throw e;
+        }
+    }
+
+    private static LoadedEngine open(ModelKey key, SparkConf conf, String local, long t0) {
         boolean cpu = key.backend().equals("cpu");
         ModelConfig config = ModelMemory.config(local);
         long weights = config == null ? 0 : ModelMemory.cpuWeightBytes(config);
@@ -84,7 +93,7 @@ public final class ExecutorEngines {
                 LOG.warn("could not report the model load to the driver: {}", e.toString());
             }
         }
-        return engine;
+        return new LoadedEngine(engine, local);
     }
 
     /**
@@ -126,11 +135,5 @@ public final class ExecutorEngines {
     private static Configuration hadoopConf() {
         SparkEnv env = SparkEnv.get();
         return env == null ? new Configuration() : SparkHadoopUtil.get().newConfiguration(env.conf());
-    }
-
-    private static Path cacheRoot(SparkConf conf) {
-        String dir = HydragenConf.MODEL_CACHE_DIR.get(conf);
-        return dir != null ? Path.of(dir)
-                : Path.of(System.getProperty("java.io.tmpdir"), "hydragen-models-" + System.getProperty("user.name"));
     }
 }

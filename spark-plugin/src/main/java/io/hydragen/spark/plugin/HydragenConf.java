@@ -67,13 +67,29 @@ public final class HydragenConf {
     public static final Entry<String> MODEL = string("spark.hydragen.model", null, "none",
             "Default model of `hydragen_generate`, `hydragen_complete` and the `hydragen` DataSource when they name none "
                     + "(a Hugging Face model directory on any Hadoop file system, or `synthetic:NAME`). Session conf.");
-    public static final Entry<String> STAGING_DIR = string("spark.hydragen.stagingDir", "/tmp/hydragen-staging",
-            "`/tmp/hydragen-staging`",
+    public static final Entry<String> STAGING_DIR = string("spark.hydragen.stagingDir", null,
+            "`/tmp/hydragen-staging-$USER`",
             "Where the DataSource stages routed prompt partitions, on a file system every executor can read "
-                    + "(the option `staging_dir` wins). Session conf.");
+                    + "(the option `staging_dir` wins). Each scan gets a private directory below it (0700, files 0600), "
+                    + "removed when no plan can read it; the root must be yours or sticky. Session conf.");
     public static final Entry<String> MODEL_CACHE_DIR = string("spark.hydragen.modelCacheDir", null,
-            "`${java.io.tmpdir}/hydragen-models-$USER`",
-            "Local directory of each executor host where models from remote file systems are cached.");
+            "`$XDG_CACHE_HOME/hydragen/models`, else `~/.cache/hydragen/models`, else `${java.io.tmpdir}/hydragen-models-$USER`",
+            "Local directory of each executor host where models from remote file systems are cached (created 0700; "
+                    + "refused if another user owns it or others can write it).");
+    public static final Entry<Long> MODEL_CACHE_MAX_BYTES = new Entry<>("spark.hydragen.modelCacheMaxBytes",
+            "a size (bytes, or with a unit: `50g`)", 50L << 30, "`50g`",
+            "Most the executor model cache keeps; least recently used models beyond it are evicted, never one in use "
+                    + "in the executor.",
+            parser(s -> {
+                long v = org.apache.spark.network.util.JavaUtils.byteStringAsBytes(s);
+                if (v < 0) throw new IllegalArgumentException("negative");
+                return v;
+            }));
+    public static final Entry<Boolean> CHECK_INPUT_UTF8 = new Entry<>("spark.hydragen.checkInputUtf8", "true or false",
+            true, "true",
+            "Count the lines of csv and JSON lines prompt files that are not valid UTF-8 (Spark's readers replace them "
+                    + "silently) and warn, naming each file; costs one more scan of the input. Session conf.",
+            parser(HydragenConf::parseBoolean));
     public static final Entry<Integer> MAX_MODELS = integer("spark.hydragen.maxModelsPerExecutor", 1, 1,
             "Loaded models an executor keeps (one per model, backend and device, whatever the per-call options); "
                     + "loading another evicts the least recently used idle one. A model in use by a running task is "
@@ -106,20 +122,24 @@ public final class HydragenConf {
     public static final Entry<Boolean> MEMORY_CHECK = new Entry<>("spark.hydragen.memoryCheck", "true or false", true, "true",
             "Before loading a model, estimate its weights from its config and refuse, with a message, when they do "
                     + "not fit in the executor's free memory (instead of failing with an out-of-memory error).",
-            parser(s -> switch (s.toLowerCase(Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new IllegalArgumentException("not a boolean");
-            }));
+            parser(HydragenConf::parseBoolean));
 
     static {
-        for (Entry<?> e : List.of(MODEL, STAGING_DIR, MODEL_CACHE_DIR, MAX_MODELS, THREADS, PREFIX_CACHE_TOKENS,
+        for (Entry<?> e : List.of(MODEL, STAGING_DIR, MODEL_CACHE_DIR, MODEL_CACHE_MAX_BYTES, CHECK_INPUT_UTF8, MAX_MODELS, THREADS, PREFIX_CACHE_TOKENS,
                 MEMORY_FRACTION, KV_BUDGET_BYTES, MEMORY_CHECK)) {
             ENTRIES.add(e);
         }
     }
 
     private HydragenConf() {}
+
+    private static boolean parseBoolean(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("not a boolean");
+        };
+    }
 
     /** Types a parsing lambda for the declarations above. */
     private static <T> Function<String, T> parser(Function<String, T> parse) { return parse; }

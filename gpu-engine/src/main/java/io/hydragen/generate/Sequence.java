@@ -19,6 +19,8 @@ final class Sequence {
     int count;
     FinishReason finish;
     String text;
+    String error;           // why it ended, when finish == ERROR
+    StopCheck.TextState stopText; // incremental decoding for stop strings, made on first use
     float[] promptLogits;   // next-token logits after the prompt, kept on request
 
     Sequence(int request, int sampleIndex, int[] prompt, SamplingParams params) {

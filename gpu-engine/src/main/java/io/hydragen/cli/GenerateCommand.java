@@ -113,10 +113,7 @@ final class GenerateCommand implements Callable<Integer> {
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stops, stopTokenIds, ignoreEos, n);
 
-        // Exact decimals, so an id like 1.10 is echoed as given rather than as a double.
-        ObjectMapper json = new ObjectMapper().setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
         try (Sink sink = Sink.open(output, console)) {
             long start = System.nanoTime();
@@ -143,6 +140,13 @@ final class GenerateCommand implements Callable<Integer> {
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
         return 0;
+    }
+
+    /** Reads prompt lines and writes output rows: exact decimals (an id like 1.10 is echoed as given), one value a line. */
+    static ObjectMapper jsonMapper() {
+        return new ObjectMapper().setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     }
 
     private List<PromptRow> readRows(ObjectMapper json) throws IOException {

@@ -44,7 +44,8 @@ public final class Fuzz {
             case 4: return F.numberNode(new BigInteger("1" + "0".repeat(1 + r.nextInt(40))));
             case 5: return F.numberNode(new double[] {0.5, -0.0, 1e308, -1e308, 1e-320, 3.0, 1e9}[r.nextInt(7)]);
             case 6: return F.numberNode(new BigDecimal("1e" + (r.nextInt(2000) - 1000)));
-            case 7: return F.textNode(new String[] {"", "llama", "bfloat16", "F32", "silu", "\u0000", "x".repeat(300), "[1,2]", "12", "a\nb", "\ud800"}[r.nextInt(11)]);
+            case 7: return F.textNode(new String[] {"", "llama", "bfloat16", "F32", "silu", "\u0000", "x".repeat(300), "[1,2]", "12", "a\nb", "\ud800", "/", "..", "../model.safetensors",
+                    "model-00001-of-00002.safetensors", "a/b"}[r.nextInt(16)]);
             case 8: return F.numberNode(r.nextInt(2000) - 1000);
             case 9: {
                 ArrayNode a = F.arrayNode();

@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
@@ -29,8 +30,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * with a one-line {@link ModelException}; never another exception, an Error or a hang.
  */
 class ModelFilesFuzzTest {
-    static Path root, model, work;
-    static byte[] safetensors, config, tokenizer;
+    static Path root, model, work, sharded;
+    static byte[] safetensors, config, tokenizer, index, generationConfig, tokenizerConfig;
     static int headerEnd;
 
     @BeforeContainer
@@ -42,6 +43,11 @@ class ModelFilesFuzzTest {
             if (Files.exists(model.resolve(f))) Files.copy(model.resolve(f), work.resolve(f));
         }
         config = Files.readAllBytes(model.resolve("config.json"));
+        generationConfig = Files.readAllBytes(model.resolve("generation_config.json"));
+        tokenizerConfig = Files.readAllBytes(model.resolve("tokenizer_config.json"));
+        sharded = root.resolve("sharded");
+        ModelExporter.saveHuggingFace(Checkpoints.model(Checkpoints.config("llama", 2, 1, false, false)), sharded, DType.F32, 20_000);
+        index = Files.readAllBytes(sharded.resolve(ShardedWeights.INDEX_FILE));
         tokenizer = Files.readAllBytes(model.resolve("tokenizer.json"));
         // a small file of its own for the safetensors properties: three tensors of three dtypes and an empty one
         Path st = root.resolve("small.safetensors");
@@ -120,21 +126,65 @@ class ModelFilesFuzzTest {
         Fuzz.loadsOrFailsClearly("seed " + seed + " header " + header, () -> openAndRead(f));
     }
 
+    /** config.json mostly; generation_config.json and tokenizer_config.json (where BOS and EOS come from) too. */
     @Property(tries = 150, shrinking = ShrinkingMode.OFF)
     void mutatedConfigJson(@ForAll long seed) throws IOException {
         Random r = new Random(seed);
+        int which = r.nextInt(4);
+        String name = which == 0 ? "generation_config.json" : which == 1 ? "tokenizer_config.json" : "config.json";
+        byte[] original = which == 0 ? generationConfig : which == 1 ? tokenizerConfig : config;
         byte[] b;
         if (r.nextInt(5) == 0) {
-            b = Fuzz.mutateBytes(r, config, 0, config.length);
+            b = Fuzz.mutateBytes(r, original, 0, original.length);
         } else {
-            JsonNode c = JsonFiles.MAPPER.readTree(config);
+            JsonNode c = JsonFiles.MAPPER.readTree(original);
             Fuzz.mutateJson(r, c, 1 + r.nextInt(3), null);
             b = JsonFiles.MAPPER.writeValueAsBytes(c);
         }
-        write(work.resolve("config.json"), b);
-        Fuzz.loadsOrFailsClearly("seed " + seed + " config " + new String(b, StandardCharsets.UTF_8),
-                () -> ModelLoader.load(work.toString()).close());
-        write(work.resolve("config.json"), config);
+        write(work.resolve(name), b);
+        try {
+            Fuzz.loadsOrFailsClearly("seed " + seed + " " + name + " " + new String(b, StandardCharsets.UTF_8),
+                    () -> ModelLoader.load(work.toString()).close());
+        } finally {
+            write(work.resolve(name), original);
+        }
+    }
+
+    /** Found by fuzzing: a weight_map naming "/" was a NullPointerException, one naming a NUL an InvalidPathException. */
+    @Example
+    void shardIndexNamingTheRootOrANul() throws IOException {
+        for (String bad : List.of("/", "", "a\u0000b", "../x.safetensors")) {
+            ObjectNode c = (ObjectNode) JsonFiles.MAPPER.readTree(index);
+            ((ObjectNode) c.get("weight_map")).put("model.norm.weight", bad);
+            write(sharded.resolve(ShardedWeights.INDEX_FILE), JsonFiles.MAPPER.writeValueAsBytes(c));
+            try {
+                ModelException e = org.junit.jupiter.api.Assertions.assertThrows(ModelException.class, () -> ModelLoader.load(sharded.toString()));
+                org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("weight_map names "), e.getMessage());
+            } finally {
+                write(sharded.resolve(ShardedWeights.INDEX_FILE), index);
+            }
+        }
+    }
+
+    @Property(tries = 100, shrinking = ShrinkingMode.OFF)
+    void mutatedShardIndex(@ForAll long seed) throws IOException {
+        Random r = new Random(seed);
+        byte[] b;
+        if (r.nextInt(4) == 0) {
+            b = Fuzz.mutateBytes(r, index, 0, index.length);
+        } else {
+            JsonNode c = JsonFiles.MAPPER.readTree(index);
+            List<JsonNode> pool = new ArrayList<>(List.of(c.path("weight_map"), c.path("weight_map"), c));
+            Fuzz.mutateJson(r, c, 1 + r.nextInt(3), pool);
+            b = JsonFiles.MAPPER.writeValueAsBytes(c);
+        }
+        write(sharded.resolve(ShardedWeights.INDEX_FILE), b);
+        try {
+            Fuzz.loadsOrFailsClearly("seed " + seed + " index " + new String(b, StandardCharsets.UTF_8),
+                    () -> ModelLoader.load(sharded.toString()).close());
+        } finally {
+            write(sharded.resolve(ShardedWeights.INDEX_FILE), index);
+        }
     }
 
     @Property(tries = 150, shrinking = ShrinkingMode.OFF)

@@ -150,6 +150,21 @@ class ModelFilesFuzzTest {
         }
     }
 
+    /** Found by fuzzing: a billion layers hung the loader (building the list of expected tensors). */
+    @Example
+    void absurdLayerCountIsRefusedAtOnce() throws IOException {
+        ObjectNode c = (ObjectNode) JsonFiles.MAPPER.readTree(config);
+        c.put("num_hidden_layers", 1_000_000_000);
+        write(work.resolve("config.json"), JsonFiles.MAPPER.writeValueAsBytes(c));
+        try {
+            Fuzz.loadsOrFailsClearly("a billion layers", () -> ModelLoader.load(work.toString()).close());
+            ModelException e = org.junit.jupiter.api.Assertions.assertThrows(ModelException.class, () -> ModelLoader.load(work.toString()));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().endsWith("num_hidden_layers 1000000000 is more than the 4096 this engine supports"));
+        } finally {
+            write(work.resolve("config.json"), config);
+        }
+    }
+
     /** Found by fuzzing: a weight_map naming "/" was a NullPointerException, one naming a NUL an InvalidPathException. */
     @Example
     void shardIndexNamingTheRootOrANul() throws IOException {

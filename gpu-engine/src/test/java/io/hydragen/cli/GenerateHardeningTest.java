@@ -166,6 +166,29 @@ class GenerateHardeningTest {
     }
 
     @Test
+    void nanWeightsGiveAnErrorRowOnlyForTheRowThatReadsThem() throws IOException {
+        Path m = dir.resolve("nan-model");
+        try (io.hydragen.model.Model clean = io.hydragen.model.ModelLoader.load(MODEL)) {
+            // a checkpoint whose embedding row of 'Z' is NaN
+            io.hydragen.model.ModelExporter.saveHuggingFace(io.hydragen.generate.NonFiniteLogitsTest.poisoned(clean, Float.NaN), m,
+                    io.hydragen.model.DType.F32);
+        }
+        Path in = dir.resolve("nan.jsonl");
+        Files.write(in, List.of(line("good", STORY + "Where?"), line("bad", STORY + "Zebra?"), line("good2", "Hello")));
+        Path out = dir.resolve("nan.out");
+        CliRun r = CliRun.run("generate", "--model", m.toString(), "--input", in.toString(), "--output", out.toString(),
+                "--max-new-tokens", "4", "--ignore-eos", "--threads", "1", "--quiet");
+        assertEquals(0, r.exitCode(), r.err());
+        List<JsonNode> rows = CliRun.jsonLines(out);
+        assertEquals(3, rows.size());
+        assertEquals("length", rows.get(0).get("finish_reason").asText());
+        assertEquals(4, rows.get(0).get("completion_tokens").asInt());
+        assertEquals("error", rows.get(1).get("finish_reason").asText());
+        assertEquals("the model produced non-finite logits (NaN) at step 0", rows.get(1).get("error").asText());
+        assertEquals("length", rows.get(2).get("finish_reason").asText());
+    }
+
+    @Test
     void plantedSymlinkAtTheOldTemporaryNameIsNotFollowed() throws IOException {
         Path victim = dir.resolve("victim.txt");
         Files.writeString(victim, "precious");

@@ -23,12 +23,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A model whose weights hold NaN for one token: the rows that read it end with finish_reason error and a message
  * naming the step, the other rows of the same batch get what they get from the clean model.
  */
-class NonFiniteLogitsTest {
+public class NonFiniteLogitsTest {
     /** synthetic:tiny's byte token for 'Z' (id = 3 + byte): its embedding row is NaN in the poisoned model. */
-    static final int POISON = 3 + 'Z';
+    public static final int POISON = 3 + 'Z';
 
     /** synthetic:tiny with one embedding row set to {@code value}. */
-    static Model poisoned(Model clean, float value) {
+    public static Model poisoned(Model clean, float value) {
         WeightSource w = new WeightSource() {
             @Override public boolean contains(String name) { return clean.weights().contains(name); }
 

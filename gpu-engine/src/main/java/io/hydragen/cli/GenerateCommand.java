@@ -21,8 +21,10 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -39,7 +41,8 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Complete the prompts of a JSONL file, one {\"id\": ..., \"prompt\": \"...\"} per line",
                 "(id: a string or a number, echoed back; default the 0-based line number; blank lines are skipped).",
-                "Writes one JSON line per sample, in input order; a bad line gets finish_reason \"error\" and the rest are still answered."})
+                "Writes one JSON line per sample, in input order; a bad line (not UTF-8, not JSON, no prompt, too long) gets",
+                "finish_reason \"error\" and a message naming the line, and the rest are still answered."})
 final class GenerateCommand implements Callable<Integer> {
     private final Console console;
 
@@ -72,7 +75,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "1", paramLabel = "N", description = "Samples per prompt (default ${DEFAULT-VALUE}).")
     int n;
 
-    @Option(names = "--stop", paramLabel = "STR", description = "Stop when the completion contains STR (cut from the text); repeatable.")
+    @Option(names = "--stop", paramLabel = "STR", description = {
+            "Stop when the completion contains STR (cut from the text); repeatable, one string each",
+            "(commas are kept). Escapes: \\n newline, \\t tab, \\r, \\\\ backslash, \\\" quote, \\uXXXX; e.g. --stop \"\\n\\n\"."})
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--stop-token-id", paramLabel = "ID", description = "Stop after this token id; repeatable.")
@@ -104,11 +109,11 @@ final class GenerateCommand implements Callable<Integer> {
         if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
         engineOptions.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
-        SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
+        List<String> stops = new ArrayList<>();
+        for (String st : stop) stops.add(Escapes.unescape("--stop", st));
+        SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stops, stopTokenIds, ignoreEos, n);
 
-        // Exact decimals, so an id like 1.10 is echoed as given rather than as a double.
-        ObjectMapper json = new ObjectMapper().setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
         try (Sink sink = Sink.open(output, console)) {
             long start = System.nanoTime();
@@ -135,6 +140,13 @@ final class GenerateCommand implements Callable<Integer> {
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
         return 0;
+    }
+
+    /** Reads prompt lines and writes output rows: exact decimals (an id like 1.10 is echoed as given), one value a line. */
+    static ObjectMapper jsonMapper() {
+        return new ObjectMapper().setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     }
 
     private List<PromptRow> readRows(ObjectMapper json) throws IOException {
@@ -183,7 +195,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     /**
      * Where the output goes: stdout, or a temporary file next to the target that replaces it only once every line
-     * is written, so a failed run never leaves a half-written file that looks finished.
+     * is written, so a failed run never leaves a half-written file that looks finished. The rename replaces whatever
+     * is at the output path: a symlink there is replaced by the new file, its target is left alone.
      */
     private static final class Sink implements AutoCloseable {
         private final Writer writer;
@@ -204,10 +217,25 @@ final class GenerateCommand implements Callable<Integer> {
             if (Files.isDirectory(target)) throw new UsageException(output + ": is a directory, expected a file to write");
             Path dir = target.getParent();
             if (!Files.isDirectory(dir)) throw new UsageException(output + ": no such directory " + dir);
-            // Named by pid, created with the usual umask (a temp file would be private to the user).
-            Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-            Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+            // A new file with a unique name, created atomically (O_EXCL: a planted file or symlink is never followed
+            // or reused), private to the user (0600) while it is written; an existing output keeps its permissions.
+            Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             tmp.toFile().deleteOnExit(); // also on Ctrl-C, which skips finally blocks
+            try {
+                if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS));
+                }
+            } catch (UnsupportedOperationException | IOException e) {
+                // not POSIX, or not ours to read: the output stays private to the user
+            }
+            Writer w;
+            try {
+                w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                        LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(tmp);
+                throw e;
+            }
             return new Sink(w, tmp, target);
         }
 

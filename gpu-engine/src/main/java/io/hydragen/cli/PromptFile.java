@@ -5,17 +5,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.IntNode;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads JSONL prompts, {@code {"id": ..., "prompt": "..."}} per line. A line that cannot be used becomes a row with
- * an error rather than failing the file, so every other line is still answered; blank lines are skipped.
+ * Reads JSONL prompts, {@code {"id": ..., "prompt": "..."}} per line. A line that cannot be used (not UTF-8, not
+ * JSON, no prompt, ...) becomes a row with an error rather than failing the file, so every other line is still
+ * answered; blank lines are skipped. A line that is not valid UTF-8 is reported with its first bad byte and that
+ * byte's 0-based offset within the line, never decoded to U+FFFD.
  */
 final class PromptFile {
     private final ObjectMapper json;
@@ -24,14 +31,57 @@ final class PromptFile {
 
     List<PromptRow> read(InputStream in) throws IOException {
         List<PromptRow> rows = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            int line = 0;
-            for (String text; (text = r.readLine()) != null; line++) {
-                if (line == 0 && text.startsWith("\uFEFF")) text = text.substring(1); // a byte order mark some editors write
-                if (!text.isBlank()) rows.add(parse(line, text));
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        InputStream buffered = in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 1 << 16);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int line = 0;
+        // Lines end at \n, \r\n or a lone \r, as BufferedReader.readLine counts them.
+        for (int b = buffered.read(); ; ) {
+            if (b < 0 && bytes.size() == 0) break;
+            if (b < 0 || b == '\n' || b == '\r') {
+                PromptRow row = line(line, bytes.toByteArray(), utf8);
+                if (row != null) rows.add(row);
+                bytes.reset();
+                line++;
+                if (b < 0) break;
+                int next = buffered.read();
+                if (b == '\r' && next == '\n') next = buffered.read();
+                if (next < 0) break;
+                b = next;
+                continue;
             }
+            bytes.write(b);
+            b = buffered.read();
         }
         return rows;
+    }
+
+    /** One line's bytes as a row; null for a blank line. */
+    private PromptRow line(int line, byte[] bytes, CharsetDecoder utf8) {
+        int start = 0;
+        if (line == 0 && bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF) {
+            start = 3; // a byte order mark some editors write
+        }
+        String text;
+        try {
+            text = utf8.reset().decode(ByteBuffer.wrap(bytes, start, bytes.length - start)).toString();
+        } catch (CharacterCodingException e) {
+            int at = firstInvalidByte(bytes, start);
+            return new PromptRow(line, IntNode.valueOf(line), null, "line " + (line + 1) + " is not valid UTF-8 (byte 0x"
+                    + String.format("%02x", bytes[at] & 0xff) + " at offset " + at + ")");
+        }
+        return text.isBlank() ? null : parse(line, text);
+    }
+
+    /** Offset within the line of the first byte that does not start or continue a valid UTF-8 sequence. */
+    static int firstInvalidByte(byte[] bytes, int from) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes, from, bytes.length - from);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        CoderResult r = d.decode(in, out, true);
+        return r.isError() ? in.position() : Math.max(from, bytes.length - 1);
     }
 
     PromptRow parse(int line, String text) {
@@ -40,7 +90,7 @@ final class PromptFile {
         try {
             node = json.readTree(text);
         } catch (JacksonException e) {
-            return new PromptRow(line, lineId, null, "line " + (line + 1) + ": not valid JSON: " + e.getOriginalMessage());
+            return new PromptRow(line, lineId, null, "line " + (line + 1) + " is not valid JSON: " + firstLine(e.getOriginalMessage()));
         }
         if (node == null || !node.isObject()) {
             return new PromptRow(line, lineId, null, "line " + (line + 1) + ": expected a JSON object like {\"id\": ..., \"prompt\": \"...\"}");
@@ -57,6 +107,12 @@ final class PromptFile {
         }
         if (prompt.textValue().isEmpty()) return new PromptRow(line, id, null, "line " + (line + 1) + ": empty prompt");
         return new PromptRow(line, id, prompt.textValue(), null);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "unknown error";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private static String kind(JsonNode n) {

@@ -174,8 +174,7 @@ final class BatchRunner {
                 if (promptEnd(plan, s) != logitSegments.get(i)) continue;
                 Sequence seq = seqs.get(s);
                 if (keepPromptLogits) seq.promptLogits = logits[i];
-                seq.append(Sampler.sample(logits[i], seq.params, seq.sampleIndex, 0));
-                stopCheck.after(seq);
+                stopCheck.accept(seq, logits[i]);
             }
         }
     }
@@ -251,9 +250,8 @@ final class BatchRunner {
             List<Integer> still = new ArrayList<>();
             for (int r = 0; r < n; r++) {
                 Sequence s = seqs.get(active.get(r));
-                s.append(Sampler.sample(logits[r], s.params, s.sampleIndex, s.count));
+                stopCheck.accept(s, logits[r]);
                 tokensOut++;
-                stopCheck.after(s);
                 if (!s.done()) still.add(active.get(r));
             }
             active = still;

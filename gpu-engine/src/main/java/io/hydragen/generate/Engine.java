@@ -13,11 +13,18 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 
 /**
  * The engine: a loaded model on a backend. {@link #generate} plans the shared prefixes of a batch of requests,
  * prefills each shared segment once, and decodes all samples together with Hydragen attention. Thread-safe:
  * concurrent callers are served one batch at a time.
+ *
+ * <p>Errors: a bad request (empty, too long, ...) or a sequence whose logits are not finite gets a {@link Completion}
+ * with {@link FinishReason#ERROR} and a message, while the others are answered. Cancellation: when the calling thread is
+ * interrupted, {@link #generate} and {@link #promptLogits} stop within one forward pass and throw
+ * {@link GenerationCancelledException} (a {@link CancellationException}); the call's KV is freed, the thread's
+ * interrupt status stays set, and the engine serves the next call normally.
  */
 public final class Engine implements AutoCloseable {
     /** Prompt tokens per prefill forward pass: bounds activation memory for long prompts. */
@@ -92,7 +99,12 @@ public final class Engine implements AutoCloseable {
         // Sort by prompt so sequences that share a prefix land in the same batch.
         todo.sort(Comparator.<Sequence, int[]>comparing(s -> s.prompt, Arrays::compare).thenComparingInt(s -> s.request).thenComparingInt(s -> s.sampleIndex));
         PrefixPlanner planner = new PrefixPlanner(batching.minSharedTokens());
-        for (List<Sequence> batch : admit(todo, planner, batching)) stats = stats.plus(runOrSplit(batch, planner, batching, progress));
+        try {
+            checkCancelled();
+            for (List<Sequence> batch : admit(todo, planner, batching)) stats = stats.plus(runOrSplit(batch, planner, batching, progress));
+        } catch (CancellationException e) {
+            throw cancelled(e);
+        }
         for (Sequence s : valid) {
             GenerationRequest req = requests.get(s.request);
             if (s.error != null) {
@@ -100,7 +112,7 @@ public final class Engine implements AutoCloseable {
                 continue;
             }
             String text = s.text != null ? s.text : model.tokenizer().decode(s.tokens());
-            perRequest.get(s.request).add(new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, null));
+            perRequest.get(s.request).add(new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, s.error));
         }
         List<Completion> out = new ArrayList<>();
         for (List<Completion> c : perRequest) {
@@ -201,11 +213,27 @@ public final class Engine implements AutoCloseable {
             seqs.add(newSequence(i, 0, prompts.get(i), one));
         }
         // no prefix cache: these logits are always computed from the prompt itself
-        new BatchRunner(backend, options.attention(), new PrefixPlanner(options.minSharedTokens()), stopCheck, PREFILL_CHUNK,
-                ProgressListener.NONE, true, null, 0).run(seqs);
+        try {
+            checkCancelled();
+            new BatchRunner(backend, options.attention(), new PrefixPlanner(options.minSharedTokens()), stopCheck, PREFILL_CHUNK,
+                    ProgressListener.NONE, true, null, 0).run(seqs);
+        } catch (CancellationException e) {
+            throw cancelled(e);
+        }
         List<float[]> out = new ArrayList<>();
         for (Sequence s : seqs) out.add(s.promptLogits);
         return out;
+    }
+
+    private static void checkCancelled() {
+        if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
+    }
+
+    /** A backend's CancellationException as the engine's own; the thread's interrupt status stays set. */
+    private static GenerationCancelledException cancelled(CancellationException e) {
+        if (e instanceof GenerationCancelledException g) return g;
+        Thread.currentThread().interrupt(); // a backend throws only when interrupted; make sure the caller still sees it
+        return new GenerationCancelledException("generation cancelled: the calling thread was interrupted", e);
     }
 
     private int[] tokenize(GenerationRequest req) {

@@ -21,8 +21,10 @@ final class Sequence {
     int count;
     FinishReason finish;
     String text;
+    StopCheck.TextState stopText; // incremental decoding for stop strings, made on first use
     float[] promptLogits;   // next-token logits after the prompt, kept on request
-    String error;           // set when the sample could not be generated (its KV does not fit); finish is then null
+    /** Why the sample has no completion: its KV does not fit (finish null), or the model's logits were not finite (finish ERROR). */
+    String error;
 
     Sequence(int request, int sampleIndex, int[] prompt, SamplingParams params) {
         this.request = request;
@@ -41,6 +43,7 @@ final class Sequence {
         finish = null;
         text = null;
         promptLogits = null;
+        stopText = null;
     }
 
     void append(int token) {

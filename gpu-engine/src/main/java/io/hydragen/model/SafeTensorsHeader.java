@@ -1,7 +1,10 @@
 package io.hydragen.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -41,7 +44,35 @@ public final class SafeTensorsHeader {
             if (field.getKey().equals("__metadata__")) continue;
             out.put(field.getKey(), entry(file, field.getKey(), field.getValue(), dataSize));
         }
+        checkCoverage(file, out, dataSize);
         return new SafeTensorsHeader(out);
+    }
+
+    /**
+     * As the format requires (and the reference implementation checks): the tensors' byte ranges, in order, tile the
+     * data section exactly, with no overlap, no hole and nothing after the last one.
+     */
+    private static void checkCoverage(String file, Map<String, Entry> entries, long dataSize) {
+        List<Entry> sorted = new ArrayList<>(entries.values());
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long covered = 0;
+        Entry prev = null;
+        for (Entry e : sorted) {
+            if (e.begin() < covered) {
+                throw new ModelException(file + ": tensor " + e.name() + " has data_offsets [" + e.begin() + ", " + e.end()
+                        + "] overlapping tensor " + prev.name() + " [" + prev.begin() + ", " + prev.end() + "]");
+            }
+            if (e.begin() > covered) {
+                throw new ModelException(file + ": bytes [" + covered + ", " + e.begin() + ") of the data section belong to no tensor"
+                        + " (a hole before tensor " + e.name() + "; data_offsets must cover the data section exactly)");
+            }
+            covered = e.end();
+            prev = e;
+        }
+        if (covered != dataSize) {
+            throw new ModelException(file + ": bytes [" + covered + ", " + dataSize + ") of the data section belong to no tensor"
+                    + " (data_offsets must cover the data section exactly)");
+        }
     }
 
     private static Entry entry(String file, String name, JsonNode n, long dataSize) {

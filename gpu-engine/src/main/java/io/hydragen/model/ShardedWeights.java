@@ -56,8 +56,13 @@ public final class ShardedWeights implements WeightSource {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getValue().isTextual()) throw new ModelException(index + ": weight_map entry for " + e.getKey() + " is not a file name");
                 String fileName = e.getValue().asText();
-                Path shardPath = dir.resolve(fileName).normalize();
-                if (!shardPath.getParent().equals(dir.normalize())) {
+                Path shardPath;
+                try {
+                    shardPath = dir.resolve(fileName).normalize();
+                } catch (java.nio.file.InvalidPathException bad) {
+                    throw new ModelException(index + ": weight_map names " + fileName + ", which is not a file name");
+                }
+                if (fileName.isEmpty() || shardPath.getParent() == null || !shardPath.getParent().equals(dir.normalize())) {
                     throw new ModelException(index + ": weight_map names " + fileName + ", which is not a file in " + dir);
                 }
                 if (!shards.containsKey(fileName)) {

@@ -29,7 +29,10 @@ public final class TokenizerLoader {
         HuggingFaceTokenizer djl;
         try {
             String json = Files.readString(file, StandardCharsets.UTF_8);
-            checkIds(file, JsonFiles.parseObject(file.toString(), "file", json.getBytes(StandardCharsets.UTF_8)), vocabSize);
+            JsonNode root = JsonFiles.parseObject(file.toString(), "file", json.getBytes(StandardCharsets.UTF_8));
+            checkParsable(file, root, "", 0);
+            checkPostProcessor(file, root.get("post_processor"), "post_processor");
+            checkIds(file, root, vocabSize);
             djl = HfTokenizer.parse(json);
         } catch (IOException e) {
             throw new ModelException(file + ": cannot read (" + e.getMessage() + ")", e);
@@ -50,6 +53,97 @@ public final class TokenizerLoader {
         } catch (RuntimeException e) {
             djl.close();
             throw e;
+        }
+    }
+
+    /** Deeper than this, the Rust parser gives up; found by fuzzing (it aborted the JVM). */
+    static final int MAX_DEPTH = 64;
+
+    /**
+     * Refuses what the Rust library cannot parse and, in some sections (decoder, normalizer, ...), answers with a
+     * panic that aborts the whole JVM rather than with an error: a number beyond the range of a double, nesting
+     * deeper than its recursion limit, a string with an unpaired UTF-16 surrogate.
+     */
+    private static void checkParsable(Path file, JsonNode n, String path, int depth) {
+        if (depth > MAX_DEPTH) throw new ModelException(file + ": JSON nested more than " + MAX_DEPTH + " levels deep at " + where(path));
+        if (n.isNumber() && !Double.isFinite(n.doubleValue())) {
+            throw new ModelException(file + ": number out of range at " + where(path));
+        }
+        if (n.isTextual()) checkString(file, n.textValue(), path);
+        if (n.isObject()) {
+            for (var it = n.fields(); it.hasNext(); ) {
+                var e = it.next();
+                checkString(file, e.getKey(), path);
+                checkParsable(file, e.getValue(), path + "." + e.getKey(), depth + 1);
+            }
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) checkParsable(file, n.get(i), path + "[" + i + "]", depth + 1);
+        }
+    }
+
+    /**
+     * A TemplateProcessing post-processor must name only special tokens it defines, with as many ids as token strings,
+     * and its single-sequence template may only hold sequence A: the Rust library does not check this when loading
+     * and panics (aborting the JVM) at the first encode. Found by fuzzing.
+     */
+    private static void checkPostProcessor(Path file, JsonNode p, String path) {
+        if (p == null || !p.isObject()) return;
+        String type = p.path("type").asText("");
+        if (type.equals("Sequence")) {
+            JsonNode list = p.get("processors");
+            if (list != null && list.isArray()) for (int i = 0; i < list.size(); i++) checkPostProcessor(file, list.get(i), path + ".processors[" + i + "]");
+            return;
+        }
+        if (!type.equals("TemplateProcessing")) return;
+        JsonNode specials = p.get("special_tokens");
+        if (specials != null && specials.isObject()) {
+            for (var it = specials.fields(); it.hasNext(); ) {
+                var e = it.next();
+                JsonNode ids = e.getValue().get("ids"), tokens = e.getValue().get("tokens");
+                if (ids != null && tokens != null && ids.isArray() && tokens.isArray() && ids.size() != tokens.size()) {
+                    throw new ModelException(file + ": " + where(path) + " special token " + where(e.getKey()) + " has " + ids.size()
+                            + " ids but " + tokens.size() + " tokens");
+                }
+            }
+        }
+        for (String template : new String[] {"single", "pair"}) {
+            JsonNode pieces = p.get(template);
+            if (pieces == null || !pieces.isArray()) continue;
+            for (JsonNode piece : pieces) {
+                JsonNode special = piece.get("SpecialToken"), seq = piece.get("Sequence");
+                if (special != null) {
+                    String id = special.path("id").asText(null);
+                    if (id != null && (specials == null || !specials.isObject() || !specials.has(id))) {
+                        throw new ModelException(file + ": " + where(path) + "." + template + " uses special token " + where(id)
+                                + ", which its special_tokens do not define");
+                    }
+                }
+                if (seq != null && template.equals("single") && "B".equals(seq.path("id").asText(""))) {
+                    throw new ModelException(file + ": " + where(path) + ".single uses sequence B, which a single sequence does not have");
+                }
+            }
+        }
+    }
+
+    /** A JSON path for a one-line message: control characters escaped, at most 100 characters. */
+    private static String where(String path) {
+        if (path.isEmpty()) return "the top level";
+        StringBuilder b = new StringBuilder();
+        for (char c : path.toCharArray()) {
+            if (b.length() >= 100) { b.append("..."); break; }
+            if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
+    }
+
+    private static void checkString(Path file, String s, String path) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) { i++; continue; }
+            if (Character.isSurrogate(c)) {
+                throw new ModelException(file + ": string with an unpaired surrogate \\u" + Integer.toHexString(c) + " at " + where(path));
+            }
         }
     }
 

@@ -95,7 +95,7 @@ class GenerateCommandTest {
                 assertEquals("", row.get("completion").asText());
             }
         }
-        assertTrue(rows.get(1).get("error").asText().contains("line 3: not valid JSON"), rows.get(1).toString());
+        assertTrue(rows.get(1).get("error").asText().contains("line 3 is not valid JSON: "), rows.get(1).toString());
         assertTrue(rows.get(2).get("error").asText().contains("no \"prompt\""), rows.get(2).toString());
         assertTrue(rows.get(4).get("error").asText().contains("context is " + context + " tokens"), rows.get(4).toString());
         assertEquals(context + 11, rows.get(4).get("prompt_tokens").asInt(), "the too-long prompt was tokenized and counted");

@@ -79,6 +79,27 @@ class SafeTensorsValidationTest {
     }
 
     @Test
+    void dataOffsetsMustTileTheDataSectionExactly() {
+        Path f = dir.resolve("o.safetensors");
+        String a = "\"a\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}";
+        Checkpoints.raw(f, "{" + a + ", \"b\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [8, 24]}}", 24);
+        assertEquals(f + ": tensor b has data_offsets [8, 24] overlapping tensor a [0, 16]", openError(f));
+        Checkpoints.raw(f, "{" + a + ", \"b\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}", 16);
+        assertTrue(openError(f).contains("overlapping tensor"));
+        Checkpoints.raw(f, "{" + a + ", \"b\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [20, 36]}}", 36);
+        assertEquals(f + ": bytes [16, 20) of the data section belong to no tensor (a hole before tensor b;"
+                + " data_offsets must cover the data section exactly)", openError(f));
+        Checkpoints.raw(f, "{" + a + "}", 20);
+        assertEquals(f + ": bytes [16, 20) of the data section belong to no tensor (data_offsets must cover the data section exactly)", openError(f));
+        Checkpoints.raw(f, "{\"b\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [4, 20]}}", 20);
+        assertTrue(openError(f).contains("bytes [0, 4) of the data section belong to no tensor"));
+        // exact tiling, in any header order, with an empty tensor, is fine
+        Checkpoints.raw(f, "{\"b\": {\"dtype\": \"F16\", \"shape\": [2], \"data_offsets\": [16, 20]}, \"e\": {\"dtype\": \"F32\", \"shape\": [0],"
+                + " \"data_offsets\": [20, 20]}, " + a + "}", 20);
+        SafeTensorsFile.open(f).close();
+    }
+
+    @Test
     void wrongShapeAndMissingTensor() {
         Path f = dir.resolve("e.safetensors");
         Checkpoints.raw(f, "{\"__metadata__\": {\"format\": \"pt\"}, \"model.layers.0.self_attn.q_proj.weight\":"

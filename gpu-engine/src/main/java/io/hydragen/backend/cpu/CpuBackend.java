@@ -90,6 +90,7 @@ public final class CpuBackend implements Backend {
 
         ops.embed(w.embed, batch.tokens(), ws.x, h);
         for (int l = 0; l < c.numLayers(); l++) {
+            io.hydragen.backend.Cancellation.check();
             CpuWeights.Layer L = w.layers[l];
             // attention
             ops.rmsnorm(ws.x, ws.h, L.attnNorm, n, h, (float) c.rmsNormEps());

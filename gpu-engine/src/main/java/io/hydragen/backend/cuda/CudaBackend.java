@@ -190,6 +190,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized float[][] forward(ForwardBatch batch, AttentionMode mode) {
+        io.hydragen.backend.Cancellation.check(); // between passes: a pass is queued as a whole on the stream
         Pass p = run(batch, mode);
         int k = p.logitRows, v = c.vocabSize();
         if (k == 0) return new float[0][];

@@ -1,0 +1,120 @@
+package io.hydragen.generate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hydragen.model.Model;
+import io.hydragen.model.ModelLoader;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A generation whose thread is interrupted (Spark cancelling a task) stops within one forward pass, frees its KV,
+ * keeps the interrupt status and throws {@link GenerationCancelledException}; the engine then serves the next call.
+ */
+class CancellationTest {
+    static Model model;
+
+    @BeforeAll
+    static void open() { model = ModelLoader.load("synthetic:tiny"); }
+
+    @AfterAll
+    static void close() { model.close(); }
+
+    @AfterEach
+    void clearInterrupt() { Thread.interrupted(); }
+
+    static List<GenerationRequest> requests(int maxNewTokens) {
+        SamplingParams p = new SamplingParams(maxNewTokens, 0, 0, 1, 0, List.of(), List.of(), true, 1);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) reqs.add(GenerationRequest.ofText("r" + i, "A shared instruction for every row. Question " + i + "?", p));
+        return reqs;
+    }
+
+    static List<String> texts(GenerationResult r) {
+        List<String> out = new ArrayList<>();
+        for (Completion c : r.completions()) out.add(c.text() + "|" + c.finishReason());
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void interruptDuringDecodeStopsWithinOnePassAndTheEngineServesTheNextCall(int threads) {
+        EngineOptions o = EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(threads).withMinSharedTokens(8);
+        try (Engine engine = Engine.open(model, o); Engine fresh = Engine.open(model, o)) {
+            List<String> expected = texts(fresh.generate(requests(24)));
+            engine.generate(requests(24)); // warm up: the workspace is allocated once and kept
+            long before = Pointer.totalBytes();
+            AtomicLong lastStep = new AtomicLong();
+            ProgressListener cancelAtStep5 = (phase, done, total) -> {
+                if (!phase.equals("decode")) return;
+                lastStep.set(done);
+                if (done == 5) Thread.currentThread().interrupt(); // as Spark's cancel would, from another thread
+            };
+            GenerationCancelledException e = assertThrows(GenerationCancelledException.class,
+                    () -> engine.generate(requests(500), cancelAtStep5));
+            assertInstanceOf(CancellationException.class, e);
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status must stay set");
+            assertEquals(5, lastStep.get(), "no decode step may complete after the interrupt");
+            assertEquals(before, Pointer.totalBytes(), "the cancelled batch's KV must be freed");
+
+            Thread.interrupted();
+            assertEquals(expected, texts(engine.generate(requests(24))), "the engine serves the next call as before");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void alreadyInterruptedCallerIsRefusedAtOnce(int threads) {
+        EngineOptions o = EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(threads);
+        try (Engine engine = Engine.open(model, o)) {
+            Thread.currentThread().interrupt();
+            assertThrows(GenerationCancelledException.class, () -> engine.generate(requests(4)));
+            assertTrue(Thread.currentThread().isInterrupted());
+            assertThrows(GenerationCancelledException.class, () -> engine.promptLogits(List.of(new int[] {1, 5, 6})));
+            assertTrue(Thread.interrupted());
+            assertEquals(6, engine.generate(requests(4)).completions().size());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void interruptFromAnotherThreadDuringPrefillCancels(int threads) throws Exception {
+        EngineOptions o = EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(threads);
+        try (Engine engine = Engine.open(model, o)) {
+            SamplingParams p = new SamplingParams(4, 0, 0, 1, 0, List.of(), List.of(), true, 1);
+            List<GenerationRequest> longPrompts = new ArrayList<>();
+            for (int i = 0; i < 4; i++) longPrompts.add(GenerationRequest.ofText("r" + i, ("row " + i + " ").repeat(500), p));
+            Throwable[] thrown = new Throwable[1];
+            boolean[] flag = new boolean[1];
+            Thread worker = new Thread(() -> {
+                try {
+                    engine.generate(longPrompts, (phase, done, total) -> {
+                        try { Thread.sleep(200); } catch (InterruptedException ie) { Thread.currentThread().interrupt(); }
+                    });
+                } catch (Throwable t) {
+                    thrown[0] = t;
+                }
+                flag[0] = Thread.currentThread().isInterrupted();
+            });
+            worker.start();
+            Thread.sleep(50);
+            worker.interrupt();
+            worker.join(60_000);
+            assertInstanceOf(GenerationCancelledException.class, thrown[0]);
+            assertTrue(flag[0]);
+            assertEquals(4, engine.generate(longPrompts).completions().size());
+        }
+    }
+}

@@ -46,10 +46,14 @@ class SoakTest {
         Model model = ModelLoader.load("synthetic:tiny");
         EngineOptions o = EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(2).withMinSharedTokens(4);
         CountingBackend flaky = new CountingBackend(new CpuBackend(model, 2));
+        // every backend counts its live KV, so this test's own segments are checked exactly whatever other tests'
+        // garbage the JVM frees meanwhile (JavaCPP's total is global to the JVM)
+        List<CountingBackend> backends = List.of(new CountingBackend(new CpuBackend(model, 2)),
+                new CountingBackend(new CpuBackend(model, 2)), new CountingBackend(new CpuBackend(model, 2)), flaky);
         List<Engine> engines = List.of(
-                Engine.open(model, new CpuBackend(model, 2), o),
-                Engine.open(model, new CpuBackend(model, 2), o.withKvBudgetBytes(64 * 512)),
-                Engine.open(model, new CpuBackend(model, 2), o.withAttention(AttentionMode.PER_SEQUENCE).withKvBudgetBytes(160 * 512)),
+                Engine.open(model, backends.get(0), o),
+                Engine.open(model, backends.get(1), o.withKvBudgetBytes(64 * 512)),
+                Engine.open(model, backends.get(2), o.withAttention(AttentionMode.PER_SEQUENCE).withKvBudgetBytes(160 * 512)),
                 Engine.open(model, flaky, o));
         try {
             List<List<GenerationRequest>> shapes = shapes();
@@ -74,8 +78,10 @@ class SoakTest {
             }
             long totalAfter = settledTotalBytes();
             assertTrue(errors > 0 && errors < rows, errors + " error rows of " + rows);
-            assertEquals(0, flaky.liveTokens);
-            assertEquals(totalBefore, totalAfter, "JavaCPP off-heap bytes after " + ROUNDS + " batches");
+            for (CountingBackend b : backends) assertEquals(0, b.liveTokens, "KV tokens still allocated");
+            // not equality: other tests' unreachable engines may be freed by the garbage collector meanwhile
+            assertTrue(totalAfter <= totalBefore, "JavaCPP off-heap bytes grew over " + ROUNDS + " batches: "
+                    + totalBefore + " -> " + totalAfter);
             long grown = Pointer.physicalBytes() - physicalBefore;
             assertTrue(grown < 256L << 20, "resident memory grew by " + grown + " bytes");
             // threads of other tests' engines may end meanwhile; none may be added by these batches

@@ -159,7 +159,7 @@ class ModelFilesFuzzTest {
         try {
             Fuzz.loadsOrFailsClearly("a billion layers", () -> ModelLoader.load(work.toString()).close());
             ModelException e = org.junit.jupiter.api.Assertions.assertThrows(ModelException.class, () -> ModelLoader.load(work.toString()));
-            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().endsWith("num_hidden_layers 1000000000 is more than the 4096 this engine supports"));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("num_hidden_layers 1000000000 is out of range: it must be between 1 and 4096"), e.getMessage());
         } finally {
             write(work.resolve("config.json"), config);
         }

@@ -32,9 +32,13 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code json.dumps(ensure_ascii=False)}, and the tokenizer's special tokens as variables. This class runs the template
  * on jinjava, configured and extended where jinjava differs from Jinja2:
  * <ul>
- *   <li>trim_blocks, lstrip_blocks, comment whitespace control ({@code {#- -#}}), Python operator precedence
- *       ({@code 'a' + x | trim} filters {@code x} only), iterating a dict over its keys: jinjava's config switches and
+ *   <li>jinjava renders the output of an expression again as a template by default (a user message
+ *       {@code "{{ x }}"} would be evaluated): turned off;</li>
+ *   <li>whitespace (trim_blocks, lstrip_blocks, {@code -} and {@code +} markers, newline normalization, the final
+ *       newline): done before parsing by {@link Jinja2Lexer} as Jinja2's lexer does it, jinjava's own off;</li>
+ *   <li>Python operator precedence ({@code 'a' + x | trim} filters {@code x} only), iterating a dict over its keys:
  *       {@link LegacyOverrides};</li>
+ *   <li>step slices {@code x[::-1]}, which jinjava cannot parse: rewritten by {@link Jinja2Lexer};</li>
  *   <li>Python {@code str}/{@code dict} methods ({@code strip}, {@code startswith}, {@code split}, {@code title},
  *       {@code items}, {@code get}, ...): {@link PyMethodResolver}, ahead of jinjava's Java-reflection calls;</li>
  *   <li>{@code tojson}, {@code trim} (Unicode whitespace), {@code length} (code points), {@code capitalize},
@@ -73,7 +77,7 @@ public final class ChatTemplate {
         JinjavaInterpreter interpreter = newInterpreter(Map.of());
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
-            this.root = interpreter.parse(source);
+            this.root = interpreter.parse(Jinja2Lexer.preprocess(source));
         } catch (RuntimeException e) {
             throw new ChatTemplateException(this.origin + ": " + e.getMessage(), e);
         } finally {
@@ -180,12 +184,14 @@ public final class ChatTemplate {
                 .withUseNaturalOperatorPrecedence(true)
                 .withParseWhitespaceControlStrictly(true)
                 .withAllowAdjacentTextNodes(true)
-                .withUseTrimmingForNotesAndExpressions(true)
                 .withKeepNullableLoopValues(true)
                 .build();
         JinjavaConfig config = JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                // whitespace control is done by Jinja2Lexer, as Jinja2's lexer does it
+                .withTrimBlocks(false)
+                .withLstripBlocks(false)
+                // never render the output of an expression again: a message saying "{{ x }}" is text
+                .withNestedInterpretationEnabled(false)
                 .withLegacyOverrides(overrides)
                 .withElResolver(resolver)
                 .withInterperterFactory(new PyInterpreterFactory())

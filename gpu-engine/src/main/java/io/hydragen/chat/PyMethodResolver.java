@@ -14,7 +14,8 @@ import jinjava.javax.el.ELResolver;
  * Python's {@code str} and {@code dict} methods for templates. Jinjava calls Java methods by reflection, so
  * {@code s.startswith('x')} or {@code s.title()} do not exist and {@code s.split(',')} would be Java's regex split;
  * this resolver, placed before jinjava's own, answers those calls with Python's behaviour (see {@link PyStrings}).
- * Anything it does not know falls through to jinjava's resolvers.
+ * It also indexes strings by code point ({@code s[0]}). Anything it does not know falls through to jinjava's
+ * resolvers.
  */
 final class PyMethodResolver extends ELResolver {
 
@@ -28,6 +29,11 @@ final class PyMethodResolver extends ELResolver {
             result = stringMethod(base.toString(), name, p);
         } else if (base instanceof Map<?, ?> map) {
             result = dictMethod(map, name, p);
+        } else if (base instanceof Iterable<?> it && name.equals(Jinja2Lexer.REVERSED_METHOD) && p.length == 0) {
+            List<Object> list = new ArrayList<>();
+            for (Object o : it) list.add(o);
+            java.util.Collections.reverse(list);
+            result = list;
         } else {
             return null;
         }
@@ -57,6 +63,7 @@ final class PyMethodResolver extends ELResolver {
             case "rfind": return PyStrings.find(s, str(arg(p, 0)), true);
             case "count": return PyStrings.count(s, str(arg(p, 0)));
             case "join": return join(s, arg(p, 0));
+            case Jinja2Lexer.REVERSED_METHOD: return new StringBuilder(s).reverse().toString();
             case "isspace": return !s.isEmpty() && s.codePoints().allMatch(PyStrings::isSpace);
             case "isdigit": return !s.isEmpty() && s.codePoints().allMatch(Character::isDigit);
             case "isalpha": return !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
@@ -146,7 +153,21 @@ final class PyMethodResolver extends ELResolver {
         return b.toString();
     }
 
-    @Override public Object getValue(ELContext context, Object base, Object property) { return null; }
+    /** {@code s[i]}: the i-th code point (negative from the end), as Python indexes a str; jinjava gives nothing. */
+    @Override
+    public Object getValue(ELContext context, Object base, Object property) {
+        // jinjava passes the index as text ("1")
+        if ((base instanceof String || base instanceof SafeString) && property != null
+                && property.toString().matches("-?\\d{1,9}")) {
+            int[] cps = base.toString().codePoints().toArray();
+            int index = Integer.parseInt(property.toString());
+            int i = index < 0 ? index + cps.length : index;
+            context.setPropertyResolved(true);
+            if (i < 0 || i >= cps.length) throw new IndexOutOfBoundsException("string index out of range");
+            return new String(cps, i, 1);
+        }
+        return null;
+    }
     @Override public Class<?> getType(ELContext context, Object base, Object property) { return null; }
     @Override public void setValue(ELContext context, Object base, Object property, Object value) {}
     @Override public boolean isReadOnly(ELContext context, Object base, Object property) { return true; }

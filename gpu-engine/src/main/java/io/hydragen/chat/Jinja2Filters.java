@@ -17,7 +17,8 @@ final class Jinja2Filters {
     static List<Filter> all() {
         return List.of(new ToJson(), new Trim(), new Length("length"), new Length("count"),
                 new Simple("upper", PyStrings::upper), new Simple("lower", PyStrings::lower),
-                new Simple("capitalize", PyStrings::capitalize), new Simple("title", Jinja2Filters::titleFilter));
+                new Simple("capitalize", PyStrings::capitalize), new Simple("title", Jinja2Filters::titleFilter),
+                new Sum(), new MinMax("min", -1), new MinMax("max", 1));
     }
 
     /** transformers' tojson: {@code json.dumps(x, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys)}. */
@@ -98,6 +99,85 @@ final class Jinja2Filters {
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
             return f.apply(PyValues.str(var));
+        }
+    }
+
+    private static Object attribute(Object item, Object attribute) {
+        if (attribute == null) return item;
+        return item instanceof Map<?, ?> m ? m.get(attribute.toString()) : null;
+    }
+
+    private static List<Object> items(Object var) {
+        List<Object> out = new ArrayList<>();
+        if (var instanceof Iterable<?> it) for (Object o : it) out.add(o);
+        else if (var instanceof Map<?, ?> m) out.addAll(m.keySet());
+        else if (var instanceof String s) s.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
+        return out;
+    }
+
+    /** Jinja2's sum(iterable, attribute=None, start=0): integers stay integers (jinjava's gives a float). */
+    static final class Sum implements Filter {
+        @Override public String getName() { return "sum"; }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object attr = kwargs.containsKey("attribute") ? kwargs.get("attribute") : args.length > 0 ? args[0] : null;
+            Object start = kwargs.containsKey("start") ? kwargs.get("start") : args.length > 1 ? args[1] : 0L;
+            boolean floating = start instanceof Double || start instanceof Float;
+            long l = floating ? 0 : ((Number) start).longValue();
+            double d = ((Number) start).doubleValue();
+            for (Object o : items(var)) {
+                Object v = attribute(o, attr);
+                if (!(v instanceof Number n)) throw new IllegalArgumentException("sum: not a number: " + PyValues.repr(v));
+                if (v instanceof Double || v instanceof Float) floating = true;
+                l += n.longValue();
+                d += n.doubleValue();
+            }
+            return floating ? (Object) d : (Object) l;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, new Object[0], Map.of());
+        }
+    }
+
+    /** Jinja2's min/max(value, case_sensitive=False, attribute=None); nothing for an empty sequence. */
+    static final class MinMax implements Filter {
+        private final String name;
+        private final int sign;
+
+        MinMax(String name, int sign) {
+            this.name = name;
+            this.sign = sign;
+        }
+
+        @Override public String getName() { return name; }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            boolean caseSensitive = Boolean.TRUE.equals(kwargs.containsKey("case_sensitive") ? kwargs.get("case_sensitive")
+                    : args.length > 0 ? args[0] : null);
+            Object attr = kwargs.containsKey("attribute") ? kwargs.get("attribute") : args.length > 1 ? args[1] : null;
+            Object best = null;
+            Comparable bestKey = null;
+            for (Object o : items(var)) {
+                Object k = attribute(o, attr);
+                if (k instanceof String s && !caseSensitive) k = PyStrings.lower(s);
+                Comparable key = k instanceof Number n && !(k instanceof Double) ? (Comparable) (Double) n.doubleValue()
+                        : k instanceof Double dd ? dd : (Comparable) k;
+                if (bestKey == null || Integer.signum(key.compareTo(bestKey)) == sign) {
+                    best = o;
+                    bestKey = key;
+                }
+            }
+            return best;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, new Object[0], Map.of());
         }
     }
 

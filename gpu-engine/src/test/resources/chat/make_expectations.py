@@ -157,7 +157,7 @@ FEATURES = {
     "dict_methods": (
         "{% for m in messages %}{% for k, v in m.items() %}{{ k }}={{ v }};{% endfor %}"
         "{{ m.get('role') }}/{{ m.get('missing', 'dflt') }}/{{ m.keys() | list | join(',') }}/"
-        "{{ m.values() | list | length }}{% endfor %}"),
+        "{{ m.values() | list | length }}{% for k, v in m | items %}({{ k }}:{{ v }}){% endfor %}{% endfor %}"),
     "filters_misc": (
         "{{ messages | selectattr('role', 'equalto', 'user') | list | length }}|"
         "{{ messages | map(attribute='role') | join(',') }}|{{ messages | rejectattr('role', 'equalto', 'user') | list | length }}|"

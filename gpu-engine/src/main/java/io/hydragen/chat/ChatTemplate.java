@@ -66,6 +66,7 @@ public final class ChatTemplate {
     private final Map<String, Object> specialTokens;
     private final Clock clock;
     private final Node root;
+    private final Jinja2Lexer.Result lexed;
 
     private ChatTemplate(String source, String origin, Map<String, ?> specialTokens, Clock clock) {
         this.source = Objects.requireNonNull(source, "source");
@@ -74,16 +75,27 @@ public final class ChatTemplate {
         if (specialTokens != null) specialTokens.forEach((k, v) -> { if (v != null) tokens.put(k, v); });
         this.specialTokens = Collections.unmodifiableMap(tokens);
         this.clock = Objects.requireNonNull(clock, "clock");
+        try {
+            this.lexed = Jinja2Lexer.preprocess(source);
+        } catch (ChatTemplateException e) {
+            throw new ChatTemplateException(this.origin + ": " + e.getMessage(), e);
+        }
+        // Jinja2 refuses an unknown filter when compiling; jinjava would pass the value through unfiltered
+        for (Map.Entry<String, Integer> f : lexed.filters().entrySet()) {
+            if (JINJAVA.getGlobalContext().getFilter(f.getKey()) == null) {
+                throw new ChatTemplateException(this.origin + ": No filter named '" + f.getKey() + "' (line " + f.getValue() + ")");
+            }
+        }
         JinjavaInterpreter interpreter = newInterpreter(Map.of());
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
-            this.root = interpreter.parse(Jinja2Lexer.preprocess(source));
+            this.root = interpreter.parse(lexed.text());
         } catch (RuntimeException e) {
             throw new ChatTemplateException(this.origin + ": " + e.getMessage(), e);
         } finally {
             JinjavaInterpreter.popCurrent();
         }
-        failOnErrors(interpreter.getErrors(), this.origin + ": ");
+        failOnErrors(interpreter.getErrors());
     }
 
     /** Compiles a template whose {@code strftime_now} reads the system clock. */
@@ -153,15 +165,16 @@ public final class ChatTemplate {
             else STATE.set(previous);
         }
         if (state.raised != null) throw new ChatTemplateException(state.raised);
-        failOnErrors(interpreter.getErrors(), origin + ": ");
+        failOnErrors(interpreter.getErrors());
         return out;
     }
 
-    private static void failOnErrors(List<TemplateError> errors, String prefix) {
+    /** jinjava collects errors and goes on; a fatal one (syntax, unknown function or tag) fails the render. */
+    private void failOnErrors(List<TemplateError> errors) {
         for (TemplateError e : errors) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 String line = e.getLineno() > 0 ? " (line " + e.getLineno() + ")" : "";
-                throw new ChatTemplateException(prefix + e.getMessage() + line);
+                throw new ChatTemplateException(origin + ": " + e.getMessage() + line);
             }
         }
     }

@@ -18,7 +18,7 @@ final class Jinja2Filters {
         return List.of(new ToJson(), new Trim(), new Length("length"), new Length("count"),
                 new Simple("upper", PyStrings::upper), new Simple("lower", PyStrings::lower),
                 new Simple("capitalize", PyStrings::capitalize), new Simple("title", Jinja2Filters::titleFilter),
-                new Sum(), new MinMax("min", -1), new MinMax("max", 1));
+                new Sum(), new MinMax("min", -1), new MinMax("max", 1), new Items());
     }
 
     /** transformers' tojson: {@code json.dumps(x, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys)}. */
@@ -113,6 +113,20 @@ final class Jinja2Filters {
         else if (var instanceof Map<?, ?> m) out.addAll(m.keySet());
         else if (var instanceof String s) s.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
         return out;
+    }
+
+    /** Jinja2's items filter (3.1): a mapping's (key, value) pairs; jinjava has none. */
+    static final class Items implements Filter {
+        @Override public String getName() { return "items"; }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            List<Object> out = new ArrayList<>();
+            if (var == null) return out;
+            if (!(var instanceof Map<?, ?> m)) throw new IllegalArgumentException("items: can only get item pairs from a mapping");
+            for (Map.Entry<?, ?> e : m.entrySet()) out.add(new java.util.AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
+            return out;
+        }
     }
 
     /** Jinja2's sum(iterable, attribute=None, start=0): integers stay integers (jinjava's gives a float). */

@@ -25,69 +25,106 @@ final class Jinja2Lexer {
 
     static final String REVERSED_METHOD = "hydragen_reversed";
 
-    static String preprocess(String template) {
+    /** The text for jinjava (with the template's line numbering) and the filters it names (name to line). */
+    record Result(String text, java.util.Map<String, Integer> filters) {}
+
+    static Result preprocess(String template) {
         String src = normalizeNewlines(template);
+        int[] lineStarts = lineStarts(src);
         StringBuilder out = new StringBuilder(src.length());
+        java.util.Map<String, Integer> filters = new java.util.LinkedHashMap<>();
         int n = src.length();
         int pos = 0;
         boolean lineStarting = true;
-        boolean stripNext = false;
         while (pos < n) {
             int start = nextTagStart(src, pos);
-            String data = src.substring(pos, start < 0 ? n : start);
-            if (stripNext) data = lstripAll(data);
-            stripNext = false;
+            int b = start < 0 ? n : start;
             if (start < 0) {
-                out.append(data);
+                out.append(src, pos, b);
                 break;
             }
+            int line = lineAt(lineStarts, start);
             char kind = src.charAt(start + 1);
             char marker = start + 2 < n ? src.charAt(start + 2) : 0;
             if (marker == '-') {
-                data = rstripAll(data);
+                while (b > pos && PyStrings.isSpace(src.charAt(b - 1))) b--;
             } else if (marker != '+' && (kind == '%' || kind == '#')) {
-                int lpos = data.lastIndexOf('\n') + 1;
-                if ((lpos > 0 || lineStarting) && onlyBlanks(data, lpos)) data = data.substring(0, lpos);
+                int lpos = src.lastIndexOf('\n', b - 1) + 1;
+                boolean hasNewline = lpos > pos;
+                if (!hasNewline) lpos = pos;
+                if ((hasNewline || lineStarting) && onlyBlanks(src, lpos, b)) b = lpos;
             }
-            out.append(data);
+            out.append(src, pos, b);
+            // Newlines removed around a tag go inside it, where whitespace means nothing: jinjava's line numbers
+            // (in its error messages) stay the template's own.
+            String before = "\n".repeat(newlines(src, b, start));
             int bodyStart = start + 2 + (marker == '-' || marker == '+' ? 1 : 0);
             int end; // index of the closing "}}", "%}" or "#}"
             if (kind == '#') {
                 end = src.indexOf("#}", bodyStart);
-                if (end < 0) throw new ChatTemplateException("unclosed comment (line " + lineOf(src, start) + ")");
+                if (end < 0) throw new ChatTemplateException("unclosed comment (line " + line + ")");
             } else {
-                end = findTagEnd(src, bodyStart, kind == '{' ? '}' : '%', start);
+                end = findTagEnd(src, bodyStart, kind == '{' ? '}' : '%', line);
             }
             char endMarker = end > bodyStart ? src.charAt(end - 1) : 0;
             int bodyEnd = endMarker == '-' || (endMarker == '+' && kind == '%') ? end - 1 : end;
             int after = end + 2;
-            if (kind == '%' && isTag(src.substring(bodyStart, bodyEnd), "raw")) {
+            boolean raw = kind == '%' && src.substring(bodyStart, bodyEnd).strip().equals("raw");
+            int rawFrom = 0, rawTo = 0, endRaw = 0, openAfter = after;
+            if (raw) {
                 // raw: content as written, the end tag's own whitespace control applies to it
-                int endRaw = findEndRaw(src, after);
-                if (endRaw < 0) throw new ChatTemplateException("unclosed raw block (line " + lineOf(src, start) + ")");
-                String content = src.substring(after, endRaw);
-                if (endMarker == '-') content = lstripAll(content);
+                endRaw = findEndRaw(src, after);
+                if (endRaw < 0) throw new ChatTemplateException("unclosed raw block (line " + line + ")");
+                rawFrom = after;
+                rawTo = endRaw;
+                if (endMarker == '-') while (rawFrom < rawTo && PyStrings.isSpace(src.charAt(rawFrom))) rawFrom++;
                 char endRawMarker = src.charAt(endRaw + 2);
-                if (endRawMarker == '-') content = rstripAll(content);
-                out.append("{% raw %}").append(content).append("{% endraw %}");
+                if (endRawMarker == '-') while (rawTo > rawFrom && PyStrings.isSpace(src.charAt(rawTo - 1))) rawTo--;
                 int endRawBody = endRaw + 2 + (endRawMarker == '-' || endRawMarker == '+' ? 1 : 0);
-                end = findTagEnd(src, endRawBody, '%', endRaw);
+                end = findTagEnd(src, endRawBody, '%', lineAt(lineStarts, endRaw));
                 endMarker = src.charAt(end - 1);
                 after = end + 2;
-            } else if (kind != '#') {
-                out.append('{').append(kind == '{' ? '{' : '%')
-                        .append(rewriteBody(src.substring(bodyStart, bodyEnd)))
-                        .append(kind == '{' ? '}' : '%').append('}');
             }
+            int next = after;
             if (endMarker == '-') {
-                stripNext = true;
-            } else if (kind != '{' && !(endMarker == '+' && kind == '%') && after < n && src.charAt(after) == '\n') {
-                after++; // trim_blocks
+                while (next < n && PyStrings.isSpace(src.charAt(next))) next++;
+            } else if (kind != '{' && !(endMarker == '+' && kind == '%') && next < n && src.charAt(next) == '\n') {
+                next++; // trim_blocks
             }
-            lineStarting = after > 0 && src.charAt(after - 1) == '\n';
-            pos = after;
+            String trailing = "\n".repeat(newlines(src, after, next));
+            if (raw) {
+                out.append("{% raw %}").append(src, rawFrom, rawTo).append("{% endraw ").append(before)
+                        .append("\n".repeat(newlines(src, openAfter, rawFrom) + newlines(src, rawTo, endRaw)))
+                        .append(trailing).append("%}");
+            } else if (kind == '#') {
+                out.append("{#").append(before).append("\n".repeat(newlines(src, bodyStart, end))).append(trailing).append("#}");
+            } else {
+                out.append(kind == '{' ? "{{" : "{%").append(before);
+                rewriteBody(src, bodyStart, bodyEnd, out, filters, lineStarts);
+                out.append(trailing).append(kind == '{' ? "}}" : "%}");
+            }
+            lineStarting = next > 0 && src.charAt(next - 1) == '\n';
+            pos = next;
         }
-        return out.toString();
+        return new Result(out.toString(), filters);
+    }
+
+    private static int newlines(String s, int from, int to) {
+        int k = 0;
+        for (int i = from; i < to; i++) if (s.charAt(i) == '\n') k++;
+        return k;
+    }
+
+    private static int[] lineStarts(String src) {
+        java.util.List<Integer> starts = new java.util.ArrayList<>();
+        starts.add(0);
+        for (int i = 0; i < src.length(); i++) if (src.charAt(i) == '\n') starts.add(i + 1);
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int lineAt(int[] lineStarts, int offset) {
+        int i = java.util.Arrays.binarySearch(lineStarts, offset);
+        return (i >= 0 ? i : -i - 2) + 1;
     }
 
     /** Jinja2 joins the source's lines with {@code \n} and drops one trailing newline (keep_trailing_newline=False). */
@@ -105,29 +142,29 @@ final class Jinja2Lexer {
     }
 
     /** The index of the closing two characters ({@code }}} or {@code %}}), skipping strings and bracketed parts. */
-    private static int findTagEnd(String s, int from, char closer, int tagStart) {
+    private static int findTagEnd(String s, int from, char closer, int line) {
         int depth = 0;
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\'' || c == '"') {
-                i = skipString(s, i);
+                i = skipString(s, i, line);
                 continue;
             }
             if (depth == 0 && c == closer && i + 1 < s.length() && s.charAt(i + 1) == '}') return i;
             if (c == '(' || c == '[' || c == '{') depth++;
             else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
         }
-        throw new ChatTemplateException("unclosed tag (line " + lineOf(s, tagStart) + ")");
+        throw new ChatTemplateException("unclosed tag (line " + line + ")");
     }
 
-    private static int skipString(String s, int quoteAt) {
+    private static int skipString(String s, int quoteAt, int line) {
         char q = s.charAt(quoteAt);
         for (int i = quoteAt + 1; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\\') i++;
             else if (c == q) return i;
         }
-        throw new ChatTemplateException("unclosed string (line " + lineOf(s, quoteAt) + ")");
+        throw new ChatTemplateException("unclosed string (line " + line + ")");
     }
 
     private static int findEndRaw(String s, int from) {
@@ -135,29 +172,32 @@ final class Jinja2Lexer {
         return m.find(from) ? m.start() : -1;
     }
 
-    private static boolean isTag(String body, String name) {
-        return body.strip().equals(name);
-    }
-
-    /** {@code x[::-1]} outside string literals becomes {@code x.hydragen_reversed()}. */
-    private static String rewriteBody(String body) {
-        if (!body.contains("::-1")) return body;
-        StringBuilder b = new StringBuilder(body.length());
-        for (int i = 0; i < body.length(); i++) {
-            char c = body.charAt(i);
+    /**
+     * Copies a tag's body: {@code x[::-1]} outside string literals becomes {@code x.hydragen_reversed()}; the names of
+     * filters ({@code | name}) are collected.
+     */
+    private static void rewriteBody(String src, int from, int to, StringBuilder out, java.util.Map<String, Integer> filters,
+            int[] lineStarts) {
+        for (int i = from; i < to; i++) {
+            char c = src.charAt(i);
             if (c == '\'' || c == '"') {
-                int e = skipString(body, i);
-                b.append(body, i, e + 1);
+                int e = Math.min(skipString(src, i, lineAt(lineStarts, i)), to - 1);
+                out.append(src, i, e + 1);
                 i = e;
-            } else if (c == '[' && body.startsWith("::-1]", i + 1 + blanks(body, i + 1))) {
-                int j = i + 1 + blanks(body, i + 1) + 5;
-                b.append('.').append(REVERSED_METHOD).append("()");
-                i = j - 1;
+            } else if (c == '[' && src.startsWith("::-1]", i + 1 + blanks(src, i + 1)) && i + 1 + blanks(src, i + 1) + 5 <= to) {
+                out.append('.').append(REVERSED_METHOD).append("()");
+                i = i + blanks(src, i + 1) + 5;
             } else {
-                b.append(c);
+                if (c == '|') {
+                    int j = i + 1;
+                    while (j < to && Character.isWhitespace(src.charAt(j))) j++;
+                    int k = j;
+                    while (k < to && (Character.isLetterOrDigit(src.charAt(k)) || src.charAt(k) == '_')) k++;
+                    if (k > j) filters.putIfAbsent(src.substring(j, k), lineAt(lineStarts, i));
+                }
+                out.append(c);
             }
         }
-        return b.toString();
     }
 
     private static int blanks(String s, int from) {
@@ -166,26 +206,11 @@ final class Jinja2Lexer {
         return i - from;
     }
 
-    private static boolean onlyBlanks(String s, int from) {
-        for (int i = from; i < s.length(); i++) if (s.charAt(i) != ' ' && s.charAt(i) != '\t') return false;
+    private static boolean onlyBlanks(String s, int from, int to) {
+        for (int i = from; i < to; i++) if (s.charAt(i) != ' ' && s.charAt(i) != '\t') return false;
         return true;
     }
 
-    private static String lstripAll(String s) {
-        int i = 0;
-        while (i < s.length() && PyStrings.isSpace(s.charAt(i))) i++;
-        return s.substring(i);
-    }
 
-    private static String rstripAll(String s) {
-        int i = s.length();
-        while (i > 0 && PyStrings.isSpace(s.charAt(i - 1))) i--;
-        return s.substring(0, i);
-    }
 
-    private static int lineOf(String s, int index) {
-        int line = 1;
-        for (int i = 0; i < index && i < s.length(); i++) if (s.charAt(i) == '\n') line++;
-        return line;
-    }
 }

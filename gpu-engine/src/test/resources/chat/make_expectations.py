@@ -111,6 +111,7 @@ FEATURES = {
     "tojson": (
         "{{ messages | tojson }}\n{{ messages[0] | tojson(indent=2) }}\n"
         "{{ {'a': 1.5, 'b': [true, none, 'é\\n\"\\\\\\t'], 'c': 10, 'd': -0.25} | tojson }}\n"
+        "{{ [0.00001, 1e16, 1e15, 0.1, 100.0, 123456789.0, 1.5e300, -0.0, 0.1 + 0.2, 2.5e-7] | tojson }}{{ 0.1 + 0.2 }}\n"
         "{{ 'x' | tojson }}{{ 3 | tojson }}{{ [] | tojson(indent=4) }}{{ {} | tojson }}{{ [1, [2, {'k': 'v'}]] | tojson(indent=1) }}"),
     "namespace_loop_controls": (
         "{%- set ns = namespace(count=0, last='', found=false) %}\n"

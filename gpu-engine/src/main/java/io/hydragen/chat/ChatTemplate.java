@@ -34,22 +34,26 @@ import jinjava.javax.el.CompositeELResolver;
  * <ul>
  *   <li>jinjava renders the output of an expression again as a template by default (a user message
  *       {@code "{{ x }}"} would be evaluated): turned off;</li>
- *   <li>whitespace (trim_blocks, lstrip_blocks, {@code -} and {@code +} markers, newline normalization, the final
- *       newline): done before parsing by {@link Jinja2Lexer} as Jinja2's lexer does it, jinjava's own off;</li>
+ *   <li>whitespace (trim_blocks, lstrip_blocks, {@code -} and {@code +} markers, newline normalization, the dropped
+ *       final newline): done before parsing by {@link Jinja2Lexer} as Jinja2's lexer does it, jinjava's own off
+ *       (jinjava let {@code {{-} strip inside a closed block, ignored {@code {%+}, kept the last newline);</li>
  *   <li>Python operator precedence ({@code 'a' + x | trim} filters {@code x} only), iterating a dict over its keys:
  *       {@link LegacyOverrides};</li>
  *   <li>step slices {@code x[::-1]}, which jinjava cannot parse: rewritten by {@link Jinja2Lexer};</li>
  *   <li>Python {@code str}/{@code dict} methods ({@code strip}, {@code startswith}, {@code split}, {@code title},
- *       {@code items}, {@code get}, ...): {@link PyMethodResolver}, ahead of jinjava's Java-reflection calls;</li>
- *   <li>{@code tojson}, {@code trim} (Unicode whitespace), {@code length} (code points), {@code capitalize},
- *       {@code title}: {@link Jinja2Filters} replace jinjava's;</li>
+ *       {@code items}, {@code get}, ...) and indexing a string ({@code s[0]}): {@link PyMethodResolver}, ahead of
+ *       jinjava's Java-reflection calls;</li>
+ *   <li>filters {@code tojson} (Python's json.dumps), {@code trim} (Unicode whitespace), {@code length} (code
+ *       points), {@code capitalize}, {@code title}, {@code sum} (integers stay integers), {@code min}/{@code max}
+ *       (missing in effect) and {@code items} (missing): {@link Jinja2Filters} replace or add them;</li>
+ *   <li>an unknown filter is an error when compiling, as in Jinja2 (jinjava passes the value through); jinjava's
+ *       fatal errors (unknown function, syntax) fail the render with the template's line;</li>
  *   <li>printing Python values ({@code True}, {@code 1.0}, {@code ['a']}): an interpreter whose
  *       {@code getAsString} is Python's {@code str()} ({@link PyValues});</li>
  *   <li>{@code raise_exception(msg)} and {@code strftime_now(fmt)} globals, and the {@code {% generation %}} block
  *       of transformers' assistant-mask extension (rendered as its body).</li>
  * </ul>
- * Known remaining difference: jinjava has one null for Jinja2's {@code none} and undefined, so {@code {{ none }}}
- * prints nothing where Jinja2 prints {@code None}; templates print neither.
+ * Known remaining differences are listed in the package documentation.
  *
  * <p>Thread-safe: the parsed tree is shared, each {@link #render} call has its own interpreter.
  */

@@ -108,6 +108,18 @@ FEATURES = {
         "|{{ m.content.split('l') | length }}|{{ m.content.replace('l', 'L') }}|{{ m.content.lstrip() }}"
         "|{{ m.content.rstrip() }}|{{ m.role.capitalize() }}|{{ m.content.strip('! ') }}|{{ m.content.find('l') }}"
         "|{{ m.content.count('l') }}|{{ m.content.split('l', 1) | first }}|{{ m.content.rsplit(' ', 1) | last }}]{% endfor %}"),
+    "python_string_methods_more": (
+        "{% for m in messages %}[{{ m.content.splitlines() | length }}|{{ m.content.replace('e', 'E', 1) }}"
+        "|{{ m.content.isdigit() }}|{{ '42'.isdigit() }}|{{ m.content.isspace() }}|{{ ' \\t'.isspace() }}"
+        "|{{ m.content.startswith(('x', 'Hi', 'Tell')) }}|{{ m.content.rstrip('.!?') }}|{{ '-'.join(['a', 'b']) }}"
+        "|{{ 'straße'.upper() }}|{{ 'hello world-foo'.title() }}|{{ 'hello world-foo' | title }}"
+        "|{{ m.content.lower().split()[-1] }}|{{ m.content.rfind('o') }}|{{ m.content.rsplit(None, 1)[0] }}]{% endfor %}"),
+    "nested_braces": (
+        "{{ {'a': {'b': 1}} | tojson }}|{% set d = {'x': {'y': '}}%}'}} %}{{ d.x.y }}|{{ d['x'] | tojson }}"
+        "|{{ {'k': [1, {'z': 2}]}['k'][1]['z'] }}|{{ ['}}', '{{'] | join }}|{{ '\\\\}}' }}|{{ \"it's {% raw %}\" }}"),
+    "tojson_options": (
+        "{{ messages[0] | tojson(sort_keys=true) }}|{{ messages[0] | tojson(separators=(',', ':')) }}"
+        "|{{ messages[0] | tojson(indent='\\t') }}|{{ messages[0] | tojson(ensure_ascii=true) }}"),
     "tojson": (
         "{{ messages | tojson }}\n{{ messages[0] | tojson(indent=2) }}\n"
         "{{ {'a': 1.5, 'b': [true, none, 'é\\n\"\\\\\\t'], 'c': 10, 'd': -0.25} | tojson }}\n"
@@ -124,7 +136,8 @@ FEATURES = {
         "    {%- if loop.index0 >= 2 %}{% break %}{% endif %}\n"
         "{%- endfor %}\n"
         "{{- ns.count }}|{{ ns.last }}|{{ ns.found }}"),
-    "strftime_now": "{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d %H:%M:%S %a %A %B %j %p %I %y %%') }}",
+    "strftime_now": ("{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d %H:%M:%S %a %A %B %j %p %I %y %%') }}|"
+                     "{{ strftime_now('%e|%-d|%-m|%c|%x|%X|%U|%W|%w|%u|%G|%V|%C|%D|%F|%T|%R|%z|%Z|%h|%-I%p|%f') }}"),
     "slicing_and_length": (
         "{{ messages[1:] | length }}|{{ messages[:-1] | length }}|{{ messages[-1].content }}|{{ messages[0].content[:3] }}"
         "|{{ messages[0].content[-2:] }}|{{ messages[0].content | length }}|{{ messages[0]['content'][1] }}"
@@ -180,6 +193,9 @@ FEATURES = {
 FEATURE_CASES = {
     "python_string_methods": ["multi_turn", "unicode"],
     "tojson": ["system_user", "unicode"],
+    "python_string_methods_more": ["multi_turn", "unicode"],
+    "nested_braces": ["user"],
+    "tojson_options": ["unicode"],
     "namespace_loop_controls": ["system_multi_turn", "multi_turn"],
     "strftime_now": ["user"],
     "slicing_and_length": ["system_user", "unicode", "multi_turn"],

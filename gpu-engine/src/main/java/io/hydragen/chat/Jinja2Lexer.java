@@ -18,7 +18,8 @@ package io.hydragen.chat;
  *   <li>comments are dropped; {@code {% raw %}} content is kept as written.</li>
  * </ul>
  * Inside tags it also rewrites {@code [::-1]} (a step slice, which jinjava's parser rejects) to a call of the
- * reversing method {@link PyMethodResolver} provides.
+ * reversing method {@link PyMethodResolver} provides, and keeps jinjava's scanner from taking a {@code }}} of nested
+ * dicts or a delimiter inside a string literal for the end of the tag.
  */
 final class Jinja2Lexer {
     private Jinja2Lexer() {}
@@ -182,7 +183,7 @@ final class Jinja2Lexer {
             char c = src.charAt(i);
             if (c == '\'' || c == '"') {
                 int e = Math.min(skipString(src, i, lineAt(lineStarts, i)), to - 1);
-                out.append(src, i, e + 1);
+                appendString(src, i, e, out);
                 i = e;
             } else if (c == '[' && src.startsWith("::-1]", i + 1 + blanks(src, i + 1)) && i + 1 + blanks(src, i + 1) + 5 <= to) {
                 out.append('.').append(REVERSED_METHOD).append("()");
@@ -196,8 +197,37 @@ final class Jinja2Lexer {
                     if (k > j) filters.putIfAbsent(src.substring(j, k), lineAt(lineStarts, i));
                 }
                 out.append(c);
+                // jinjava's scanner ends an expression at the first "}}", even that of nested dicts
+                if (c == '}' && i + 1 < to && src.charAt(i + 1) == '}') out.append(' ');
             }
         }
+    }
+
+    /**
+     * Copies a string literal (quotes at {@code from} and {@code to}); one holding a tag delimiter ({@code }}},
+     * {@code %}}, {@code {{}, ...), which jinjava's scanner would take for the tag's end or start, is written as a
+     * concatenation of pieces that split each delimiter: {@code '}}'} becomes {@code ('}' ~ '}')}.
+     */
+    private static void appendString(String src, int from, int to, StringBuilder out) {
+        char q = src.charAt(from);
+        java.util.List<Integer> cuts = new java.util.ArrayList<>();
+        for (int k = from + 2; k < to; k++) {
+            char a = src.charAt(k - 1), b = src.charAt(k);
+            if (((b == '}' && (a == '}' || a == '%' || a == '#')) || (a == '{' && (b == '{' || b == '%' || b == '#')))) {
+                cuts.add(k);
+            }
+        }
+        if (cuts.isEmpty()) {
+            out.append(src, from, to + 1);
+            return;
+        }
+        out.append('(');
+        int start = from + 1;
+        for (int cut : cuts) {
+            out.append(q).append(src, start, cut).append(q).append(" ~ ");
+            start = cut;
+        }
+        out.append(q).append(src, start, to).append(q).append(')');
     }
 
     private static int blanks(String s, int from) {

@@ -57,7 +57,7 @@ final class PyStrings {
                 while (i < n && isSpace(s.codePointAt(i))) i += Character.charCount(s.codePointAt(i));
                 if (i >= n) break;
                 if (maxSplit >= 0 && out.size() == maxSplit) {
-                    out.add(strip(s.substring(i), null, false, true));
+                    out.add(s.substring(i));
                     break;
                 }
                 int j = i;
@@ -89,7 +89,7 @@ final class PyStrings {
                 while (j > 0 && isSpace(s.codePointBefore(j))) j -= Character.charCount(s.codePointBefore(j));
                 if (j <= 0) break;
                 if (out.size() == maxSplit) {
-                    out.add(0, strip(s.substring(0, j), null, true, false));
+                    out.add(0, s.substring(0, j));
                     break;
                 }
                 int i = j;

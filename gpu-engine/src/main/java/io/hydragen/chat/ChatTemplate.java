@@ -127,6 +127,11 @@ public final class ChatTemplate {
 
     public Map<String, Object> specialTokens() { return specialTokens; }
 
+    /** Renders with {@code add_generation_prompt=true}, the default for a row's {@code messages}. */
+    public String render(List<ChatMessage> messages) {
+        return render(messages, true);
+    }
+
     /**
      * Renders a conversation as transformers does, with {@code messages}, {@code add_generation_prompt} and the special
      * tokens as variables.

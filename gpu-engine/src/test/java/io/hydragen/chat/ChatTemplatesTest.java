@@ -45,6 +45,21 @@ class ChatTemplatesTest {
     }
 
     @Test
+    void addGenerationPromptDefaultsToTrue() throws Exception {
+        write("tokenizer_config.json", "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", \"chat_template\": " + json(SIMPLE) + "}");
+        ChatTemplate t = ChatTemplates.load(dir, null);
+        assertEquals(t.render(HI, true), t.render(HI));
+    }
+
+    @Test
+    void unreadableConfigIsAChatTemplateError() throws Exception {
+        write("tokenizer_config.json", "{not json");
+        ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> ChatTemplates.load(dir, null));
+        assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("not valid JSON"), e.getMessage());
+        assertThrows(ChatTemplateException.class, () -> ChatTemplates.load(dir, dir.resolve("missing.jinja")));
+    }
+
+    @Test
     void listOfNamedTemplatesTakesDefault() throws Exception {
         write("tokenizer_config.json", "{\"eos_token\": \"E\", \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"TOOLS\"},"
                 + " {\"name\": \"default\", \"template\": \"{{ messages[0].content }}{{ eos_token }}\"}]}");

@@ -116,7 +116,7 @@ FEATURES = {
         "|{{ m.content.lower().split()[-1] }}|{{ m.content.rfind('o') }}|{{ m.content.rsplit(None, 1)[0] }}]{% endfor %}"),
     "nested_braces": (
         "{{ {'a': {'b': 1}} | tojson }}|{% set d = {'x': {'y': '}}%}'}} %}{{ d.x.y }}|{{ d['x'] | tojson }}"
-        "|{{ {'k': [1, {'z': 2}]}['k'][1]['z'] }}|{{ ['}}', '{{'] | join }}|{{ '\\\\}}' }}|{{ \"it's {% raw %}\" }}"),
+        "|{{ {'k': [1, {'z': 2}]}['k'][1]['z'] }}|{{ ['}}', '{{'] | join }}|{{ '\\\\}}' }}|{{ \"it's {% raw %}\" }}|{{ {'a':1}}}|{% set e = {'b':{'c':2}}%}{{ e|tojson}}"),
     "tojson_options": (
         "{{ messages[0] | tojson(sort_keys=true) }}|{{ messages[0] | tojson(separators=(',', ':')) }}"
         "|{{ messages[0] | tojson(indent='\\t') }}|{{ messages[0] | tojson(ensure_ascii=true) }}"),

@@ -102,6 +102,7 @@ final class Jinja2Lexer {
             } else {
                 out.append(kind == '{' ? "{{" : "{%").append(before);
                 rewriteBody(src, bodyStart, bodyEnd, out, filters, lineStarts);
+                if (out.charAt(out.length() - 1) == '}') out.append(' '); // {{ {'a': 1}}}: not "}}}" for jinjava
                 out.append(trailing).append(kind == '{' ? "}}" : "%}");
             }
             lineStarting = next > 0 && src.charAt(next - 1) == '\n';

@@ -14,7 +14,7 @@ import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import java.time.Clock;
-import java.time.LocalDateTime;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -245,7 +245,7 @@ public final class ChatTemplate {
     public static String strftimeNow(String format) {
         RenderState state = STATE.get();
         Clock clock = state == null ? Clock.systemDefaultZone() : state.clock;
-        return Strftime.format(LocalDateTime.now(clock), format == null ? "None" : format);
+        return Strftime.format(ZonedDateTime.now(clock), format == null ? "None" : format);
     }
 
     private static final class RenderState {

@@ -10,8 +10,7 @@ final class PyValues {
     private PyValues() {}
 
     static Object unwrap(Object v) {
-        if (v instanceof SafeString s) return s.toString();
-        return v;
+        return v instanceof SafeString s ? s.toString() : v;
     }
 
     /** {@code str(v)} as Jinja2 prints it; null (None or undefined, which jinjava does not tell apart) prints nothing. */

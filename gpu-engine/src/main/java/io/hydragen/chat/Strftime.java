@@ -1,6 +1,6 @@
 package io.hydragen.chat;
 
-import java.time.LocalDateTime;
+import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
 import java.time.temporal.IsoFields;
 import java.util.Locale;
@@ -13,7 +13,7 @@ import java.util.Locale;
 final class Strftime {
     private Strftime() {}
 
-    static String format(LocalDateTime t, String fmt) {
+    static String format(ZonedDateTime t, String fmt) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < fmt.length(); i++) {
             char c = fmt.charAt(i);
@@ -34,7 +34,7 @@ final class Strftime {
         return b.toString();
     }
 
-    private static String directive(LocalDateTime t, char d, boolean noPad) {
+    private static String directive(ZonedDateTime t, char d, boolean noPad) {
         int hour12 = t.getHour() % 12 == 0 ? 12 : t.getHour() % 12;
         return switch (d) {
             case 'a' -> t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.US);
@@ -70,7 +70,7 @@ final class Strftime {
             case 'n' -> "\n";
             case 't' -> "\t";
             case 'z', 'Z' -> "";
-            case 's' -> Long.toString(t.toEpochSecond(java.time.ZoneOffset.UTC));
+            case 's' -> Long.toString(t.toEpochSecond());
             case '%' -> "%";
             default -> null;
         };

@@ -91,6 +91,8 @@ CONVERSATIONS = {
     "empty_content": [m("user", "")],
     "empty_turns": [m("system", ""), m("user", ""), m("assistant", ""), m("user", " ")],
     "assistant_last": [m("user", "Say hi"), m("assistant", "Hi!")],
+    "thinking": [m("user", "<tool_response>x</tool_response>"), m("user", "Why?"),
+                 m("assistant", "<think>\nhmm\n</think>\n\nBecause."), m("user", "<tool_response>y")],
     "bad_order_user_user": [m("user", "one"), m("user", "two")],
     "bad_order_assistant_first": [m("assistant", "I speak first"), m("user", "ok")],
     "unknown_role": [m("user", "hi"), m("critic", "meh")],
@@ -117,6 +119,24 @@ FEATURES = {
     "nested_braces": (
         "{{ {'a': {'b': 1}} | tojson }}|{% set d = {'x': {'y': '}}%}'}} %}{{ d.x.y }}|{{ d['x'] | tojson }}"
         "|{{ {'k': [1, {'z': 2}]}['k'][1]['z'] }}|{{ ['}}', '{{'] | join }}|{{ '\\\\}}' }}|{{ \"it's {% raw %}\" }}|{{ {'a':1}}}|{% set e = {'b':{'c':2}}%}{{ e|tojson}}"),
+    "idioms_of_other_families": (
+        "{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}\n"
+        "{%- for message in messages[::-1] %}\n"
+        "    {%- set index = (messages|length - 1) - loop.index0 %}\n"
+        "    {%- if ns.multi_step_tool and message.role == 'user' and not message.content.startswith('<tool_response>') %}\n"
+        "        {%- set ns.multi_step_tool = false %}\n"
+        "        {%- set ns.last_query_index = index %}\n"
+        "    {%- endif %}\n"
+        "{%- endfor %}\n"
+        "last_query={{ ns.last_query_index }}\n"
+        "{% for message in messages if message.role != 'system' %}\n"
+        "    {%- set content = message.content %}\n"
+        "    {%- if '</think>' in content %}{% set content = content.split('</think>')[-1].lstrip('\\n') %}{% endif %}\n"
+        "{{ '<|' + message['role'] + '|>' + '\\n' + content + '<|end|>\\n' }}\n"
+        "{%- if loop.index0 == 0 and not loop.last %}[first of {{ loop.length }}]{% endif %}\n"
+        "{% endfor %}\n"
+        "{%- if messages[-1]['role'] == 'assistant' %}{{ messages[-1]['content'][-3:] }}{% else %}{{ '<|assistant|>' }}{% endif %}\n"
+        "{{ messages | map(attribute='content') | map('length') | list }}|{{ messages | selectattr('role', 'in', ['user', 'system']) | list | length }}"),
     "tojson_options": (
         "{{ messages[0] | tojson(sort_keys=true) }}|{{ messages[0] | tojson(separators=(',', ':')) }}"
         "|{{ messages[0] | tojson(indent='\\t') }}|{{ messages[0] | tojson(ensure_ascii=true) }}"),
@@ -183,6 +203,8 @@ FEATURES = {
         "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}A:{{ m.content }}{% endgeneration %}"
         "{% else %}U:{{ m.content }}{% endif %}\n{% endfor %}"),
     "raise_in_macro": (
+        "{% macro tag(role, suffix='>', upper=false) %}<{{ role.upper() if upper else role }}{{ suffix }}{% endmacro %}"
+        "{{ tag('a') }}{{ tag('b', suffix=')' ) }}{{ tag(role='c', upper=true) }}"
         "{% macro check(m) %}{% if m.role not in ['user', 'assistant', 'system'] %}"
         "{{ raise_exception('Unknown role: ' + m.role) }}{% endif %}{% endmacro %}"
         "{% for m in messages %}{{ check(m) }}{{ m.role }};{% endfor %}"),
@@ -196,6 +218,7 @@ FEATURE_CASES = {
     "python_string_methods_more": ["multi_turn", "unicode"],
     "nested_braces": ["user"],
     "tojson_options": ["unicode"],
+    "idioms_of_other_families": ["system_multi_turn", "assistant_last", "thinking"],
     "namespace_loop_controls": ["system_multi_turn", "multi_turn"],
     "strftime_now": ["user"],
     "slicing_and_length": ["system_user", "unicode", "multi_turn"],

@@ -13,6 +13,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.util.ObjectTruthValue;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -39,7 +40,10 @@ import jinjava.javax.el.CompositeELResolver;
  *       (jinjava let {@code {{-} strip inside a closed block, ignored {@code {%+}, kept the last newline);</li>
  *   <li>Python operator precedence ({@code 'a' + x | trim} filters {@code x} only), iterating a dict over its keys:
  *       {@link LegacyOverrides};</li>
- *   <li>step slices {@code x[::-1]}, which jinjava cannot parse: rewritten by {@link Jinja2Lexer};</li>
+ *   <li>things jinjava parses differently, rewritten by {@link Jinja2Lexer}: step slices {@code x[::-1]} (a parse
+ *       error), loop filters {@code {% for m in messages if cond %}} (the condition was ignored), keyword arguments
+ *       {@code namespace(i=n - 1)} (read as {@code (i=n) - 1}), {@code }}} of nested dicts and tag delimiters inside
+ *       string literals (taken for the tag's end);</li>
  *   <li>Python {@code str}/{@code dict} methods ({@code strip}, {@code startswith}, {@code split}, {@code title},
  *       {@code items}, {@code get}, ...) and indexing a string ({@code s[0]}): {@link PyMethodResolver}, ahead of
  *       jinjava's Java-reflection calls;</li>
@@ -227,6 +231,8 @@ public final class ChatTemplate {
                     ChatTemplate.class.getDeclaredMethod("raiseException", Object.class)));
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                     ChatTemplate.class.getDeclaredMethod("strftimeNow", String.class)));
+            jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", Jinja2Lexer.LOOP_FILTER_FUNCTION,
+                    ChatTemplate.class.getDeclaredMethod("loopFilter", Object.class, String.class, String.class)));
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
         }
@@ -246,6 +252,41 @@ public final class ChatTemplate {
         RenderState state = STATE.get();
         Clock clock = state == null ? Clock.systemDefaultZone() : state.clock;
         return Strftime.format(ZonedDateTime.now(clock), format == null ? "None" : format);
+    }
+
+    /**
+     * The items of {@code {% for vars in items if cond %}} for which {@code cond} holds with the loop variables bound
+     * (see {@link Jinja2Lexer}); a mapping gives its keys, as a for loop over it does.
+     */
+    public static List<Object> loopFilter(Object items, String vars, String cond) {
+        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
+        List<String> names = new ArrayList<>();
+        for (String n : vars.split(",")) if (!n.isBlank()) names.add(n.strip());
+        List<Object> out = new ArrayList<>();
+        Iterable<?> all = items instanceof Map<?, ?> m ? m.keySet() : items instanceof Iterable<?> it ? it : List.of();
+        for (Object item : all) {
+            try (var scope = interpreter.enterScope()) {
+                if (names.size() == 1) {
+                    interpreter.getContext().put(names.get(0), item);
+                } else {
+                    List<Object> parts = new ArrayList<>();
+                    if (item instanceof Map.Entry<?, ?> e) {
+                        parts.add(e.getKey());
+                        parts.add(e.getValue());
+                    } else if (item instanceof Iterable<?> it) {
+                        for (Object o : it) parts.add(o);
+                    }
+                    if (parts.size() != names.size()) {
+                        throw new IllegalArgumentException("cannot unpack " + PyValues.repr(item) + " into " + vars);
+                    }
+                    for (int i = 0; i < names.size(); i++) interpreter.getContext().put(names.get(i), parts.get(i));
+                }
+                if (ObjectTruthValue.evaluate(interpreter.resolveELExpression(cond, interpreter.getLineNumber()))) {
+                    out.add(item);
+                }
+            }
+        }
+        return out;
     }
 
     private static final class RenderState {

@@ -17,14 +17,60 @@ package io.hydragen.chat;
  *       {@code {%+});</li>
  *   <li>comments are dropped; {@code {% raw %}} content is kept as written.</li>
  * </ul>
- * Inside tags it also rewrites {@code [::-1]} (a step slice, which jinjava's parser rejects) to a call of the
- * reversing method {@link PyMethodResolver} provides, and keeps jinjava's scanner from taking a {@code }}} of nested
- * dicts or a delimiter inside a string literal for the end of the tag.
+ * A loop filter {@code {% for x in items if cond %}}, which jinjava ignores, becomes
+ * {@code {% for x in hydragen_loop_filter(items, "x", "cond") %}}, so that {@code loop.index}, {@code loop.last} and
+ * {@code loop.length} count the kept items as in Jinja2. Inside tags it also rewrites {@code [::-1]} (a step slice, which jinjava's parser rejects) to a call of the
+ * reversing method {@link PyMethodResolver} provides, puts the value of a keyword argument in parentheses
+ * (jinjava reads {@code namespace(i=n - 1)} as {@code (i=n) - 1}), and keeps jinjava's scanner from taking a
+ * {@code }}} of nested dicts or a delimiter inside a string literal for the end of the tag.
  */
 final class Jinja2Lexer {
     private Jinja2Lexer() {}
 
     static final String REVERSED_METHOD = "hydragen_reversed";
+    static final String LOOP_FILTER_FUNCTION = "hydragen_loop_filter";
+
+    /**
+     * For a tag {@code for VARS in ITEMS if COND}: {start of body, start of ITEMS, end of ITEMS, start of COND};
+     * null for any other tag. {@code in} and {@code if} count only outside brackets and strings, and an {@code if}
+     * followed by an {@code else} is a conditional expression, not a loop filter.
+     */
+    private static int[] loopFilter(String src, int from, int to) {
+        int i = from;
+        while (i < to && Character.isWhitespace(src.charAt(i))) i++;
+        if (!src.startsWith("for", i) || i + 3 >= to || !Character.isWhitespace(src.charAt(i + 3))) return null;
+        int in = -1, lastIf = -1;
+        boolean elseAfterIf = false;
+        int depth = 0;
+        for (int j = i + 3; j < to; j++) {
+            char c = src.charAt(j);
+            if (c == '\'' || c == '"') {
+                j = skipString(src, j, 0);
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+            } else if (depth == 0 && Character.isWhitespace(src.charAt(j - 1))) {
+                if (in < 0 && word(src, j, to, "in")) in = j;
+                else if (in >= 0 && word(src, j, to, "if")) {
+                    lastIf = j;
+                    elseAfterIf = false;
+                } else if (lastIf >= 0 && word(src, j, to, "else")) elseAfterIf = true;
+            }
+        }
+        if (in < 0 || lastIf < 0 || elseAfterIf) return null;
+        return new int[] {from, in + 2, lastIf, lastIf + 2};
+    }
+
+    private static boolean word(String s, int at, int to, String w) {
+        int end = at + w.length();
+        return s.startsWith(w, at) && end < to && Character.isWhitespace(s.charAt(end));
+    }
+
+    /** A JUEL string literal. */
+    private static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
 
     /** The text for jinjava (with the template's line numbering) and the filters it names (name to line). */
     record Result(String text, java.util.Map<String, Integer> filters) {}
@@ -101,7 +147,19 @@ final class Jinja2Lexer {
                 out.append("{#").append(before).append("\n".repeat(newlines(src, bodyStart, end))).append(trailing).append("#}");
             } else {
                 out.append(kind == '{' ? "{{" : "{%").append(before);
-                rewriteBody(src, bodyStart, bodyEnd, out, filters, lineStarts);
+                int[] forIf = kind == '%' ? loopFilter(src, bodyStart, bodyEnd) : null;
+                if (forIf != null) {
+                    // {% for x in items if cond %}: jinjava ignores the condition; filter the items first
+                    out.append(src, bodyStart, forIf[1]);
+                    out.append(' ').append(LOOP_FILTER_FUNCTION).append('(');
+                    rewriteBody(src, forIf[1], forIf[2], out, filters, lineStarts);
+                    StringBuilder cond = new StringBuilder();
+                    rewriteBody(src, forIf[3], bodyEnd, cond, filters, lineStarts);
+                    out.append(", ").append(quote(src.substring(forIf[0], forIf[1] - 3).strip().replaceFirst("^for\\s+", "")))
+                            .append(", ").append(quote(cond.toString().strip())).append(") ");
+                } else {
+                    rewriteBody(src, bodyStart, bodyEnd, out, filters, lineStarts);
+                }
                 if (out.charAt(out.length() - 1) == '}') out.append(' '); // {{ {'a': 1}}}: not "}}}" for jinjava
                 out.append(trailing).append(kind == '{' ? "}}" : "%}");
             }
@@ -180,28 +238,60 @@ final class Jinja2Lexer {
      */
     private static void rewriteBody(String src, int from, int to, StringBuilder out, java.util.Map<String, Integer> filters,
             int[] lineStarts) {
+        // open brackets; for '(' whether a keyword argument's value is open and needs its closing parenthesis
+        java.util.ArrayDeque<boolean[]> parens = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Character> brackets = new java.util.ArrayDeque<>();
+        String head = src.substring(from, to).strip();
+        boolean definition = head.startsWith("macro ") || head.startsWith("call(") || head.startsWith("call ");
         for (int i = from; i < to; i++) {
             char c = src.charAt(i);
             if (c == '\'' || c == '"') {
                 int e = Math.min(skipString(src, i, lineAt(lineStarts, i)), to - 1);
                 appendString(src, i, e, out);
                 i = e;
-            } else if (c == '[' && src.startsWith("::-1]", i + 1 + blanks(src, i + 1)) && i + 1 + blanks(src, i + 1) + 5 <= to) {
+                continue;
+            }
+            if (c == '[' && src.startsWith("::-1]", i + 1 + blanks(src, i + 1)) && i + 1 + blanks(src, i + 1) + 5 <= to) {
                 out.append('.').append(REVERSED_METHOD).append("()");
                 i = i + blanks(src, i + 1) + 5;
-            } else {
-                if (c == '|') {
-                    int j = i + 1;
-                    while (j < to && Character.isWhitespace(src.charAt(j))) j++;
-                    int k = j;
-                    while (k < to && (Character.isLetterOrDigit(src.charAt(k)) || src.charAt(k) == '_')) k++;
-                    if (k > j) filters.putIfAbsent(src.substring(j, k), lineAt(lineStarts, i));
-                }
-                out.append(c);
-                // jinjava's scanner ends an expression at the first "}}", even that of nested dicts
-                if (c == '}' && i + 1 < to && src.charAt(i + 1) == '}') out.append(' ');
+                continue;
             }
+            if (c == '|') {
+                int j = i + 1;
+                while (j < to && Character.isWhitespace(src.charAt(j))) j++;
+                int k = j;
+                while (k < to && (Character.isLetterOrDigit(src.charAt(k)) || src.charAt(k) == '_')) k++;
+                if (k > j) filters.putIfAbsent(src.substring(j, k), lineAt(lineStarts, i));
+            }
+            boolean inCall = !brackets.isEmpty() && brackets.peek() == '(';
+            if (c == '(' || c == '[' || c == '{') {
+                brackets.push(c);
+                if (c == '(') parens.push(new boolean[1]);
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (c == ')' && inCall && parens.pop()[0]) out.append(')');
+                if (!brackets.isEmpty()) brackets.pop();
+            } else if (c == ',' && inCall && parens.peek()[0]) {
+                out.append(')');
+                parens.peek()[0] = false;
+            } else if (c == '=' && inCall && !definition && !parens.peek()[0] && isKeywordEquals(src, i, to)) {
+                // jinjava binds f(k=a - 1) as (k=a) - 1: the value of a keyword argument goes in parentheses
+                out.append("=(");
+                parens.peek()[0] = true;
+                continue;
+            }
+            out.append(c);
+            // jinjava's scanner ends an expression at the first "}}", even that of nested dicts
+            if (c == '}' && i + 1 < to && src.charAt(i + 1) == '}') out.append(' ');
         }
+    }
+
+    /** An {@code =} after a name, not part of {@code == != <= >=}. */
+    private static boolean isKeywordEquals(String src, int i, int to) {
+        if (i + 1 < to && src.charAt(i + 1) == '=') return false;
+        int j = i - 1;
+        if (j >= 0 && "=!<>".indexOf(src.charAt(j)) >= 0) return false;
+        while (j >= 0 && src.charAt(j) == ' ') j--;
+        return j >= 0 && (Character.isLetterOrDigit(src.charAt(j)) || src.charAt(j) == '_');
     }
 
     /**

@@ -101,7 +101,8 @@ CONVERSATIONS = {
 # jinjava cannot tell Jinja2's none from undefined (both are null), so `{{ none }}` prints nothing (Jinja2: None)
 # and `undefined is none` is true (Jinja2: false); chat templates print neither, so these are left out. String
 # repetition ('x' * 3) is a jinjava error (its * is numeric only), and a test right after a filter
-# (x | length is even) does not parse in jinjava: left out, or written with parentheses.
+# (x | length is even) does not parse in jinjava: left out, or written with parentheses. loop.previtem and
+# loop.nextitem do not exist in jinjava: left out.
 # Small templates written for this project that exercise each Jinja2 behaviour jinjava lacks or does differently.
 FEATURES = {
     "python_string_methods": (
@@ -137,6 +138,17 @@ FEATURES = {
         "{% endfor %}\n"
         "{%- if messages[-1]['role'] == 'assistant' %}{{ messages[-1]['content'][-3:] }}{% else %}{{ '<|assistant|>' }}{% endif %}\n"
         "{{ messages | map(attribute='content') | map('length') | list }}|{{ messages | selectattr('role', 'in', ['user', 'system']) | list | length }}"),
+    "more_idioms": (
+        "{% set header %}[{{ messages | length }} turns]{% endset %}{{ header }}\n"
+        "{% for m in messages %}{{ loop.revindex }}/{{ loop.revindex0 }}:"
+        "{% if m.role == 'system' %}S{% elif m.role == 'user' %}U{% else %}A{% endif %}"
+        "{{ ' first' if loop.first }}{% if m.role not in ['user', 'system'] %}!{% endif %};{% endfor %}\n"
+        "{% for i in range(messages | length) %}{{ i }}{{ messages[i].role[0] }}{% endfor %}|{{ range(1, 7, 2) | list }}\n"
+        "{{ messages | map(attribute='role') | unique | list }}|{{ messages | reverse | map(attribute='role') | first }}"
+        "|{{ '3' | int + 1 }}|{{ '2.5' | float }}|{{ 2.567 | round(1) }}|{{ -3 | abs }}|{{ 42 | string + '!' }}"
+        "|{{ 'a\\nb' | indent(2) }}|{{ 'x,y' | replace(',', ';') }}|{{ none | default('d', true) }}|{{ '' | default('e', true) }}"
+        "|{{ messages[0].content | wordcount }}|{{ [1, 2, 3] | join(', ') }}|{{ 'ab' ~ 1 }}"
+        "|{{ messages | selectattr('content') | list | length }}|{{ (messages | first).content[:5] | upper }}"),
     "tojson_options": (
         "{{ messages[0] | tojson(sort_keys=true) }}|{{ messages[0] | tojson(separators=(',', ':')) }}"
         "|{{ messages[0] | tojson(indent='\\t') }}|{{ messages[0] | tojson(ensure_ascii=true) }}"),
@@ -218,6 +230,7 @@ FEATURE_CASES = {
     "python_string_methods_more": ["multi_turn", "unicode"],
     "nested_braces": ["user"],
     "tojson_options": ["unicode"],
+    "more_idioms": ["system_multi_turn", "empty_turns"],
     "idioms_of_other_families": ["system_multi_turn", "assistant_last", "thinking"],
     "namespace_loop_controls": ["system_multi_turn", "multi_turn"],
     "strftime_now": ["user"],

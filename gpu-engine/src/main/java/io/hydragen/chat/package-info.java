@@ -10,7 +10,8 @@
  * {@link io.hydragen.chat.ChatTemplate} (list there). Known differences left: jinjava has one null for Jinja2's
  * {@code none} and undefined ({@code {{ none }}} prints nothing, Jinja2 prints {@code None}; {@code undefined is none}
  * is true); {@code 'x' * 3} is an error (numeric {@code *} only); a test right after a filter
- * ({@code x | length is even}) needs parentheses; step slices other than {@code [::-1]} do not parse.
+ * ({@code x | length is even}) needs parentheses; step slices other than {@code [::-1]} do not parse;
+ * {@code loop.previtem} and {@code loop.nextitem} are undefined.
  *
  * <p>Tests compare with strings that Jinja2 renders when set up as transformers does:
  * src/test/resources/chat/make_expectations.py writes src/test/resources/chat/expectations.json.

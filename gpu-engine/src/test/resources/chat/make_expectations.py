@@ -189,6 +189,7 @@ FEATURES = {
         "{{- ' x ' -}}\n"
         "  y {{ 'z' }}\n"
         "    {%+ if true %}kept indent{% endif %}\n"
+        " \u3000\t{% if true %}lstripped unicode space{% endif %}\n"
         "{%- raw %}{{ raw }}{% endraw %}\n"
         "end"),
     "values_none_bool_defined": (

@@ -328,7 +328,8 @@ final class Jinja2Lexer {
     }
 
     private static boolean onlyBlanks(String s, int from, int to) {
-        for (int i = from; i < to; i++) if (s.charAt(i) != ' ' && s.charAt(i) != '\t') return false;
+        // Jinja2: whitespace_re.fullmatch(text, l_pos), \s+ (Unicode whitespace, a line has no newline left)
+        for (int i = from; i < to; i++) if (!PyStrings.isSpace(s.charAt(i))) return false;
         return true;
     }
 

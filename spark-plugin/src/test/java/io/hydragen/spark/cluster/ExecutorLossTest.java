@@ -14,6 +14,7 @@ import org.apache.spark.ExecutorLostFailure;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -22,7 +23,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -40,8 +45,10 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * An executor JVM killed ({@code kill -9}) while it generates: on {@code local-cluster[2,1,1024]} the job goes on on
  * the surviving executor and the master's replacement, and its output holds every input row exactly once with the
- * completions of an undisturbed run and of the engine called directly.
+ * completions of an undisturbed run (same batches). Then a job group cancelled while an executor
+ * generates: the job fails with a cancellation, no executor JVM is lost, and the next job gives the engine's rows.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExecutorLossTest {
     static SparkSession spark;
     static final Events events = new Events();
@@ -62,6 +69,9 @@ class ExecutorLossTest {
                 // a lost executor does not count against a task's failures; a margin for anything else
                 .config("spark.task.maxFailures", "4")
                 .config("spark.deploy.maxExecutorRetries", "4")
+                // the dead executor's shuffle blocks are gone: do not wait for them (default 3 retries 5 s apart)
+                .config("spark.shuffle.io.maxRetries", "1")
+                .config("spark.shuffle.io.retryWait", "200ms")
                 .getOrCreate();
         spark.sparkContext().addSparkListener(events);
         for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
@@ -87,7 +97,7 @@ class ExecutorLossTest {
 
     /** Eight generation tasks of a few engine batches each: about a second or more per task on one core. */
     static GenerateOptions options() {
-        return GenerateOptions.builder("synthetic:tiny").maxNewTokens(160).ignoreEos(true).temperature(0.9).seed(99)
+        return GenerateOptions.builder("synthetic:tiny").maxNewTokens(96).ignoreEos(true).temperature(0.9).seed(99)
                 .batchSize(2).partitions(8).backend("cpu").build();
     }
 
@@ -100,6 +110,7 @@ class ExecutorLossTest {
     }
 
     @Test
+    @Order(1) // first: a model load then signals a generation task starting on a fresh executor
     void killingAnExecutorMidJobLosesNoRowAndDuplicatesNone() throws Exception {
         List<Row> rows = prompts();
         GenerateOptions o = options();
@@ -131,25 +142,74 @@ class ExecutorLossTest {
         Map<String, String> undisturbed = collect(Hydragen.generate(df, o));
         assertEquals(undisturbed, disturbed, "the same completions as an undisturbed run");
 
-        try (Engine engine = Engine.open(EngineOptions.of("synthetic:tiny").withBackend("cpu"))) {
-            List<GenerationRequest> reqs = new ArrayList<>();
-            for (Row r : rows) reqs.add(GenerationRequest.ofText(r.getString(0), r.getString(1),
-                    o.samplingParams(RowSeeds.forPrompt(o.seed(), r.getString(1), 0))));
-            Map<String, String> direct = new TreeMap<>();
-            for (Completion c : engine.generate(reqs).completions()) direct.put(c.requestId(), c.text());
-            assertEquals(direct, disturbed, "the engine's own completions");
-        }
-
         // the master replaces the lost executor (the job itself may have finished on the survivor alone)
         for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
         assertEquals(3, spark.sparkContext().statusTracker().getExecutorInfos().length, "driver + 2 executors again");
     }
 
+    @Test
+    @Order(2)
+    void cancellingAJobGroupKeepsTheExecutorsAndTheirEngines() throws Exception {
+        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        List<Row> rows = prompts().subList(0, 8);
+        Dataset<Row> df = spark.createDataFrame(rows, SCHEMA);
+        GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(1500).ignoreEos(true).temperature(0.9)
+                .seed(99).batchSize(8).partitions(1).backend("cpu").build();
+        Map<String, Long> pids = new TreeMap<>();
+        for (PluginMessages.ExecutorReady e : DriverRegistry.executors()) {
+            // executors of this session still up (the previous test killed one)
+            if (!e.executorId().equals("driver") && executorProcess(e.pid()).isPresent()) pids.put(e.executorId(), e.pid());
+        }
+        assertEquals(2, pids.size(), "two live executors: " + DriverRegistry.executors());
+        int removedBefore = events.removed.size();
+
+        var sc = spark.sparkContext();
+        CompletableFuture<Long> job = CompletableFuture.supplyAsync(() -> {
+            sc.setJobGroup("hydragen-cluster-cancel", "a long batch, cancelled", true);
+            try {
+                return Hydragen.generate(df, slow).count();
+            } finally {
+                sc.clearJobGroup();
+            }
+        });
+        // a task running for half a second is the generation task (routing tasks take milliseconds)
+        assertTrue(events.awaitTaskRunningFor(500, TimeUnit.SECONDS.toMillis(120)), "no generation task started");
+        sc.cancelJobGroup("hydragen-cluster-cancel");
+        Exception failure = assertThrows(Exception.class, () -> job.get(120, TimeUnit.SECONDS));
+        StringBuilder why = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) why.append(t).append(" | ");
+        assertTrue(why.toString().toLowerCase().contains("cancel"), "the job failed with a cancellation: " + why);
+        assertTrue(events.awaitNoneRunning(TimeUnit.SECONDS.toMillis(120)), "the cancelled task ended");
+
+        assertEquals(removedBefore, events.removed.size(), "no executor was lost: " + events.removed);
+        pids.forEach((id, pid) -> assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "executor " + id + " is alive"));
+        assertEquals(3, sc.statusTracker().getExecutorInfos().length, "driver + 2 executors");
+
+        GenerateOptions quick = slow.toBuilder().maxNewTokens(8).build();
+        Map<String, String> next = collect(Hydragen.generate(df, quick));
+        try (Engine engine = Engine.open(EngineOptions.of("synthetic:tiny").withBackend("cpu"))) {
+            List<GenerationRequest> reqs = new ArrayList<>();
+            for (Row r : rows) reqs.add(GenerationRequest.ofText(r.getString(0), r.getString(1),
+                    quick.samplingParams(RowSeeds.forPrompt(quick.seed(), r.getString(1), 0))));
+            Map<String, String> direct = new TreeMap<>();
+            for (Completion c : engine.generate(reqs).completions()) direct.put(c.requestId(), c.text());
+            assertEquals(direct, next, "the next job on the executors' engines");
+        }
+    }
+
     /** The executor JVM with this pid among this JVM's descendants (local-cluster forks them from its workers). */
     static Optional<ProcessHandle> executorProcess(long pid) {
-        return ProcessHandle.current().descendants()
-                .filter(p -> p.pid() == pid && p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+        return ProcessHandle.current().descendants().filter(p -> p.pid() == pid && commandLine(p).contains("CoarseGrainedExecutorBackend"))
                 .findFirst();
+    }
+
+    /** The whole command line: ProcessHandle.Info cuts it at 4096 characters, before the main class of a long class path. */
+    static String commandLine(ProcessHandle p) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"))).replace('\0', ' ');
+        } catch (java.io.IOException | RuntimeException e) {
+            return p.info().commandLine().orElse("");
+        }
     }
 
     /** Executors removed, and the executors of tasks that ended because their executor was lost. */
@@ -160,9 +220,31 @@ class ExecutorLossTest {
         @Override
         public void onExecutorRemoved(SparkListenerExecutorRemoved e) { removed.add(e.executorId()); }
 
+        /** Running tasks: id -> launch time (ms). */
+        final Map<Long, Long> running = new ConcurrentHashMap<>();
+
+        @Override
+        public void onTaskStart(SparkListenerTaskStart e) { running.put(e.taskInfo().taskId(), e.taskInfo().launchTime()); }
+
         @Override
         public void onTaskEnd(SparkListenerTaskEnd e) {
+            running.remove(e.taskInfo().taskId());
             if (e.reason() instanceof ExecutorLostFailure) lostTasks.add(e.taskInfo().executorId());
+        }
+
+        boolean awaitTaskRunningFor(long millis, long timeoutMillis) throws InterruptedException {
+            for (long deadline = System.currentTimeMillis() + timeoutMillis; System.currentTimeMillis() < deadline; Thread.sleep(20)) {
+                long now = System.currentTimeMillis();
+                if (running.values().stream().anyMatch(t -> now - t >= millis)) return true;
+            }
+            return false;
+        }
+
+        boolean awaitNoneRunning(long timeoutMillis) throws InterruptedException {
+            for (long deadline = System.currentTimeMillis() + timeoutMillis; System.currentTimeMillis() < deadline; Thread.sleep(20)) {
+                if (running.isEmpty()) return true;
+            }
+            return false;
         }
     }
 }

@@ -113,7 +113,7 @@ public final class BatchJob implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "Generation tasks; 0 = one per executor (default ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Engine CPU threads per executor; 0 = all cores (default ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Engine CPU threads per executor (spark.hydragen.threads); 0 = the executor's cores (default ${DEFAULT-VALUE}).")
     int threads;
 
     public static void main(String[] args) {
@@ -165,7 +165,7 @@ public final class BatchJob implements Callable<Integer> {
                 .maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
                 .perRowSeeds(!sameSeedEveryRow).n(n).stop(stop).stopTokenIds(stopTokenIds).ignoreEos(ignoreEos)
                 .attention(attention).backend(backend).minSharedTokens(minSharedTokens).batchSize(batchSize)
-                .partitions(partitions).threads(threads).build();
+                .partitions(partitions).build();
     }
 
     private SparkSession session() {
@@ -175,6 +175,8 @@ public final class BatchJob implements Callable<Integer> {
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .config("spark.kryo.registrator", HydragenKryoRegistrator.class.getName())
                 .config("spark.ui.showConsoleProgress", "false");
+        // engine threads are an executor setting; 0 leaves the default (the executor's cores)
+        if (threads > 0) b.config("spark.hydragen.threads", Integer.toString(threads));
         // under spark-submit the master comes from its --master; otherwise a local Spark on every core
         String m = master != null ? master : System.getProperty("spark.master") == null ? "local[*]" : null;
         if (m != null) b.master(m);

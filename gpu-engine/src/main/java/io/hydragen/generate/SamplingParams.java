@@ -6,7 +6,7 @@ import java.util.List;
  * How to generate for one prompt; the names and defaults follow vLLM's {@code SamplingParams}.
  *
  * @param temperature 0 means greedy (argmax)
- * @param topK 0 or negative means no top-k cut
+ * @param topK 0 or -1 means no top-k cut (vLLM's -1); other negative values are refused
  * @param topP 1 means no nucleus cut
  * @param seed the sample's random stream; sample i of a request uses a stream derived from (seed, i),
  *             so a completion never depends on the other rows of its batch
@@ -19,7 +19,10 @@ public record SamplingParams(int maxNewTokens, double temperature, int topK, dou
 
     public SamplingParams {
         if (maxNewTokens < 0) throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
-        if (temperature < 0) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
+        }
+        if (topK < -1) throw new IllegalArgumentException("top_k must be >= 0 (0 or -1 = no top-k cut), got " + topK);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
         if (n < 1) throw new IllegalArgumentException("n must be >= 1, got " + n);
         stop = List.copyOf(stop == null ? List.of() : stop);

@@ -1,7 +1,10 @@
 package io.hydragen.spark.api;
 
 import io.hydragen.attention.AttentionMode;
+import io.hydragen.generate.BatchOptions;
 import io.hydragen.generate.SamplingParams;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -33,7 +36,6 @@ import java.util.Map;
  *                           engine's default {@code min_shared_tokens} of 16 tokens: a shorter common prefix would not
  *                           be shared anyway, and a longer key would separate rows that share a shorter prefix; a
  *                           group bigger than a batch is cut in prompt order, which keeps deeper sharing together)
- * @param threads            CPU threads of the engine (0 = all cores of the executor's machine)
  * @param perRowSeeds        true (default): each row's seed is derived from {@code seed} and the row's identity, so
  *                           duplicated prompts get independent samples; false: every row uses {@code seed} as is,
  *                           exactly like {@code bin/hydragen generate} and vLLM (equal prompts, equal samples)
@@ -61,7 +63,6 @@ public record GenerateOptions(
         String attention,
         int partitions,
         int routingPrefixChars,
-        int threads,
         boolean perRowSeeds,
         String routing) implements Serializable {
 
@@ -75,17 +76,22 @@ public record GenerateOptions(
         if (minSharedTokens < 1) throw new IllegalArgumentException("min_shared_tokens must be >= 1, got " + minSharedTokens);
         if (partitions < 0) throw new IllegalArgumentException("partitions must be >= 0, got " + partitions);
         if (routingPrefixChars < 1) throw new IllegalArgumentException("routing_prefix_chars must be >= 1, got " + routingPrefixChars);
-        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
         backend = backend == null ? "auto" : backend.toLowerCase(Locale.ROOT);
         if (!List.of("auto", "cpu", "cuda").contains(backend)) {
             throw new IllegalArgumentException("backend must be auto, cpu or cuda, got '" + backend + "'");
         }
-        attention = AttentionMode.parse(attention == null ? "hydragen" : attention).cliName();
+        AttentionMode mode = AttentionMode.parse(attention == null ? "hydragen" : attention);
+        if (mode == AttentionMode.NONE) {
+            throw new IllegalArgumentException("attention 'none' skips attention and returns meaningless text: it is for "
+                    + "benchmarks only (bin/hydragen bench); use hydragen, per-sequence or per-sequence-shared-kv");
+        }
+        attention = mode.cliName();
         routing = routing == null ? "prefix" : routing.toLowerCase(Locale.ROOT);
         if (!routing.equals("prefix") && !routing.equals("none")) {
             throw new IllegalArgumentException("routing must be prefix or none, got '" + routing + "'");
         }
-        // validates max_new_tokens, temperature, top_p and n with the engine's own rules
+        // validates max_new_tokens, temperature, top_k, top_p and n with the engine's own rules (NaN, infinite and
+        // out-of-range values are refused there, for the CLI and Spark alike)
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
     }
 
@@ -96,6 +102,11 @@ public record GenerateOptions(
     }
 
     public AttentionMode attentionMode() { return AttentionMode.parse(attention); }
+
+    /** The engine's per-call batching for these options: a loaded model serves every setting. */
+    public BatchOptions batchOptions() {
+        return new BatchOptions(attentionMode(), minSharedTokens, Math.max(1, batchSize * n));
+    }
 
     public boolean explicitPrefixes() { return !prefixColumns.isEmpty(); }
 
@@ -109,7 +120,7 @@ public record GenerateOptions(
         b.temperature = temperature; b.topK = topK; b.topP = topP; b.seed = seed; b.stop = stop;
         b.stopTokenIds = stopTokenIds; b.ignoreEos = ignoreEos; b.n = n; b.prefixColumns = prefixColumns;
         b.batchSize = batchSize; b.minSharedTokens = minSharedTokens; b.backend = backend; b.attention = attention;
-        b.partitions = partitions; b.routingPrefixChars = routingPrefixChars; b.threads = threads;
+        b.partitions = partitions; b.routingPrefixChars = routingPrefixChars;
         b.perRowSeeds = perRowSeeds; b.routing = routing;
         return b;
     }
@@ -117,7 +128,8 @@ public record GenerateOptions(
     /**
      * Options from string key/value pairs (SQL function arguments, DataSource options). Keys are case-insensitive
      * snake_case ({@link OptionKeys}); list values ({@code stop}, {@code prefix_columns}, {@code stop_token_ids})
-     * are comma-separated. Unknown keys are rejected, so a typo does not silently fall back to a default.
+     * are a JSON array ({@code ["," , "\n\n"]}) or comma-separated ({@link #parseList}). Unknown keys are rejected
+     * with the nearest known key, so a typo does not silently fall back to a default.
      *
      * @param defaultModel used when the map has no {@code model} (e.g. the session's {@code spark.hydragen.model}); may be null
      */
@@ -136,22 +148,23 @@ public record GenerateOptions(
                     case OptionKeys.TOP_K -> b.topK(Integer.parseInt(v.trim()));
                     case OptionKeys.TOP_P -> b.topP(Double.parseDouble(v.trim()));
                     case OptionKeys.SEED -> b.seed(Long.parseLong(v.trim()));
-                    case OptionKeys.STOP -> b.stop(splitList(v));
-                    case OptionKeys.STOP_TOKEN_IDS -> b.stopTokenIds(splitList(v).stream().map(Integer::valueOf).toList());
+                    case OptionKeys.STOP -> b.stop(parseList(key, v));
+                    case OptionKeys.STOP_TOKEN_IDS -> b.stopTokenIds(parseList(key, v).stream().map(t -> Integer.valueOf(t.trim())).toList());
                     case OptionKeys.IGNORE_EOS -> b.ignoreEos(parseBoolean(key, v));
                     case OptionKeys.N -> b.n(Integer.parseInt(v.trim()));
-                    case OptionKeys.PREFIX_COLUMNS -> b.prefixColumns(splitList(v));
+                    case OptionKeys.PREFIX_COLUMNS -> b.prefixColumns(parseList(key, v));
                     case OptionKeys.BATCH_SIZE -> b.batchSize(Integer.parseInt(v.trim()));
                     case OptionKeys.MIN_SHARED_TOKENS -> b.minSharedTokens(Integer.parseInt(v.trim()));
                     case OptionKeys.BACKEND -> b.backend(v);
                     case OptionKeys.ATTENTION -> b.attention(v);
                     case OptionKeys.PARTITIONS -> b.partitions(Integer.parseInt(v.trim()));
                     case OptionKeys.ROUTING_PREFIX_CHARS -> b.routingPrefixChars(Integer.parseInt(v.trim()));
-                    case OptionKeys.THREADS -> b.threads(Integer.parseInt(v.trim()));
+                    case "threads" -> throw new IllegalArgumentException("option 'threads' is an executor setting now: "
+                            + "set spark.hydragen.threads (0 = the executor's cores)");
                     case OptionKeys.PER_ROW_SEEDS -> b.perRowSeeds(parseBoolean(key, v));
                     case OptionKeys.ROUTING -> b.routing(v);
-                    default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "' (known: "
-                            + String.join(", ", OptionKeys.ALL) + ")");
+                    default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
+                            + Suggestions.didYouMean(key, OptionKeys.ALL) + "; known: " + String.join(", ", OptionKeys.ALL));
                 }
             } catch (NumberFormatException | NullPointerException ex) {
                 throw new IllegalArgumentException("option '" + e.getKey() + "' has a bad value '" + v + "'");
@@ -171,9 +184,54 @@ public record GenerateOptions(
         throw new IllegalArgumentException("option '" + key + "' must be true or false, got '" + v + "'");
     }
 
-    private static List<String> splitList(String v) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * A list option's values: a JSON array of strings (or numbers) when the value starts with {@code [}, e.g.
+     * {@code [",", "\n\n"]}, which can hold any string; otherwise comma-separated, where {@code \,} is a literal
+     * comma. A comma-separated value with an empty item ({@code ","}, {@code "a,,b"}) is ambiguous and refused.
+     */
+    public static List<String> parseList(String key, String v) {
         if (v == null || v.isEmpty()) return List.of();
-        return new ArrayList<>(Arrays.asList(v.split(",", -1))).stream().filter(s -> !s.isEmpty()).toList();
+        if (v.trim().startsWith("[")) {
+            JsonNode node;
+            try {
+                node = JSON.readTree(v);
+            } catch (Exception e) {
+                throw new IllegalArgumentException("option '" + key + "' is not a valid JSON array: " + v);
+            }
+            if (node == null || !node.isArray()) throw new IllegalArgumentException("option '" + key + "' is not a valid JSON array: " + v);
+            List<String> out = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isTextual() && !item.isNumber()) {
+                    throw new IllegalArgumentException("option '" + key + "': JSON array items must be strings, got " + item);
+                }
+                if (item.asText().isEmpty()) throw new IllegalArgumentException("option '" + key + "' has an empty item: " + v);
+                out.add(item.asText());
+            }
+            return out;
+        }
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' && i + 1 < v.length() && v.charAt(i + 1) == ',') {
+                cur.append(',');
+                i++;
+            } else if (c == ',') {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(c);
+            }
+        }
+        out.add(cur.toString());
+        if (out.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("option '" + key + "' value '" + v + "' has an empty item between commas; "
+                    + "to include a comma write a JSON array, e.g. '[\",\", \"\\n\\n\"]' (or SQL array(',', ...)), "
+                    + "or escape it as \\,");
+        }
+        return out;
     }
 
     /** Mutable builder; defaults follow {@code bin/hydragen generate}. */
@@ -197,7 +255,6 @@ public record GenerateOptions(
         private String attention = "hydragen";
         private int partitions = 0;
         private int routingPrefixChars = 64;
-        private int threads = 0;
         private boolean perRowSeeds = true;
         private String routing = "prefix";
 
@@ -221,14 +278,13 @@ public record GenerateOptions(
         public Builder attention(String v) { attention = v; return this; }
         public Builder partitions(int v) { partitions = v; return this; }
         public Builder routingPrefixChars(int v) { routingPrefixChars = v; return this; }
-        public Builder threads(int v) { threads = v; return this; }
         public Builder perRowSeeds(boolean v) { perRowSeeds = v; return this; }
         public Builder routing(String v) { routing = v; return this; }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
-                    routingPrefixChars, threads, perRowSeeds, routing);
+                    routingPrefixChars, perRowSeeds, routing);
         }
     }
 }

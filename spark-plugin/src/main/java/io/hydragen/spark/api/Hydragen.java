@@ -33,6 +33,7 @@ public final class Hydragen {
 
     public static Dataset<Row> generate(Dataset<Row> prompts, GenerateOptions options) {
         SparkSession spark = prompts.sparkSession();
+        io.hydragen.spark.plugin.HydragenConf.warnUnknown(scala.jdk.javaapi.CollectionConverters.asJava(spark.conf().getAll()));
         ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
         StructType input = prompts.schema();
         StructType output = OutputColumns.append(input, options.n());

@@ -2,7 +2,7 @@ package io.hydragen.spark.exec;
 
 import io.hydragen.generate.BatchStats;
 import io.hydragen.generate.Completion;
-import io.hydragen.generate.Engine;
+import io.hydragen.generate.BatchOptions;
 import io.hydragen.generate.GenerationRequest;
 import io.hydragen.generate.GenerationResult;
 import io.hydragen.spark.api.GenerateOptions;
@@ -15,16 +15,25 @@ import java.util.List;
  * Runs one batch of rows through the engine and hands back each row's completions, so that a bad row costs only
  * itself: rows with no usable prompt get an error without reaching the engine, and when the engine rejects a batch
  * the rows are retried one by one, so only the row at fault gets the error. (If every row fails alone too, the
- * engine itself is broken and the exception is raised, failing the task so Spark retries it.)
+ * engine itself is broken and the exception is raised, failing the task so Spark retries it.) A cancelled
+ * generation ({@link Cancellation}) is rethrown at once, never isolated row by row.
  */
 public final class BatchRunner {
-    private final Engine engine;
+    /** One engine call: the executor's {@link io.hydragen.spark.plugin.EngineLease#generate}, or a test's stand-in. */
+    @FunctionalInterface
+    public interface Generator {
+        GenerationResult generate(List<GenerationRequest> requests, BatchOptions batching);
+    }
+
+    private final Generator engine;
     private final GenerateOptions options;
+    private final BatchOptions batching;
     private BatchStats totals = BatchStats.EMPTY;
 
-    public BatchRunner(Engine engine, GenerateOptions options) {
+    public BatchRunner(Generator engine, GenerateOptions options) {
         this.engine = engine;
         this.options = options;
+        this.batching = options.batchOptions();
     }
 
     /** @return per row, its samples in sample order (one error completion for a failed row) */
@@ -82,18 +91,21 @@ public final class BatchRunner {
 
     private Result generateIsolating(List<GenerationRequest> requests) {
         try {
-            GenerationResult r = engine.generate(requests);
+            GenerationResult r = engine.generate(requests, batching);
             return new Result(r.completions(), r.stats());
         } catch (RuntimeException batchFailure) {
+            if (Cancellation.isCancellation(batchFailure)) throw batchFailure;
             List<Completion> all = new ArrayList<>();
             BatchStats stats = BatchStats.EMPTY;
             int failed = 0;
             for (GenerationRequest req : requests) {
+                Cancellation.check();
                 try {
-                    GenerationResult r = engine.generate(List.of(req));
+                    GenerationResult r = engine.generate(List.of(req), batching);
                     all.addAll(r.completions());
                     stats = stats.plus(r.stats());
                 } catch (RuntimeException e) {
+                    if (Cancellation.isCancellation(e)) throw e;
                     failed++;
                     all.add(Completion.error(req.id(), 0, null, message(e)));
                 }

@@ -1,10 +1,6 @@
 package io.hydragen.spark.exec;
 
-import io.hydragen.generate.Completion;
 import io.hydragen.spark.api.GenerateOptions;
-import io.hydragen.spark.partition.DuplicateCounter;
-import io.hydragen.spark.partition.UnitBatcher;
-import io.hydragen.spark.plugin.ExecutorEngines;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
@@ -12,13 +8,10 @@ import org.apache.spark.sql.types.StructType;
 
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
- * The task body of {@code Hydragen.generate}: reads a routed partition, cuts it into unit-preserving batches, runs
- * each through this executor's engine, and emits the input columns followed by the output columns. Lazy: a batch is
- * generated when the consumer asks for its first row, so a partition never sits in memory whole.
+ * The task body of {@code Hydragen.generate}: a {@link PartitionGenerator} over the routed partition, emitting the
+ * input columns followed by the output columns. Lazy: a partition never sits in memory whole.
  */
 public final class GeneratePartitionFunction implements MapPartitionsFunction<Row, Row> {
     private final GenerateOptions options;
@@ -35,38 +28,16 @@ public final class GeneratePartitionFunction implements MapPartitionsFunction<Ro
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
         if (!input.hasNext()) return Collections.emptyIterator();
-        BatchRunner runner = new BatchRunner(ExecutorEngines.acquire(options), options);
-        DuplicateCounter duplicates = new DuplicateCounter();
-        UnitBatcher<Row> batches = new UnitBatcher<>(input, r -> r.getLong(layout.unit()), options.batchSize());
+        PartitionGenerator<Row> generated = new PartitionGenerator<>(input, layout.rows(), options);
         return new Iterator<>() {
-            private List<Row> batch = List.of();
-            private List<List<Completion>> results = List.of();
-            private int row;
-            private int sample;
-
             @Override
-            public boolean hasNext() {
-                while (row >= batch.size()) {
-                    if (!batches.hasNext()) return false;
-                    batch = batches.next();
-                    results = runner.run(batch.stream().map(r -> layout.promptRow(r, options, duplicates)).toList());
-                    row = 0;
-                    sample = 0;
-                }
-                return true;
-            }
+            public boolean hasNext() { return generated.hasNext(); }
 
             @Override
             public Row next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                Row in = batch.get(row);
-                List<Completion> samples = results.get(row);
-                Completion c = samples.get(sample);
-                if (++sample >= samples.size()) {
-                    row++;
-                    sample = 0;
-                }
-                return new GenericRowWithSchema(OutputRow.values(layout.inputValues(in), c, options.n()), outputSchema);
+                PartitionGenerator.Generated<Row> g = generated.next();
+                return new GenericRowWithSchema(OutputRow.values(layout.inputValues(g.input()), g.completion(), options.n()),
+                        outputSchema);
             }
         };
     }

@@ -1,9 +1,8 @@
 package io.hydragen.spark.exec;
 
-import io.hydragen.spark.api.GenerateOptions;
-import io.hydragen.spark.partition.DuplicateCounter;
 import io.hydragen.spark.partition.RoutingColumns;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.Serializable;
@@ -20,15 +19,38 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
                 routed.fieldIndex(RoutingColumns.UNIT));
     }
 
-    /** @param duplicates the task's counter; rows must come in partition order */
-    public PromptRow promptRow(Row r, GenerateOptions o, DuplicateCounter duplicates) {
-        String prompt = r.isNullAt(prompt()) ? null : r.getString(prompt());
-        long unit = r.getLong(unit());
-        long dup = duplicates.ordinal(r.getLong(duplicateOrdinal()), unit, prompt);
-        long seed = !r.isNullAt(identity())
-                ? RowSeeds.forId(o.seed(), r.getString(identity()))
-                : RowSeeds.forPrompt(o.seed(), prompt, dup);
-        return new PromptRow(prompt, seed, unit);
+    /** Reads the routing columns of external rows (the DataFrame path). */
+    public PartitionGenerator.RowAccess<Row> rows() {
+        return new PartitionGenerator.RowAccess<>() {
+            @Override
+            public String prompt(Row r) { return r.isNullAt(prompt) ? null : r.getString(prompt); }
+
+            @Override
+            public String identity(Row r) { return r.isNullAt(identity) ? null : r.getString(identity); }
+
+            @Override
+            public long duplicateOrdinal(Row r) { return r.getLong(duplicateOrdinal); }
+
+            @Override
+            public long unit(Row r) { return r.getLong(unit); }
+        };
+    }
+
+    /** Reads the routing columns of internal rows (the DataSource's staged rows). */
+    public PartitionGenerator.RowAccess<InternalRow> internalRows() {
+        return new PartitionGenerator.RowAccess<>() {
+            @Override
+            public String prompt(InternalRow r) { return r.isNullAt(prompt) ? null : r.getUTF8String(prompt).toString(); }
+
+            @Override
+            public String identity(InternalRow r) { return r.isNullAt(identity) ? null : r.getUTF8String(identity).toString(); }
+
+            @Override
+            public long duplicateOrdinal(InternalRow r) { return r.getLong(duplicateOrdinal); }
+
+            @Override
+            public long unit(InternalRow r) { return r.getLong(unit); }
+        };
     }
 
     public Object[] inputValues(Row r) {

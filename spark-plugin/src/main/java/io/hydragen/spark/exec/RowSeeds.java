@@ -14,6 +14,14 @@ import java.nio.charset.StandardCharsets;
 public final class RowSeeds {
     private RowSeeds() {}
 
+    /**
+     * The seed rule of every batched path: the id column's value when the row has one, else the prompt and its
+     * ordinal among equal prompts.
+     */
+    public static long forRow(long jobSeed, String id, String prompt, long duplicateOrdinal) {
+        return id != null ? forId(jobSeed, id) : forPrompt(jobSeed, prompt, duplicateOrdinal);
+    }
+
     /** Seed for a row identified by its id column value. */
     public static long forId(long jobSeed, String id) {
         return mix(mix(jobSeed ^ 0x6A09E667F3BCC909L) ^ fnv1a(id));

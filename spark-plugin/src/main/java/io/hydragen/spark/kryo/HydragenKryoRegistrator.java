@@ -5,7 +5,7 @@ import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.exec.PromptRow;
 import io.hydragen.spark.exec.RoutedLayout;
-import io.hydragen.spark.plugin.EngineKey;
+import io.hydragen.spark.plugin.ModelKey;
 import io.hydragen.spark.plugin.PluginMessages;
 import io.hydragen.spark.plugin.Placement;
 import org.apache.spark.serializer.KryoRegistrator;
@@ -26,7 +26,7 @@ public final class HydragenKryoRegistrator implements KryoRegistrator {
 
     /** Records of this plugin that may travel through Kryo. */
     static final List<Class<?>> RECORDS = List.of(GenerateOptions.class, PromptRow.class, RoutedLayout.class,
-            EngineKey.class, Placement.class, PluginMessages.ExecutorReady.class, PluginMessages.ModelLoaded.class);
+            ModelKey.class, Placement.class, PluginMessages.ExecutorReady.class, PluginMessages.ModelLoaded.class);
 
     /**
      * Spark classes that a generate job (range-partition sampling, collect, file writes) serializes with the

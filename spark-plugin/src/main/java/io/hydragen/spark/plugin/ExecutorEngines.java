@@ -1,7 +1,9 @@
 package io.hydragen.spark.plugin;
 
+import io.hydragen.attention.AttentionMode;
 import io.hydragen.generate.Engine;
 import io.hydragen.generate.EngineOptions;
+import io.hydragen.model.ModelConfig;
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.model.ModelFetcher;
 import org.apache.hadoop.conf.Configuration;
@@ -13,66 +15,67 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The engines of this executor JVM: one per {@link EngineKey} (model, device, engine settings), loaded on first use
- * and shared by every task that needs it, so a model is read from storage and laid out in memory once per executor,
- * not once per task. Concurrent first users wait for the one load in flight. A load that fails is forgotten, so a
- * retried task tries again.
+ * The engines of this executor JVM: one loaded model per (model, backend, device) ({@link ModelKey}), whatever the
+ * per-call settings (batch size, samples, attention, minimum shared tokens are passed with each call), shared by
+ * every task that needs it, so a model is read from storage and laid out in memory once per executor. At most
+ * {@link HydragenConf#MAX_MODELS} are kept ({@link EngineCache}: LRU eviction of idle models, reference counted
+ * leases, a fair interruptible lock per model), and a model whose weights do not fit in the free memory is refused
+ * before loading ({@link ModelMemory}). Engine threads and the KV budget come from the executor's configuration.
  */
 public final class ExecutorEngines {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorEngines.class);
-    /** Local directory where models from remote file systems are cached. */
-    public static final String CACHE_DIR_CONF = "spark.hydragen.modelCacheDir";
 
-    private static final Map<EngineKey, CompletableFuture<Engine>> ENGINES = new ConcurrentHashMap<>();
+    private static final EngineCache<Engine> CACHE = new EngineCache<>(() -> HydragenConf.MAX_MODELS.get(), ExecutorEngines::load);
     private static volatile PluginContext plugin;
 
     private ExecutorEngines() {}
 
     static void attach(PluginContext ctx) { plugin = ctx; }
 
-    /** The engine for these options on the device the current task was given, loading it if this JVM has none yet. */
-    public static Engine acquire(GenerateOptions o) {
-        EngineKey key = EngineKey.of(o, Placement.forCurrentTask(o));
-        CompletableFuture<Engine> mine = new CompletableFuture<>();
-        CompletableFuture<Engine> existing = ENGINES.putIfAbsent(key, mine);
-        if (existing != null) return await(existing);
-        try {
-            mine.complete(load(key));
-        } catch (RuntimeException | Error e) {
-            ENGINES.remove(key, mine);
-            mine.completeExceptionally(e);
-        }
-        return await(mine);
+    /**
+     * A lease on the engine of these options' model on the device the current task was given, loading it if this
+     * JVM has none yet. Close the lease when done.
+     */
+    public static EngineLease acquire(GenerateOptions o) {
+        Placement p = Placement.forCurrentTask(o);
+        return new EngineLease(CACHE.acquire(new ModelKey(o.model(), p.backend(), p.deviceOrdinal())));
     }
 
-    /** How many engines this JVM holds. */
-    public static int loadedEngines() { return ENGINES.size(); }
+    /** How many models (engines) this JVM holds. */
+    public static int loadedEngines() { return CACHE.size(); }
 
-    /** Closes every engine (executor shutdown). */
-    public static void closeAll() {
-        List<CompletableFuture<Engine>> all = new ArrayList<>(ENGINES.values());
-        ENGINES.clear();
-        for (CompletableFuture<Engine> f : all) {
-            if (f.isDone() && !f.isCompletedExceptionally()) f.join().close();
-        }
-    }
+    /** The loaded models, least recently used first. */
+    public static List<ModelKey> loadedModels() { return CACHE.keys(); }
 
-    private static Engine load(EngineKey key) {
+    /** Leases open on the engines held: 0 once every task released what it acquired. */
+    public static int openLeases() { return CACHE.openLeases(); }
+
+    /** Evicts every engine (executor shutdown; tests): idle ones close now, ones in use when released. */
+    public static void closeAll() { CACHE.clear(); }
+
+    private static Engine load(ModelKey key) {
         long t0 = System.nanoTime();
-        String local = ModelFetcher.localize(key.model(), hadoopConf(), cacheRoot());
-        Engine engine = Engine.open(new EngineOptions(local, key.backend(), key.deviceOrdinal(), key.attention(),
-                key.minSharedTokens(), key.threads(), key.maxBatchSequences(), prefixCacheTokens(), 0L));
+        SparkConf conf = sparkConf();
+        String local = ModelFetcher.localize(key.model(), hadoopConf(), cacheRoot(conf));
+        boolean cpu = key.backend().equals("cpu");
+        ModelConfig config = ModelMemory.config(local);
+        long weights = config == null ? 0 : ModelMemory.cpuWeightBytes(config);
+        if (cpu && config != null && HydragenConf.MEMORY_CHECK.get(conf)) {
+            ModelMemory.check(key.model(), weights, ModelMemory.availableBytes(), "loaded: " + CACHE.keys());
+        }
+        int threads = engineThreads(conf);
+        long kvBudget = kvBudgetBytes(conf, cpu, weights);
+        Engine engine = Engine.open(new EngineOptions(local, key.backend(), key.deviceOrdinal(), AttentionMode.HYDRAGEN,
+                16, threads, 256, HydragenConf.PREFIX_CACHE_TOKENS.get(conf), kvBudget));
         long millis = (System.nanoTime() - t0) / 1_000_000;
         HydragenMetrics.get().modelLoads.inc();
-        LOG.info("loaded model {} on {} in {} ms", key.model(), engine.backendName(), millis);
+        LOG.info("loaded model {} on {} in {} ms ({} threads, KV budget {} bytes)", key.model(), engine.backendName(),
+                millis, threads, kvBudget);
         PluginContext ctx = plugin;
         if (ctx != null) {
             try {
@@ -84,17 +87,40 @@ public final class ExecutorEngines {
         return engine;
     }
 
-    private static Engine await(CompletableFuture<Engine> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the model was loading", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
+    /**
+     * CPU threads of an engine: {@code spark.hydragen.threads}, else the executor's cores: the thread count of a
+     * {@code local[N]} / {@code local-cluster[n, N, mem]} master, else {@code spark.executor.cores}, else 0 (the
+     * engine then uses every core of the host, which is what an executor without a core count may use).
+     */
+    static int engineThreads(SparkConf conf) {
+        int t = HydragenConf.THREADS.get(conf);
+        if (t > 0 || conf == null) return t;
+        String master = conf.get("spark.master", "");
+        Matcher local = Pattern.compile("local\\[(\\*|\\d+)(,\\s*\\d+)?]").matcher(master);
+        if (local.matches()) {
+            return local.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(local.group(1));
         }
+        if (master.equals("local")) return 1;
+        Matcher cluster = Pattern.compile("local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)\\s*,.*]").matcher(master);
+        if (cluster.matches()) return Integer.parseInt(cluster.group(1));
+        return Math.max(0, conf.getInt("spark.executor.cores", 0));
+    }
+
+    /**
+     * Bytes of KV one batch may hold: {@code spark.hydragen.kvBudgetBytes} when set, else (CPU engines)
+     * {@code spark.hydragen.memoryFraction} of the off-heap capacity left after the weights; 0 = no budget.
+     */
+    static long kvBudgetBytes(SparkConf conf, boolean cpu, long weightBytes) {
+        long explicit = HydragenConf.KV_BUDGET_BYTES.get(conf);
+        if (explicit > 0) return explicit;
+        double fraction = HydragenConf.MEMORY_FRACTION.get(conf);
+        if (fraction == 0 || !cpu) return 0;
+        return Math.max(1, (long) (fraction * Math.max(0, ModelMemory.capacityBytes() - weightBytes)));
+    }
+
+    private static SparkConf sparkConf() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? null : env.conf();
     }
 
     private static Configuration hadoopConf() {
@@ -102,24 +128,9 @@ public final class ExecutorEngines {
         return env == null ? new Configuration() : SparkHadoopUtil.get().newConfiguration(env.conf());
     }
 
-    /**
-     * Prompt-start KV each executor engine keeps across calls ({@value #PREFIX_CACHE_CONF}, default
-     * {@value #PREFIX_CACHE_DEFAULT} tokens): repeated {@code hydragen_complete} prefixes and groups split over several
-     * batches copy it instead of prefilling again. 0 turns it off.
-     */
-    static int prefixCacheTokens() {
-        SparkEnv env = SparkEnv.get();
-        return env == null ? PREFIX_CACHE_DEFAULT : env.conf().getInt(PREFIX_CACHE_CONF, PREFIX_CACHE_DEFAULT);
-    }
-
-    static final String PREFIX_CACHE_CONF = "spark.hydragen.prefixCacheTokens";
-    static final int PREFIX_CACHE_DEFAULT = 16384;
-
-    private static Path cacheRoot() {
-        SparkEnv env = SparkEnv.get();
-        SparkConf conf = env == null ? null : env.conf();
-        String dir = conf != null && conf.contains(CACHE_DIR_CONF) ? conf.get(CACHE_DIR_CONF)
-                : Path.of(System.getProperty("java.io.tmpdir"), "hydragen-models-" + System.getProperty("user.name")).toString();
-        return Path.of(dir);
+    private static Path cacheRoot(SparkConf conf) {
+        String dir = HydragenConf.MODEL_CACHE_DIR.get(conf);
+        return dir != null ? Path.of(dir)
+                : Path.of(System.getProperty("java.io.tmpdir"), "hydragen-models-" + System.getProperty("user.name"));
     }
 }

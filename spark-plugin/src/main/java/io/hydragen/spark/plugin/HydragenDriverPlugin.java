@@ -15,6 +15,7 @@ public final class HydragenDriverPlugin implements DriverPlugin {
     @Override
     public Map<String, String> init(SparkContext sc, PluginContext ctx) {
         DriverRegistry.clear();
+        HydragenConf.warnUnknown(sc.conf());
         return Map.of();
     }
 

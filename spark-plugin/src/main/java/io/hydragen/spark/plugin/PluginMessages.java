@@ -10,6 +10,6 @@ public final class PluginMessages {
     /** An executor's plugin started. */
     public record ExecutorReady(String executorId, String host, long pid, List<String> gpus) implements Serializable {}
 
-    /** An executor loaded a model into a new engine (once per executor and engine key). */
+    /** An executor loaded a model into a new engine (once per executor and {@link ModelKey}, until evicted). */
     public record ModelLoaded(String executorId, String model, String backend, long loadMillis) implements Serializable {}
 }

@@ -3,6 +3,8 @@ package io.hydragen.spark.sql;
 import io.hydragen.generate.Completion;
 import io.hydragen.generate.FinishReason;
 import io.hydragen.generate.GenerationRequest;
+import io.hydragen.generate.GenerationResult;
+import io.hydragen.spark.plugin.EngineLease;
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.exec.RowSeeds;
 import io.hydragen.spark.plugin.ExecutorEngines;
@@ -29,19 +31,14 @@ final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable
     static final String NAME = "hydragen_complete";
 
     private final GenerateOptions options;
-    private final boolean withOptions;
 
-    CompleteFunction(GenerateOptions options, boolean withOptions) {
+    /** The options were read at analysis ({@link CompleteFunctionBuilder}); the call's only input is the prompt. */
+    CompleteFunction(GenerateOptions options) {
         this.options = options;
-        this.withOptions = withOptions;
     }
 
     @Override
-    public DataType[] inputTypes() {
-        return withOptions
-                ? new DataType[]{DataTypes.StringType, DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)}
-                : new DataType[]{DataTypes.StringType};
-    }
+    public DataType[] inputTypes() { return new DataType[]{DataTypes.StringType}; }
 
     @Override
     public DataType resultType() { return DataTypes.StringType; }
@@ -59,7 +56,11 @@ final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable
         if (prompt.isEmpty()) return null;
         GenerationRequest req = GenerationRequest.ofText("0", prompt,
                 options.samplingParams(RowSeeds.forPrompt(options.seed(), prompt, 0)));
-        var result = ExecutorEngines.acquire(options).generate(List.of(req));
+        GenerationResult result;
+        // the engine is leased for this call only: a query's other models can evict it between rows
+        try (EngineLease engine = ExecutorEngines.acquire(options)) {
+            result = engine.generate(List.of(req), options.batchOptions());
+        }
         Completion c = result.completions().get(0);
         HydragenMetrics.get().record(result.stats(), 1, c.finishReason() == FinishReason.ERROR ? 1 : 0);
         return c.finishReason() == FinishReason.ERROR ? null : UTF8String.fromString(c.text());

@@ -11,18 +11,23 @@ import scala.runtime.AbstractFunction1;
 
 import java.util.List;
 
-/** Builds {@code hydragen_complete(prompt [, map(...)])} calls: options are read and the model checked at analysis. */
+/**
+ * Builds {@code hydragen_complete(prompt [, map(...)] | [, 'key', value]...)} calls: options are read and checked,
+ * and the model found, at analysis; the expression then takes only the prompt.
+ */
 final class CompleteFunctionBuilder extends AbstractFunction1<Seq<Expression>, Expression> {
     @Override
     public Expression apply(Seq<Expression> arguments) {
         List<Expression> args = CollectionConverters.asJava(arguments);
-        if (args.isEmpty() || args.size() > 2) {
-            throw new IllegalArgumentException(CompleteFunction.NAME + " takes (prompt) or (prompt, map(option, value, ...)), got "
-                    + args.size() + " arguments");
+        if (args.isEmpty()) {
+            throw new IllegalArgumentException(CompleteFunction.NAME + " takes (prompt), (prompt, map(option, value, ...)) "
+                    + "or (prompt, 'option', value, ...), got no arguments");
         }
         GenerateOptions options = GenerateOptions.fromMap(SqlArguments.options(CompleteFunction.NAME, args.subList(1, args.size())),
                 GenerateTableFunction.defaultModel());
-        ModelPreflight.check(options.model(), SparkSession.active().sparkContext().hadoopConfiguration());
-        return new ApplyFunctionExpression(new CompleteFunction(options, args.size() == 2), arguments);
+        SparkSession spark = SparkSession.active();
+        io.hydragen.spark.plugin.HydragenConf.warnUnknown(spark.sessionState().conf());
+        ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
+        return new ApplyFunctionExpression(new CompleteFunction(options), CollectionConverters.asScala(List.of(args.get(0))).toList());
     }
 }

@@ -2,6 +2,7 @@ package io.hydragen.spark.sql;
 
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.api.Hydragen;
+import io.hydragen.spark.plugin.HydragenConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -23,7 +24,6 @@ import java.util.List;
  */
 final class GenerateTableFunction extends AbstractFunction1<Seq<Expression>, LogicalPlan> {
     static final String NAME = "hydragen_generate";
-    static final String MODEL_CONF = "spark.hydragen.model";
 
     @Override
     public LogicalPlan apply(Seq<Expression> arguments) {
@@ -45,7 +45,7 @@ final class GenerateTableFunction extends AbstractFunction1<Seq<Expression>, Log
     }
 
     static String defaultModel() {
-        String m = SQLConf.get().getConfString(MODEL_CONF, "");
-        return m.isBlank() ? null : m;
+        String m = HydragenConf.MODEL.get(SQLConf.get());
+        return m == null || m.isBlank() ? null : m;
     }
 }

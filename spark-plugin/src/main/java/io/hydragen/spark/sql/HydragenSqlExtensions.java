@@ -14,7 +14,7 @@ import scala.runtime.BoxedUnit;
  * <ul>
  *   <li>{@code hydragen_generate(TABLE(t) [, 'key', value]...)}: a table-valued function, batched and prefix-aware;
  *       e.g. {@code SELECT * FROM hydragen_generate(TABLE(prompts), 'model', 'synthetic:tiny', 'max_new_tokens', 8)};</li>
- *   <li>{@code hydragen_complete(prompt [, map('key', 'value', ...)])}: one completion per call.</li>
+ *   <li>{@code hydragen_complete(prompt [, map('key', 'value', ...) | , 'key', value...])}: one completion per call.</li>
  * </ul>
  * Option keys are those of {@link io.hydragen.spark.api.OptionKeys}; the model defaults to {@code spark.hydragen.model}.
  */

@@ -1,8 +1,15 @@
 package io.hydragen.spark.sql;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.MapData;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.MapType;
+
+import java.util.ArrayList;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +18,8 @@ import java.util.Map;
 /**
  * Reads the option arguments of the SQL functions: either one constant {@code map('key', value, ...)} or
  * alternating constant key/value arguments ({@code 'model', 'synthetic:tiny', 'max_new_tokens', 8}).
- * Values may be of any type; they are read as their string form.
+ * Values may be of any type; they are read as their string form, except arrays ({@code 'stop', array(',', '.')}),
+ * which become a JSON array string, the list form every list option accepts.
  */
 final class SqlArguments {
     private SqlArguments() {}
@@ -24,8 +32,8 @@ final class SqlArguments {
             if (map == null) return out;
             for (int i = 0; i < map.numElements(); i++) {
                 Object k = map.keyArray().get(i, ((MapType) args.get(0).dataType()).keyType());
-                Object v = map.valueArray().get(i, ((MapType) args.get(0).dataType()).valueType());
-                out.put(String.valueOf(k), v == null ? null : String.valueOf(v));
+                DataType valueType = ((MapType) args.get(0).dataType()).valueType();
+                out.put(String.valueOf(k), string(map.valueArray().get(i, valueType), valueType));
             }
             return out;
         }
@@ -37,9 +45,30 @@ final class SqlArguments {
             Object key = constant(function, args.get(i), "option name");
             if (key == null) throw new IllegalArgumentException(function + ": option name " + (i / 2 + 1) + " is null");
             Object value = constant(function, args.get(i + 1), "value of option '" + key + "'");
-            out.put(key.toString(), value == null ? null : value.toString());
+            out.put(key.toString(), string(value, args.get(i + 1).dataType()));
         }
         return out;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A constant's string form; an array's is a JSON array of its elements' string forms. */
+    static String string(Object value, DataType type) {
+        if (value == null) return null;
+        if (value instanceof ArrayData array && type instanceof ArrayType at) {
+            List<String> items = new ArrayList<>();
+            for (int i = 0; i < array.numElements(); i++) {
+                Object item = array.isNullAt(i) ? null : array.get(i, at.elementType());
+                if (item == null) throw new IllegalArgumentException("option arrays cannot hold NULL");
+                items.add(item.toString());
+            }
+            try {
+                return JSON.writeValueAsString(items);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        return value.toString();
     }
 
     private static Object constant(String function, Expression e, String what) {

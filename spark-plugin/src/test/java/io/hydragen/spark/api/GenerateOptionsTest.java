@@ -56,4 +56,45 @@ class GenerateOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> GenerateOptions.builder("m").batchSize(0).build());
         assertThrows(IllegalArgumentException.class, () -> GenerateOptions.builder("m").backend("tpu").build());
     }
+
+    @Test
+    void refusesAttentionNoneAndNonFiniteOrOutOfRangeSampling() {
+        assertMessage("attention", () -> GenerateOptions.builder("m").attention("none").build());
+        for (double t : new double[]{Double.NaN, -1, Double.POSITIVE_INFINITY}) {
+            assertMessage("temperature", () -> GenerateOptions.builder("m").temperature(t).build());
+        }
+        assertMessage("temperature", () -> GenerateOptions.fromMap(Map.of("model", "m", "temperature", "NaN"), null));
+        assertMessage("top_p", () -> GenerateOptions.builder("m").topP(0).build());
+        assertMessage("top_p", () -> GenerateOptions.builder("m").topP(1.5).build());
+        assertMessage("top_p", () -> GenerateOptions.builder("m").topP(Double.NaN).build());
+        assertMessage("top_k", () -> GenerateOptions.builder("m").topK(-2).build());
+        assertMessage("max_new_tokens", () -> GenerateOptions.builder("m").maxNewTokens(-1).build());
+        assertEquals(-1, GenerateOptions.builder("m").topK(-1).build().topK(), "-1 = no top-k cut, as in vLLM");
+        assertMessage("spark.hydragen.threads", () -> GenerateOptions.fromMap(Map.of("model", "m", "threads", "4"), null));
+    }
+
+    @Test
+    void unknownKeysSuggestTheNearestOne() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GenerateOptions.fromMap(Map.of("model", "m", "max_new_token", "3"), null));
+        assertTrue(e.getMessage().contains("did you mean 'max_new_tokens'?"), e.getMessage());
+    }
+
+    @Test
+    void listOptionsTakeJsonArraysOrUnambiguousCommaLists() {
+        assertEquals(List.of(",", "\n\n"), GenerateOptions.fromMap(Map.of("model", "m", "stop", "[\",\", \"\\n\\n\"]"), null).stop());
+        assertEquals(List.of("a,b", "c"), GenerateOptions.fromMap(Map.of("model", "m", "stop", "a\\,b,c"), null).stop());
+        assertEquals(List.of("END", "DONE"), GenerateOptions.fromMap(Map.of("model", "m", "stop", "END,DONE"), null).stop());
+        assertEquals(List.of(2, 3), GenerateOptions.fromMap(Map.of("model", "m", "stop_token_ids", "[2, 3]"), null).stopTokenIds());
+        assertEquals(List.of("doc", "q"), GenerateOptions.fromMap(Map.of("model", "m", "prefix_columns", "[\"doc\", \"q\"]"), null).prefixColumns());
+        IllegalArgumentException comma = assertThrows(IllegalArgumentException.class,
+                () -> GenerateOptions.fromMap(Map.of("model", "m", "stop", ","), null));
+        assertTrue(comma.getMessage().contains("stop") && comma.getMessage().contains("JSON array"), comma.getMessage());
+        assertMessage("stop", () -> GenerateOptions.fromMap(Map.of("model", "m", "stop", "[\",\""), null));
+    }
+
+    static void assertMessage(String expected, org.junit.jupiter.api.function.Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(expected), "message names " + expected + ": " + e.getMessage());
+    }
 }

@@ -23,6 +23,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -164,22 +165,8 @@ class ExecutorLossTest {
         int removedBefore = events.removed.size();
 
         var sc = spark.sparkContext();
-        CompletableFuture<Long> job = CompletableFuture.supplyAsync(() -> {
-            sc.setJobGroup("hydragen-cluster-cancel", "a long batch, cancelled", true);
-            try {
-                return Hydragen.generate(df, slow).count();
-            } finally {
-                sc.clearJobGroup();
-            }
-        });
-        // a task running for half a second is the generation task (routing tasks take milliseconds)
-        assertTrue(events.awaitTaskRunningFor(500, TimeUnit.SECONDS.toMillis(120)), "no generation task started");
-        sc.cancelJobGroup("hydragen-cluster-cancel");
-        Exception failure = assertThrows(Exception.class, () -> job.get(120, TimeUnit.SECONDS));
-        StringBuilder why = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause()) why.append(t).append(" | ");
-        assertTrue(why.toString().toLowerCase().contains("cancel"), "the job failed with a cancellation: " + why);
-        assertTrue(events.awaitNoneRunning(TimeUnit.SECONDS.toMillis(120)), "the cancelled task ended");
+        long stopMillis = cancelMidBatch(df, slow);
+        System.out.println("ExecutorLossTest: the cancelled task ended " + stopMillis + " ms after the cancel");
 
         assertEquals(removedBefore, events.removed.size(), "no executor was lost: " + events.removed);
         pids.forEach((id, pid) -> assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "executor " + id + " is alive"));
@@ -195,6 +182,47 @@ class ExecutorLossTest {
             for (Completion c : engine.generate(reqs).completions()) direct.put(c.requestId(), c.text());
             assertEquals(direct, next, "the next job on the executors' engines");
         }
+    }
+
+    @Test
+    @Order(3)
+    @Disabled("needs h-cancel: local-cluster[2,1,...] executors run their engine on 1 CPU thread, and a 1-thread "
+            + "Engine.generate never looks at the thread's interrupt: the killed task finishes its whole batch "
+            + "(8 rows x 1500 tokens) before Spark notices the kill, seconds after the cancel")
+    void aCancelledTaskOnAOneThreadEngineStopsPromptly() throws Exception {
+        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(1500).ignoreEos(true).temperature(0.9)
+                .seed(99).batchSize(8).partitions(1).backend("cpu").build();
+        Dataset<Row> df = spark.createDataFrame(prompts().subList(8, 16), SCHEMA);
+        collect(Hydragen.generate(df, slow.toBuilder().maxNewTokens(2).build())); // both engines loaded
+        long stopMillis = cancelMidBatch(df, slow);
+        assertTrue(stopMillis < 2_000, "the task stopped " + stopMillis + " ms after the cancel");
+    }
+
+    /**
+     * Runs a job in a job group, cancels the group once its generation task has run half a second, checks the job
+     * failed with a cancellation, and returns how long after the cancel the task ended.
+     */
+    static long cancelMidBatch(Dataset<Row> df, GenerateOptions o) throws Exception {
+        var sc = spark.sparkContext();
+        CompletableFuture<Long> job = CompletableFuture.supplyAsync(() -> {
+            sc.setJobGroup("hydragen-cluster-cancel", "a long batch, cancelled", true);
+            try {
+                return Hydragen.generate(df, o).count();
+            } finally {
+                sc.clearJobGroup();
+            }
+        });
+        // a task running for half a second is the generation task (routing tasks take milliseconds)
+        assertTrue(events.awaitTaskRunningFor(500, TimeUnit.SECONDS.toMillis(120)), "no generation task started");
+        long cancelled = System.nanoTime();
+        sc.cancelJobGroup("hydragen-cluster-cancel");
+        Exception failure = assertThrows(Exception.class, () -> job.get(120, TimeUnit.SECONDS));
+        StringBuilder why = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) why.append(t).append(" | ");
+        assertTrue(why.toString().toLowerCase().contains("cancel"), "the job failed with a cancellation: " + why);
+        assertTrue(events.awaitNoneRunning(TimeUnit.SECONDS.toMillis(120)), "the cancelled task ended");
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelled);
     }
 
     /** The executor JVM with this pid among this JVM's descendants (local-cluster forks them from its workers). */

@@ -181,8 +181,43 @@ public final class BatchJob implements Callable<Integer> {
         String m = master != null ? master : System.getProperty("spark.master") == null ? "local[*]" : null;
         if (m != null) b.master(m);
         // a local Spark needs no network: keep it on loopback
-        if (m != null && m.startsWith("local[")) b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
+        if (m != null && m.startsWith("local")) b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
+        if (m != null && m.startsWith("local-cluster[")) localClusterExecutors(b);
         return b.getOrCreate();
+    }
+
+    /**
+     * local-cluster[N,C,M] forks executor JVMs the way a standalone worker does, from SPARK_HOME/jars (bin/hydragen-batch
+     * points SPARK_HOME at an empty stub): give them this job's class path and this JVM's module flags, unless set.
+     */
+    private static void localClusterExecutors(SparkSession.Builder b) {
+        if (System.getProperty("spark.executor.extraClassPath") == null) b.config("spark.executor.extraClassPath", classPath());
+        if (System.getProperty("spark.executor.extraJavaOptions") == null) {
+            List<String> flags = new ArrayList<>();
+            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions") || a.startsWith("-Djdk.reflect.")
+                        || a.startsWith("-Dio.netty.") || a.startsWith("-Dorg.bytedeco.javacpp.")) flags.add(a);
+            }
+            b.config("spark.executor.extraJavaOptions", String.join(" ", flags));
+        }
+    }
+
+    /** This JVM's class path as plain entries (a manifest-only jar, as test runners use, is expanded). */
+    static String classPath() {
+        List<String> entries = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            entries.add(e);
+            if (!e.endsWith(".jar") || !e.contains("surefire")) continue;
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(e)) {
+                String cp = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Class-Path");
+                if (cp != null) {
+                    for (String u : cp.trim().split("\\s+")) entries.add(new java.io.File(java.net.URI.create(u)).getPath());
+                }
+            } catch (java.io.IOException ignored) {
+                // not a readable jar: keep the entry as it is
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     static String rootMessage(Throwable e) {

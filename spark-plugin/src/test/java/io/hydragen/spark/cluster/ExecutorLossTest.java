@@ -24,7 +24,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -187,9 +186,6 @@ class ExecutorLossTest {
 
     @Test
     @Order(3)
-    @Disabled("needs h-cancel: local-cluster[2,1,...] executors run their engine on 1 CPU thread, and a 1-thread "
-            + "Engine.generate never looks at the thread's interrupt: the killed task finishes its whole batch "
-            + "(16 rows x 3000 tokens, several seconds) before Spark notices the kill")
     void aCancelledTaskOnAOneThreadEngineStopsPromptly() throws Exception {
         for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
         GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(3000).ignoreEos(true).temperature(0.9)

@@ -104,8 +104,7 @@ final class EmuBuild {
                 emuText.append(Files.readString(emu.resolve(e)));
             }
             List<String> flags = flags(emu);
-            String headerHash = hash(String.join(" ", flags), emuText.toString(), files.entrySet().stream()
-                    .filter(e -> e.getKey().endsWith(".cuh")).map(e -> e.getKey() + "\n" + e.getValue()).reduce("", String::concat));
+            String headerHash = hash(String.join(" ", flags), emuText.toString());
             Path work = workDir();
             Path src = work.resolve("src-" + headerHash.substring(0, 16) + (mutation == null ? "" : "-" + hash(mutation.toString()).substring(0, 8)));
             Files.createDirectories(src);
@@ -118,7 +117,7 @@ final class EmuBuild {
                 String family = fam.getKey();
                 StringBuilder unit = new StringBuilder("#include \"" + family + ".cu\"\n#include \"emu_registry.h\"\n");
                 for (String entry : fam.getValue()) unit.append("EMU_REGISTER(").append(entry).append(")\n");
-                String h = hash(headerHash, files.get(family + ".cu"), unit.toString()).substring(0, 16);
+                String h = hash(headerHash, withIncludes(files, family + ".cu"), unit.toString()).substring(0, 16);
                 Path unitFile = src.resolve(family + ".emu.cpp");
                 Files.writeString(unitFile, unit.toString());
                 objects.put(family, work.resolve("obj/" + family + "-" + h + ".o"));
@@ -199,6 +198,24 @@ final class EmuBuild {
         boolean ok = p.waitFor() == 0;
         if (!ok) System.out.println("[emu] " + CXX + " cannot link AddressSanitizer: the emulated kernels run without it");
         return ok;
+    }
+
+    private static final Pattern INCLUDE = Pattern.compile("#include\\s+\"([^\"]+)\"");
+
+    /** A source file followed by every kernel header it includes (transitively): what its object depends on. */
+    private static String withIncludes(Map<String, String> files, String name) {
+        StringBuilder out = new StringBuilder();
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(name));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            String f = todo.pop();
+            String src = files.get(f);
+            if (src == null || !seen.add(f)) continue;
+            out.append(f).append('\n').append(src).append('\0');
+            Matcher m = INCLUDE.matcher(src);
+            while (m.find()) todo.push(m.group(1));
+        }
+        return out.toString();
     }
 
     static String rewriteDynamicShared(String src) {

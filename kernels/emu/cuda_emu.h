@@ -1,6 +1,7 @@
 // CUDA device emulation on the host CPU, the way CUDA's old "device emulation" mode worked: the unchanged
 // kernel sources (kernels/src/main/cuda) are compiled by the host C++ compiler with this header force-included
-// (g++ -include cuda_emu.h -DHG_EMULATION), and emu_runtime.cpp runs each block's threads as real threads.
+// (g++ -include cuda_emu.h -DHG_EMULATION), and emu_runtime.cpp runs each block's threads as fibers (ucontext)
+// on one host thread, blocks one after another, switching only where a GPU thread waits for others.
 //
 //   threadIdx, blockIdx, blockDim, gridDim  thread_local, set by the launcher for every thread of every block
 //   __syncthreads()                         a barrier across the live threads of the block (exited threads count

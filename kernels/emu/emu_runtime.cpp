@@ -1,5 +1,5 @@
-// The emulated device: kernel registry, block/warp execution on host threads, and the script runner that the
-// Java tests (gpu-engine/src/test/java/io/hydragen/backend/cuda/emu) drive.
+// The emulated device: kernel registry, block/warp execution (a block's threads as fibers), and the script
+// runner that the Java tests (gpu-engine/src/test/java/io/hydragen/backend/cuda/Emu*) drive.
 //
 //   hydragen_emu SCRIPT OUT
 // SCRIPT (little-endian) holds the buffers (made-up device address, size, contents) and the operations
@@ -8,18 +8,19 @@
 // Buffers are separate heap blocks of exactly their size, so AddressSanitizer reports any access outside one.
 #include "cuda_emu.h"
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
 #include <vector>
 
 #include "emu_registry.h"
@@ -28,11 +29,9 @@ namespace emu {
 
 namespace {
 std::string g_kernel = "(none)";
-std::mutex g_failLock;
 }
 
 void fail(const char* fmt, ...) {
-    std::lock_guard<std::mutex> lock(g_failLock);
     va_list ap;
     va_start(ap, fmt);
     char msg[2048];
@@ -46,67 +45,154 @@ void fail(const char* fmt, ...) {
 
 namespace {
 
-constexpr int DEADLOCK_SECONDS = 60;
+// ---- fibers ----------------------------------------------------------------------------------------------
+// The threads of a block run as fibers (ucontext) on one host thread, switching only where a GPU thread would
+// wait for others: __syncthreads, warp collectives, the end of a block. The scheduler resumes runnable fibers in
+// thread order; if none is runnable while some wait, the kernel would hang on the GPU: that is reported.
 
-// A reusable barrier whose expected count drops when a thread exits (exited threads count as arrived).
-class Barrier {
-public:
-    void reset(int expected) {
-        std::lock_guard<std::mutex> l(m_);
-        expected_ = expected;
-        arrived_ = 0;
-    }
-    int expected() {
-        std::lock_guard<std::mutex> l(m_);
-        return expected_;
-    }
-    void arrive_and_wait(const char* what) {
-        std::unique_lock<std::mutex> l(m_);
-        const unsigned long long gen = gen_;
-        if (++arrived_ >= expected_) {
-            release();
-            return;
-        }
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(DEADLOCK_SECONDS);
-        while (gen_ == gen) {
-            if (cv_.wait_until(l, deadline) == std::cv_status::timeout && gen_ == gen) {
-                const int a = arrived_, e = expected_;
-                l.unlock();
-                fail("deadlock: %d of %d threads waited %d s at %s", a, e, DEADLOCK_SECONDS, what);
-            }
-        }
-    }
-    void drop() {
-        std::lock_guard<std::mutex> l(m_);
-        --expected_;
-        if (arrived_ > 0 && arrived_ >= expected_) release();
-    }
+constexpr size_t FIBER_STACK = 512 * 1024;
 
-private:
-    void release() {
-        arrived_ = 0;
-        ++gen_;
-        cv_.notify_all();
-    }
-    std::mutex m_;
-    std::condition_variable cv_;
-    int expected_ = 0, arrived_ = 0;
-    unsigned long long gen_ = 0;
-};
+// Switching: a few instructions that save the callee-saved registers and swap stacks on x86-64 (swapcontext
+// makes two system calls per switch for the signal mask, which dominated the run time); ucontext elsewhere.
+#if defined(__x86_64__)
+extern "C" void emu_switch(void** saveSp, void* loadSp);
+asm(R"(
+    .text
+    .globl emu_switch
+    .type emu_switch,@function
+emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size emu_switch,.-emu_switch
+)");
+struct Context { void* sp = nullptr; };
+inline void ctx_switch(Context& from, Context& to) { emu_switch(&from.sp, to.sp); }
+inline void ctx_make(Context& c, void* stack, size_t size, void (*entry)()) {
+    uintptr_t top = (reinterpret_cast<uintptr_t>(stack) + size) & ~(uintptr_t)15;
+    void** sp = reinterpret_cast<void**>(top);
+    *--sp = nullptr;                          // the entry function's return address: it never returns
+    *--sp = reinterpret_cast<void*>(entry);   // where emu_switch's ret goes
+    for (int i = 0; i < 6; ++i) *--sp = nullptr;  // rbp, rbx, r12..r15
+    c.sp = sp;
+}
+#else
+struct Context { ucontext_t uc; };
+inline void ctx_switch(Context& from, Context& to) { swapcontext(&from.uc, &to.uc); }
+inline void ctx_make(Context& c, void* stack, size_t size, void (*entry)()) {
+    getcontext(&c.uc);
+    c.uc.uc_stack.ss_sp = stack;
+    c.uc.uc_stack.ss_size = size;
+    c.uc.uc_link = nullptr;
+    makecontext(&c.uc, entry, 0);
+}
+#endif
 
-struct Warp {
-    Barrier bar;
-    alignas(16) unsigned char slots[32][64];
-};
+struct Barrier;
 
 struct Copy {
     void* dst;
     unsigned char data[16];
 };
 
-struct ThreadState {
-    std::vector<Copy> open;                  // issued, not yet committed
+struct Fiber {
+    unsigned tid = 0;
+    Context ctx;
+    void* stack = nullptr;
+    bool runnable = true, done = false;
+    const Barrier* waitingAt = nullptr;
+    std::vector<Copy> open;                  // cp.async issued, not yet committed
     std::vector<std::vector<Copy>> groups;   // committed, oldest first
+    void* fakeStack = nullptr;               // AddressSanitizer's bookkeeping while switched out
+};
+
+Context g_scheduler;
+Fiber* g_current = nullptr;
+const void* g_schedStackBottom = nullptr;
+size_t g_schedStackSize = 0;
+
+void switch_to_scheduler(bool finished) {
+    Fiber* f = g_current;
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(finished ? nullptr : &f->fakeStack, g_schedStackBottom, g_schedStackSize);
+#endif
+    ctx_switch(f->ctx, g_scheduler);
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(f->fakeStack, nullptr, nullptr);
+#endif
+    (void)finished;
+}
+
+void switch_to_fiber(Fiber* f) {
+    g_current = f;
+    threadIdx = uint3{f->tid, 0, 0};
+#if defined(__SANITIZE_ADDRESS__)
+    void* fake = nullptr;
+    __sanitizer_start_switch_fiber(&fake, f->stack, FIBER_STACK);
+#endif
+    ctx_switch(g_scheduler, f->ctx);
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#endif
+    g_current = nullptr;
+}
+
+// A barrier of fibers whose expected count drops when a thread exits (exited threads count as arrived).
+struct Barrier {
+    const char* what = "";
+    int expected = 0, arrived = 0;
+    std::vector<Fiber*> waiting;
+
+    void reset(int n, const char* w) {
+        expected = n;
+        arrived = 0;
+        waiting.clear();
+        what = w;
+    }
+    void release() {
+        for (Fiber* f : waiting) {
+            f->runnable = true;
+            f->waitingAt = nullptr;
+        }
+        waiting.clear();
+        arrived = 0;
+    }
+    // Returns once every live thread has arrived; `last` runs in the thread that completes the barrier.
+    template <class F>
+    void arrive_and_wait(F last) {
+        if (++arrived >= expected) {
+            last();
+            release();
+            return;
+        }
+        Fiber* f = g_current;
+        f->runnable = false;
+        f->waitingAt = this;
+        waiting.push_back(f);
+        switch_to_scheduler(false);
+    }
+    void arrive_and_wait() { arrive_and_wait([] {}); }
+    void drop() {
+        --expected;
+        if (arrived > 0 && arrived >= expected) release();
+    }
+};
+
+struct Warp {
+    Barrier bar;
+    alignas(16) unsigned char slots[32][64];
 };
 
 struct BlockState {
@@ -119,7 +205,6 @@ struct BlockState {
 };
 
 BlockState g_block;
-thread_local ThreadState* t_state = nullptr;
 
 void apply(std::vector<Copy>& group) {
     for (Copy& c : group) std::memcpy(c.dst, c.data, 16);
@@ -128,20 +213,20 @@ void apply(std::vector<Copy>& group) {
 
 }  // namespace
 
-void syncthreads() { g_block.blockBar.arrive_and_wait("__syncthreads"); }
+void syncthreads() { g_block.blockBar.arrive_and_wait(); }
 
 void* dynamic_smem() { return g_block.smem; }
 
 void warp_gather(const void* mine, size_t bytes, void* all) {
     if (bytes > 64) fail("warp collective of %zu bytes per lane", bytes);
     Warp& w = *g_block.warps[threadIdx.x >> 5];
-    if (w.bar.expected() != 32) {
-        fail("warp collective reached by %d live lanes (lanes of this warp returned early)", w.bar.expected());
+    if (w.bar.expected != 32) {
+        fail("warp collective reached by %d live lanes (lanes of this warp returned early)", w.bar.expected);
     }
     std::memcpy(w.slots[threadIdx.x & 31], mine, bytes);
-    w.bar.arrive_and_wait("a warp collective");
+    w.bar.arrive_and_wait();
     for (int l = 0; l < 32; ++l) std::memcpy(static_cast<unsigned char*>(all) + l * bytes, w.slots[l], bytes);
-    w.bar.arrive_and_wait("a warp collective (second phase)");
+    w.bar.arrive_and_wait();  // nobody overwrites a slot before every lane has read it
 }
 
 void check_smem(const void* p, size_t bytes, size_t align, const char* what) {
@@ -163,16 +248,16 @@ void cp_async(void* smem, const void* gmem, int srcBytes) {
         std::memcpy(c.data, gmem, (size_t)srcBytes);  // AddressSanitizer checks the global read here
     }
     std::memset(c.data + srcBytes, 0, 16 - (size_t)srcBytes);
-    t_state->open.push_back(c);
+    g_current->open.push_back(c);
 }
 
 void cp_async_commit() {
-    t_state->groups.push_back(std::move(t_state->open));
-    t_state->open.clear();
+    g_current->groups.push_back(std::move(g_current->open));
+    g_current->open.clear();
 }
 
 void cp_async_wait(int pending) {
-    auto& gs = t_state->groups;
+    auto& gs = g_current->groups;
     while ((int)gs.size() > pending) {
         apply(gs.front());
         gs.erase(gs.begin());
@@ -180,6 +265,57 @@ void cp_async_wait(int pending) {
 }
 
 // ---- launches --------------------------------------------------------------------------------------------
+
+namespace {
+
+struct LaunchState {
+    const Entry* e;
+    void** args;
+    dim3 grid;
+    unsigned long long blocks;
+    size_t smemBytes;
+};
+LaunchState g_launch;
+
+void start_block() {
+    BlockState& b = g_block;
+    b.blockBar.reset((int)b.threads, "__syncthreads");
+    for (auto& w : b.warps) w->bar.reset(32, "a warp collective");
+    std::free(b.smem);
+    b.smemBytes = g_launch.smemBytes;
+    // Exactly the launch's bytes (AddressSanitizer knows the end), NaN everywhere: reading what nobody wrote shows.
+    b.smem = static_cast<unsigned char*>(std::malloc(g_launch.smemBytes));
+    if (g_launch.smemBytes) std::memset(b.smem, 0xff, g_launch.smemBytes);
+}
+
+void fiber_main() {
+    Fiber* f = g_current;
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(nullptr, &g_schedStackBottom, &g_schedStackSize);
+#endif
+    const dim3 grid = g_launch.grid;
+    for (unsigned long long i = 0; i < g_launch.blocks; ++i) {
+        g_launch.e->run(g_launch.args);
+        // Copies still in flight complete when the thread exits (as on the device).
+        cp_async_commit();
+        cp_async_wait(0);
+        g_block.blockBar.drop();
+        g_block.warps[f->tid >> 5]->bar.drop();
+        g_block.endBar.arrive_and_wait([&] {
+            if (i + 1 < g_launch.blocks) {
+                start_block();
+                const unsigned long long n = i + 1;
+                blockIdx = uint3{(unsigned)(n % grid.x), (unsigned)((n / grid.x) % grid.y),
+                                 (unsigned)(n / ((unsigned long long)grid.x * grid.y))};
+            }
+        });
+    }
+    f->done = true;
+    f->runnable = false;
+    switch_to_scheduler(true);
+}
+
+}  // namespace
 
 int launch(const Entry& e, const std::string& name, dim3 grid, dim3 block, size_t smemBytes, void** args) {
     if (block.y != 1 || block.z != 1) fail("only 1-D blocks are emulated");
@@ -190,53 +326,55 @@ int launch(const Entry& e, const std::string& name, dim3 grid, dim3 block, size_
     }
     g_kernel = name;
     const unsigned n = block.x;
+    g_launch = LaunchState{&e, args, grid, (unsigned long long)grid.x * grid.y * grid.z, smemBytes};
     BlockState& b = g_block;
     b.threads = n;
     b.warps.clear();
     for (unsigned w = 0; w < n / 32; ++w) b.warps.emplace_back(new Warp());
-    const unsigned long long blocks = (unsigned long long)grid.x * grid.y * grid.z;
-    auto startBlock = [&](unsigned long long idx) {
-        b.blockBar.reset((int)n);
-        for (auto& w : b.warps) w->bar.reset(32);
-        std::free(b.smem);
-        b.smem = nullptr;
-        b.smemBytes = smemBytes;
-        if (smemBytes > 0) {
-            b.smem = static_cast<unsigned char*>(std::malloc(smemBytes));
-            std::memset(b.smem, 0xff, smemBytes);  // NaN everywhere: reading shared memory nobody wrote shows
-        } else {
-            b.smem = static_cast<unsigned char*>(std::malloc(0));  // any access is out of bounds
-        }
-        (void)idx;
-    };
-    startBlock(0);
-    b.endBar.reset((int)n);
-    std::vector<std::thread> threads;
-    threads.reserve(n);
+    start_block();
+    b.endBar.reset((int)n, "the end of the block");
+    blockIdx = uint3{0, 0, 0};
+    blockDim = block;
+    gridDim = grid;
+
+    std::vector<Fiber> fibers(n);
     for (unsigned tid = 0; tid < n; ++tid) {
-        threads.emplace_back([&, tid]() {
-            ThreadState st;
-            t_state = &st;
-            threadIdx = uint3{tid, 0, 0};
-            blockDim = block;
-            gridDim = grid;
-            for (unsigned long long i = 0; i < blocks; ++i) {
-                blockIdx = uint3{(unsigned)(i % grid.x), (unsigned)((i / grid.x) % grid.y), (unsigned)(i / ((unsigned long long)grid.x * grid.y))};
-                e.run(args);
-                // Copies still in flight complete when the thread exits (as on the device).
-                cp_async_commit();
-                cp_async_wait(0);
-                b.blockBar.drop();
-                b.warps[tid >> 5]->bar.drop();
-                // The last thread of the block sets the next one up before any thread starts it.
-                b.endBar.arrive_and_wait("the end of the block");
-                if (tid == 0) startBlock(i + 1);
-                b.endBar.arrive_and_wait("the start of the next block");
-            }
-            t_state = nullptr;
-        });
+        Fiber& f = fibers[tid];
+        f.tid = tid;
+        f.stack = mmap(nullptr, FIBER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (f.stack == MAP_FAILED) fail("cannot map a fiber stack");
+        ctx_make(f.ctx, f.stack, FIBER_STACK, fiber_main);
     }
-    for (auto& t : threads) t.join();
+    for (;;) {
+        bool ran = false, all = true;
+        for (Fiber& f : fibers) {
+            if (f.done) continue;
+            all = false;
+            if (!f.runnable) continue;
+            switch_to_fiber(&f);
+            ran = true;
+        }
+        if (all) break;
+        if (!ran) {
+            int waiting = 0;
+            const char* at = "?";
+            unsigned tid = 0;
+            for (Fiber& f : fibers) {
+                if (!f.done && f.waitingAt) {
+                    if (!waiting++) { at = f.waitingAt->what; tid = f.tid; }
+                }
+            }
+            threadIdx = uint3{tid, 0, 0};
+            fail("deadlock: %d threads wait forever (thread %u at %s) while the others have exited or wait elsewhere",
+                 waiting, tid, at);
+        }
+    }
+    for (Fiber& f : fibers) {
+#if defined(__SANITIZE_ADDRESS__)
+        __asan_unpoison_memory_region(f.stack, FIBER_STACK);  // frames that never returned leave poison behind
+#endif
+        munmap(f.stack, FIBER_STACK);
+    }
     std::free(b.smem);
     b.smem = nullptr;
     g_kernel = "(none)";

@@ -100,7 +100,7 @@ final class EmuBuild {
                 }
             }
             StringBuilder emuText = new StringBuilder();
-            for (String e : List.of("cuda_emu.h", "include/cuda_bf16.h", "emu_registry.h", "emu_runtime.cpp")) {
+            for (String e : List.of("cuda_emu.h", "include/cuda_bf16.h", "emu_registry.h")) {
                 emuText.append(Files.readString(emu.resolve(e)));
             }
             List<String> flags = flags(emu);
@@ -123,7 +123,7 @@ final class EmuBuild {
                 objects.put(family, work.resolve("obj/" + family + "-" + h + ".o"));
                 unitSources.put(family, unitFile);
             }
-            Path rtObj = work.resolve("obj/emu_runtime-" + hash(headerHash).substring(0, 16) + ".o");
+            Path rtObj = work.resolve("obj/emu_runtime-" + hash(headerHash, Files.readString(emu.resolve("emu_runtime.cpp"))).substring(0, 16) + ".o");
             unitSources.put("(runtime)", emu.resolve("emu_runtime.cpp"));
             objects.put("(runtime)", rtObj);
             String exeHash = hash(objects.values().stream().map(Path::toString).reduce("", String::concat)).substring(0, 16);

@@ -176,7 +176,20 @@ final class EmuBuild {
     }
 
     /** Whether the runner is built with AddressSanitizer (it is wherever the compiler can link it). */
-    static boolean sanitized() { return Boolean.TRUE.equals(sanitizers); }
+    static synchronized boolean sanitized() {
+        require();
+        if (sanitizers == null) {
+            try {
+                sanitizers = sanitizersWork();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return sanitizers;
+    }
 
     private static List<String> flags(Path emu) throws IOException, InterruptedException {
         if (sanitizers == null) sanitizers = sanitizersWork();

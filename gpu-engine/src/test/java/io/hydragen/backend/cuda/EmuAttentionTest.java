@@ -54,7 +54,10 @@ class EmuAttentionTest {
     }
 
     /** Runs the plan for {@code w} (AttentionRunner's sequence of launches) and compares with the reference. */
-    static void run(World w, int sms, boolean stable, String what) {
+    static void run(World w, int sms, boolean stable, String what) { run(w, sms, stable, what, w.emu); }
+
+    /** As above, with the wrappers launching through {@code lib} (which forwards to the world's device). */
+    static void run(World w, int sms, boolean stable, String what, KernelSource lib) {
         EmuDevice emu = w.emu;
         AttentionShape s = w.shape;
         int rows = w.rows, hq = s.numQHeads(), d = s.headDim();
@@ -73,10 +76,10 @@ class EmuAttentionTest {
         DeviceBuffer out = emu.buffer(2L * rows * hq * d, "out"), lse = emu.poisoned((long) rows * hq, "lse");
         // AttentionRunner.run, launch for launch
         emu.fill32(lsePart, Float.floatToRawIntBits(Float.NEGATIVE_INFINITY), 0, cells);
-        new PrefixAttentionKernel(emu).launch(s, dq, prefix, p.prefixTileCount(), rowList, rowSlot, oPart, lsePart, rows, LAYER);
-        new PrefillAttentionKernel(emu).launch(s, dq, masked, p.maskedTileCount(), rowList, limits, rowSlot, oPart, lsePart, rows, LAYER);
-        new DecodeAttentionKernel(emu).launch(s, dq, items, p.decodeItemCount(), oPart, lsePart, rows, p.decodeChunk(), LAYER);
-        new MergeKernel(emu).launch(oPart, lsePart, p.slots(), rows, hq, d, out, lse);
+        new PrefixAttentionKernel(lib).launch(s, dq, prefix, p.prefixTileCount(), rowList, rowSlot, oPart, lsePart, rows, LAYER);
+        new PrefillAttentionKernel(lib).launch(s, dq, masked, p.maskedTileCount(), rowList, limits, rowSlot, oPart, lsePart, rows, LAYER);
+        new DecodeAttentionKernel(lib).launch(s, dq, items, p.decodeItemCount(), oPart, lsePart, rows, p.decodeChunk(), LAYER);
+        new MergeKernel(lib).launch(oPart, lsePart, p.slots(), rows, hq, d, out, lse);
         long t0 = System.nanoTime();
         emu.run();
         System.out.printf("[emu] %s: %d prefix tiles, %d masked tiles, %d decode items, %d slots in %.1f s%n", what,

@@ -78,6 +78,13 @@ final class EmuBuild {
                 unavailable = "no C++ compiler (" + CXX + ": " + e.getMessage() + ")";
             }
         }
+        if (unavailable.isEmpty()) {
+            try {
+                kernelsDir();
+            } catch (IllegalStateException e) {
+                unavailable = e.getMessage();
+            }
+        }
         assumeTrue(unavailable.isEmpty(), unavailable + ": the emulated kernel tests are skipped (CI runs them)");
     }
 

@@ -17,13 +17,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The emulated kernel tests catch real kernel bugs: each test breaks a copy of one kernel source on purpose (the
  * sources themselves are untouched), rebuilds the runner with it (only the affected families recompile) and checks
- * that a scenario of the Emu tests, which passes on the real source, now fails.
+ * that a scenario of the Emu tests, which passes on the real source, now fails. The host side too: a wrapper whose
+ * shared-memory size or argument list disagrees with its kernel fails the run.
  */
 class EmuMutationTest {
     @BeforeEach
     void needCompiler() { EmuBuild.require(); }
 
-    private static void caught(EmuBuild.Mutation m, Executable scenario) {
+    private static void caught(Object m, Executable scenario) {
         AssertionError e = assertThrows(AssertionError.class, scenario, "mutation not caught: " + m);
         assertNotNull(e.getMessage());
         String first = e.getMessage().lines().filter(l -> l.contains("ERROR") || l.contains("error") || l.contains("expected"))
@@ -118,4 +119,74 @@ class EmuMutationTest {
         assertTrue(err < 1e-4, p + ": relative error " + err);
     }
 
+    // ---- the host side: wrappers that disagree with their kernels ----------------------------------------------
+
+    /** A kernel source that launches through {@code emu} with the shared bytes of {@code entry} replaced. */
+    private static KernelSource sharedBytes(EmuDevice emu, String entry, java.util.function.IntUnaryOperator smem) {
+        return new KernelSource() {
+            @Override
+            public Kernel kernel(String family, String e) {
+                Kernel k = emu.kernel(family, e);
+                return new Kernel(null, null, e) {
+                    @Override
+                    public void launch(int gx, int gy, int gz, int bx, int bytes, Args args) {
+                        k.launch(gx, gy, gz, bx, e.equals(entry) ? smem.applyAsInt(bytes) : bytes, args);
+                    }
+                };
+            }
+
+            @Override
+            public DeviceInfo info() { return emu.info(); }
+        };
+    }
+
+    /** The host sizes the attention tile for one K/V stage (no double buffering): the second stage is out of bounds. */
+    @Test
+    void hostSharedBytesForOneStageOnly() {
+        EmuDevice emu = new EmuDevice(132);
+        AttentionShape s = new AttentionShape(4, 2, 16);
+        caught("host: PrefixAttentionKernel.tileSharedBytes with (64 + 2 * 64) for (64 + 4 * 64)", () -> {
+            EmuAttentionTest.World w = new EmuAttentionTest.World(emu, s, 5);
+            int n = 8;
+            SegmentRef shared = w.segment(100, 100);
+            int[] rows = new int[n], vis = new int[n];
+            for (int i = 0; i < n; i++) { rows[i] = i; vis[i] = 100; }
+            w.rows = n;
+            w.block(List.of(shared), rows, vis);
+            EmuAttentionTest.run(w, 132, false, "shared prefix, host smem for one stage",
+                    sharedBytes(emu, "prefix_attention_d16", b -> (64 + 2 * 64) * (s.headDim() + 8) * 2));
+        });
+    }
+
+    /** The host forgets decode's cross-warp reduction area in its shared bytes (AddressSanitizer). */
+    @Test
+    void hostDecodeSharedBytesWithoutTheReductionArea() {
+        assumeTrue(EmuBuild.sanitized(), "needs AddressSanitizer, which this compiler cannot link");
+        EmuDevice emu = new EmuDevice(132);
+        AttentionShape s = new AttentionShape(4, 2, 16);
+        caught("host: DecodeAttentionKernel.sharedBytes without + 4 * 8 * d", () -> {
+            EmuAttentionTest.World w = new EmuAttentionTest.World(emu, s, 12);
+            w.rows = 1;
+            SegmentRef own = w.segment(40, 30);
+            w.block(List.of(own), new int[] {0}, new int[] {30});
+            EmuAttentionTest.run(w, 132, false, "decode, host smem without sred",
+                    sharedBytes(emu, "decode_attention_d16", b -> b - 4 * 4 * 8 * s.headDim()));
+        });
+    }
+
+    /** An argument missing (merge without lseOut), and an int passed where the kernel takes a float. */
+    @Test
+    void hostArgumentListsThatDisagreeWithTheKernel() {
+        EmuDevice emu = new EmuDevice(4);
+        DeviceBuffer o = emu.poisoned(64, "o"), l = emu.poisoned(4, "l"), out = emu.buffer(128, "out");
+        emu.kernel("merge", "merge_attention").launch(4, 1, 1, 32, 0, Kernel.args().ptr(o).ptr(l).i32(1).i32(1).i32(4).i32(16).ptr(out));
+        AssertionError e = assertThrows(AssertionError.class, emu::run);
+        assertTrue(e.getMessage().contains("merge_attention takes 8 parameters (ppiiiipp) but the host passes 7"), e.getMessage());
+
+        EmuDevice emu2 = new EmuDevice(4);
+        DeviceBuffer x = emu2.floats(new float[64], "x"), w = emu2.floats(new float[64], "w"), y = emu2.buffer(128, "y");
+        emu2.kernel("rmsnorm", "rmsnorm").launch(1, 1, 1, 32, 0, Kernel.args().ptr(x).nullPtr().ptr(w).ptr(y).i32(1).i32(64).i32(0));
+        e = assertThrows(AssertionError.class, emu2::run);
+        assertTrue(e.getMessage().contains("rmsnorm parameter 6 is 'f' but the host passes 'i'"), e.getMessage());
+    }
 }

@@ -39,7 +39,7 @@ class EmuElementwiseTest {
 
     @Test
     void rmsnormMatchesReference() {
-        for (int hidden : new int[] {64, 96, 520}) {
+        for (int hidden : new int[] {64, 96, 520, 4096}) {  // 4096: 1024 threads, the largest block
             int rows = 9;
             float[] x = new float[rows * hidden];
             for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * 3);

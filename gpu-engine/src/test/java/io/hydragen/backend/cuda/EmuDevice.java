@@ -35,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 final class EmuDevice implements KernelSource {
     private static final long BASE = 1L << 44, SPAN = 1L << 36;
+    private static final long TIMEOUT_SECONDS = Long.getLong("hydragen.emu.timeoutSeconds", 300);
     private static final Field NATIVE_POINTER = field(NativePointerObject.class, "nativePointer");
     private static final Field BYTE_OFFSET = field(Pointer.class, "byteOffset");
     private static final Field BUFFER = field(Pointer.class, "buffer");
@@ -163,13 +164,17 @@ final class EmuDevice implements KernelSource {
                 try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(script), 1 << 16))) {
                     writeScript(o);
                 }
-                Process p = new ProcessBuilder(exe.toString(), script.toString(), out.toString()).redirectErrorStream(true).start();
-                byte[] logBytes = p.getInputStream().readAllBytes();
-                if (!p.waitFor(600, TimeUnit.SECONDS)) {
+                Path logFile = Files.createTempFile(dir, "log", ".txt");
+                Process p = new ProcessBuilder(exe.toString(), script.toString(), out.toString()).redirectErrorStream(true)
+                        .redirectOutput(logFile.toFile()).start();
+                boolean finished = p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (!finished) {
                     p.destroyForcibly();
-                    fail("emulation runner timed out");
+                    p.waitFor();
                 }
-                log = new String(logBytes, StandardCharsets.UTF_8);
+                log = Files.readString(logFile, StandardCharsets.UTF_8);
+                Files.deleteIfExists(logFile);
+                if (!finished) fail("emulated kernels still running after " + TIMEOUT_SECONDS + " s (an endless loop?):\n" + tail(log, 4000));
                 if (p.exitValue() != 0) {
                     throw new AssertionError("emulated kernels failed (exit " + p.exitValue() + "):\n" + tail(log, 12000));
                 }

@@ -53,6 +53,13 @@ class EmuMutationTest {
         caught(m, () -> empty(new EmuDevice(132, m)));
     }
 
+    /** Decode writes LSE 0 instead of -inf for an empty key range: the merge then weighs in a slot that is empty. */
+    @Test
+    void droppedMinusInfinityForEmptyDecodeItems() {
+        EmuBuild.Mutation m = new EmuBuild.Mutation("decode_attention.cu", "(sstat[gg] + log2f(l)) * LN2 : -INFINITY", "(sstat[gg] + log2f(l)) * LN2 : 0.f");
+        caught(m, () -> empty(new EmuDevice(132, m)));
+    }
+
     /**
      * V tiles placed 16 elements further into shared memory than the host sized it (8 would still fit: the last row's
      * padding): the second V stage ends 16 bytes past the host's sharedBytes, caught as out of bounds.

@@ -181,6 +181,22 @@ class EmuAttentionTest {
         }
     }
 
+    /** A long prompt continued by 16 tokens: a masked tensor-core source whose keys are split across blocks. */
+    @Test
+    void continuedPromptWithSplitKeys() {
+        AttentionShape s = new AttentionShape(4, 2, 32);
+        World w = new World(new EmuDevice(132), s, 21);
+        int n = 16, len = 600;
+        SegmentRef seg = w.segment(640, len);
+        int[] rows = new int[n], vis = new int[n];
+        for (int i = 0; i < n; i++) { rows[i] = i; vis[i] = len - n + i + 1; }
+        w.rows = n;
+        w.block(List.of(seg), rows, vis);
+        AttentionPlan p = new AttentionPlanner(s, 132, false).plan(w.blocks, n);
+        assertTrue(p.maskedTileCount() > 1 && p.slots() > 1, "keys split across masked tiles: " + p);
+        run(w, 132, false, "continued prompt, split keys");
+    }
+
     @Test
     void perSequenceLongContextsSplitAcrossDecodeChunks() {
         for (AttentionShape s : new AttentionShape[] {new AttentionShape(16, 2, 16), new AttentionShape(8, 1, 256)}) {

@@ -347,7 +347,11 @@ int launch(const Entry& e, const std::string& name, dim3 grid, dim3 block, size_
     }
     for (;;) {
         bool ran = false, all = true;
-        for (Fiber& f : fibers) {
+        // Threads run in increasing order in even blocks and decreasing order in odd ones: a result that depends
+        // on the order of threads between two barriers (a race) then differs between blocks.
+        const bool reverse = (blockIdx.x + blockIdx.y + blockIdx.z) & 1u;
+        for (unsigned k = 0; k < n; ++k) {
+            Fiber& f = fibers[reverse ? n - 1 - k : k];
             if (f.done) continue;
             all = false;
             if (!f.runnable) continue;

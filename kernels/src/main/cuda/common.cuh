@@ -71,6 +71,9 @@ __device__ __forceinline__ float block_max(float v, float* scratch) {
     return r;
 }
 
+// The PTX wrappers below are the only inline assembly of the kernels. The CPU emulation build
+// (kernels/emu, -DHG_EMULATION) provides the same functions with the PTX-ISA semantics instead.
+#ifndef HG_EMULATION
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
     return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
@@ -109,5 +112,7 @@ __device__ __forceinline__ void mma_bf16_16816(float d[4], const uint32_t a[4], 
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
+
+#endif  // HG_EMULATION
 
 }  // namespace hg

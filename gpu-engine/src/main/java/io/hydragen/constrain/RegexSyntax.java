@@ -368,6 +368,7 @@ final class RegexSyntax {
         }
         if (set.isEmpty()) { sb.append("[^\\x{0}-\\x{10FFFF}]"); return; }
         CodePoints rest = set.complement();
+        if (rest.isEmpty()) { sb.append("[\\x{0}-\\x{10FFFF}]"); return; }
         boolean negate = rest.rangeCount() < set.rangeCount();
         CodePoints shown = negate ? rest : set;
         sb.append(negate ? "[^" : "[");

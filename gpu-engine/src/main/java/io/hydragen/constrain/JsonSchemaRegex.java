@@ -28,7 +28,9 @@ import java.util.Set;
  *
  * <p>Whitespace is limited as Outlines (and vLLM's Outlines backend) do: at most one space, {@link #WS}, around
  * structural characters, no newlines. Strings hold unescaped characters except {@code "}, {@code \} and controls,
- * and the escapes {@code \" \\ \/ \b \f \n \r \t} ({@code \\uXXXX} is never generated).
+ * and the escapes {@code \" \\ \/ \b \f \n \r \t} ({@code \\uXXXX} is never generated). Numbers have at most
+ * {@link #MAX_DIGITS} digits before and after the point and 3 in the exponent: JSON has no bound, but parsers do
+ * (Jackson refuses numbers over 1000 characters) and a model with random weights otherwise writes thousands.
  *
  * <p>Everything else throws a {@link ConstraintException} naming the keyword: recursive {@code $ref} (cannot be
  * bounded), {@code oneOf} (its branches must exclude each other, which a regex does not check; use
@@ -45,8 +47,11 @@ public final class JsonSchemaRegex {
 
     static final String STRING_CHAR = "(?:[^\"\\\\\\x00-\\x1f]|\\\\[\"\\\\/bfnrt])";
     public static final String STRING = "\"" + STRING_CHAR + "*\"";
-    public static final String INTEGER = "-?(?:0|[1-9][0-9]*)";
-    static final String FRACTION_EXPONENT = "(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
+    /** Most digits of a number's integer part and of its fraction (see the class comment). */
+    public static final int MAX_DIGITS = 16;
+    static final String NATURAL = "(?:0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})";
+    public static final String INTEGER = "-?" + NATURAL;
+    static final String FRACTION_EXPONENT = "(?:\\.[0-9]{1," + MAX_DIGITS + "})?(?:[eE][+-]?[0-9]{1,3})?";
     public static final String NUMBER = INTEGER + FRACTION_EXPONENT;
     public static final String BOOLEAN = "(?:true|false)";
     public static final String NULL = "null";
@@ -304,7 +309,7 @@ public final class JsonSchemaRegex {
                 if (m == 0 && integer) positive = true;
                 else throw error(path, "exclusiveMinimum", "is supported only as 0 for integers");
             }
-            String digits = positive ? "[1-9][0-9]*" : nonNegative ? "(?:0|[1-9][0-9]*)" : INTEGER;
+            String digits = positive ? "[1-9][0-9]{0," + (MAX_DIGITS - 1) + "}" : nonNegative ? NATURAL : INTEGER;
             return integer ? digits : digits + FRACTION_EXPONENT;
         }
 

@@ -110,7 +110,15 @@ final class Fixtures {
         String text = strictUtf8(out.toByteArray());
         assertTrue(text != null, tok + ": completed output is not valid UTF-8");
         assertTrue(c.automaton().run(text), tok + ": completed output " + show(text) + " is not accepted");
-        if (javaRegex != null) assertTrue(javaRegex.matcher(text).matches(), tok + ": java.util.regex rejects " + show(text));
+        if (javaRegex != null) {
+            boolean matches;
+            try {
+                matches = javaRegex.matcher(text).matches();
+            } catch (StackOverflowError e) {
+                matches = true; // java.util.regex recurses per repetition: long texts are checked by the automaton only
+            }
+            assertTrue(matches, tok + ": java.util.regex rejects " + show(text));
+        }
         return text;
     }
 

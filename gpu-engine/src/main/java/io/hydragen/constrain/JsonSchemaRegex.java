@@ -290,7 +290,7 @@ public final class JsonSchemaRegex {
                 } catch (ConstraintException e) {
                     throw error(path, "pattern", "cannot be compiled: " + e.getMessage());
                 }
-                return "\"" + RegexSyntax.print(RegexSyntax.mapChars(n, set -> set.intersect(UNESCAPED))) + "\"";
+                return "\"(?:" + RegexSyntax.print(RegexSyntax.mapChars(n, set -> set.intersect(UNESCAPED))) + ")\"";
             }
             if (!lengths) return STRING;
             return "\"" + STRING_CHAR + bound(min, max) + "\"";

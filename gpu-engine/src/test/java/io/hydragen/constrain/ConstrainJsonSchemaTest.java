@@ -185,7 +185,10 @@ class ConstrainJsonSchemaTest {
     void translationIsReadable() {
         assertEquals("\\{[ ]?\"a\"[ ]?:[ ]?(?:true|false)[ ]?\\}",
                 JsonSchemaRegex.translate(json("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"boolean\"}},\"required\":[\"a\"]}")));
-        assertEquals("\"[0-9]{5}\"", JsonSchemaRegex.translate(json("{\"type\":\"string\",\"pattern\":\"^[0-9]{5}$\"}")));
+        assertEquals("\"(?:[0-9]{5})\"", JsonSchemaRegex.translate(json("{\"type\":\"string\",\"pattern\":\"^[0-9]{5}$\"}")));
+        // an alternation in a pattern stays inside the quotes
+        Constraint alt = Constraint.jsonSchema(json("{\"type\":\"string\",\"pattern\":\"yes|no\"}"));
+        assertTrue(alt.automaton().run("\"no\"") && !alt.automaton().run("no\""));
         // a pattern is restricted to characters that need no JSON escape
         Constraint c = Constraint.jsonSchema(json("{\"type\":\"string\",\"pattern\":\".{1,2}\"}"));
         assertTrue(c.automaton().run("\"ab\""));

@@ -29,7 +29,7 @@ import java.util.Set;
  * <p>Whitespace is limited as Outlines (and vLLM's Outlines backend) do: at most one space, {@link #WS}, around
  * structural characters, no newlines. Strings hold unescaped characters except {@code "}, {@code \} and controls,
  * and the escapes {@code \" \\ \/ \b \f \n \r \t} ({@code \\uXXXX} is never generated). Numbers have at most
- * {@link #MAX_DIGITS} digits before and after the point and 3 in the exponent: JSON has no bound, but parsers do
+ * {@link #MAX_DIGITS} digits before and after the point and 2 in the exponent (so a double holds it): JSON has no bound, but parsers do
  * (Jackson refuses numbers over 1000 characters) and a model with random weights otherwise writes thousands.
  *
  * <p>Everything else throws a {@link ConstraintException} naming the keyword: recursive {@code $ref} (cannot be
@@ -51,7 +51,7 @@ public final class JsonSchemaRegex {
     public static final int MAX_DIGITS = 16;
     static final String NATURAL = "(?:0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})";
     public static final String INTEGER = "-?" + NATURAL;
-    static final String FRACTION_EXPONENT = "(?:\\.[0-9]{1," + MAX_DIGITS + "})?(?:[eE][+-]?[0-9]{1,3})?";
+    static final String FRACTION_EXPONENT = "(?:\\.[0-9]{1," + MAX_DIGITS + "})?(?:[eE][+-]?[0-9]{1,2})?";
     public static final String NUMBER = INTEGER + FRACTION_EXPONENT;
     public static final String BOOLEAN = "(?:true|false)";
     public static final String NULL = "null";

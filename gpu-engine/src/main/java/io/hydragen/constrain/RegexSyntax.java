@@ -3,6 +3,7 @@ package io.hydragen.constrain;
 import dk.brics.automaton.Automaton;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -400,26 +401,39 @@ final class RegexSyntax {
 
     /** A dk.brics automaton over UTF-16 chars, minimal and deterministic. */
     static Automaton compile(Node n) {
-        Automaton a = build(n);
+        Automaton a = build(n, new java.util.HashMap<>());
         a.minimize();
         return a;
     }
 
-    private static Automaton build(Node n) {
+    /** Builds bottom-up; equal subtrees (a JSON value regex repeats its parts) are built once. */
+    private static Automaton build(Node n, Map<Node, Automaton> built) {
+        Automaton known = built.get(n);
+        if (known != null) return known;
+        Automaton a = buildNew(n, built);
+        built.put(n, a);
+        return a;
+    }
+
+    private static Automaton buildNew(Node n, Map<Node, Automaton> built) {
         if (n instanceof Chars c) return chars(c.set());
         if (n instanceof Seq s) {
             if (s.items().isEmpty()) return Automaton.makeEmptyString();
             List<Automaton> parts = new ArrayList<>();
-            for (Node i : s.items()) parts.add(build(i));
-            return Automaton.concatenate(parts);
+            for (Node i : s.items()) parts.add(build(i, built));
+            Automaton out = Automaton.concatenate(parts);
+            out.minimize(); // bottom-up: keeps every determinization small
+            return out;
         }
         if (n instanceof Alt a) {
             List<Automaton> parts = new ArrayList<>();
-            for (Node i : a.items()) parts.add(build(i));
-            return Automaton.union(parts);
+            for (Node i : a.items()) parts.add(build(i, built));
+            Automaton out = Automaton.union(parts);
+            out.minimize();
+            return out;
         }
         Repeat r = (Repeat) n;
-        Automaton item = build(r.item());
+        Automaton item = build(r.item(), built);
         item.minimize();
         Automaton out = r.max() < 0 ? item.repeat(r.min()) : item.repeat(r.min(), r.max());
         out.minimize();

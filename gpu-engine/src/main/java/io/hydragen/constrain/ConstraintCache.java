@@ -9,7 +9,7 @@ import java.util.Map;
  * Compiled constraints by (tokenizer, vocabulary size, {@link Constraint#canonical}), least recently used first
  * out past a bound. Every row with the same constraint, in any batch, gets the same {@link TokenIndex}, so its
  * per-state masks are computed once. Tokenizers are keyed by identity (one loaded tokenizer per model in an
- * engine); their token byte tables are cached alongside. Concurrent requests for one key compile it once; different
+ * engine); their token bytes, sorted for the mask walk, are cached alongside (the last 4 tokenizers). Concurrent requests for one key compile it once; different
  * keys compile in parallel. A constraint that fails to compile is not cached (the error is thrown each time).
  */
 public final class ConstraintCache {
@@ -17,7 +17,7 @@ public final class ConstraintCache {
 
     private final int maxEntries;
     private final Map<Key, Entry> entries;
-    private final Map<TokKey, byte[][]> tables;
+    private final Map<TokKey, TokenIndex.Vocab> tables;
 
     public ConstraintCache(int maxEntries) {
         if (maxEntries < 1) throw new IllegalArgumentException("maxEntries must be at least 1");
@@ -26,7 +26,7 @@ public final class ConstraintCache {
             @Override protected boolean removeEldestEntry(Map.Entry<Key, Entry> e) { return size() > ConstraintCache.this.maxEntries; }
         };
         this.tables = new LinkedHashMap<>(4, 0.75f, true) {
-            @Override protected boolean removeEldestEntry(Map.Entry<TokKey, byte[][]> e) { return size() > 4; }
+            @Override protected boolean removeEldestEntry(Map.Entry<TokKey, TokenIndex.Vocab> e) { return size() > 4; }
         };
     }
 
@@ -47,7 +47,7 @@ public final class ConstraintCache {
         synchronized (e) {
             if (e.index == null) {
                 try {
-                    e.index = new TokenIndex(constraint.byteDfa(), table(key.tokenizer()), vocabSize);
+                    e.index = new TokenIndex(constraint.byteDfa(), vocab(key.tokenizer()));
                 } catch (RuntimeException ex) {
                     synchronized (this) {
                         entries.remove(key, e);
@@ -66,12 +66,12 @@ public final class ConstraintCache {
         tables.clear();
     }
 
-    private byte[][] table(TokKey k) {
+    private TokenIndex.Vocab vocab(TokKey k) {
         synchronized (this) {
-            byte[][] t = tables.get(k);
+            TokenIndex.Vocab t = tables.get(k);
             if (t != null) return t;
         }
-        byte[][] t = TokenBytes.table(k.tokenizer, k.vocabSize);
+        TokenIndex.Vocab t = new TokenIndex.Vocab(TokenBytes.table(k.tokenizer, k.vocabSize), k.vocabSize);
         synchronized (this) {
             tables.putIfAbsent(k, t);
             return tables.get(k);

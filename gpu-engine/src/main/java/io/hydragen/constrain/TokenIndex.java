@@ -19,46 +19,66 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class TokenIndex {
     private final ByteDfa dfa;
     private final int[] table;
+    private final Vocab vocab;
     private final byte[][] tokenBytes;
     private final int vocabSize;
-    /** Token ids with bytes, sorted by their bytes (unsigned, lexicographic). */
-    private final int[] sorted;
-    /** {@code lcp[i]}: length of the common prefix of tokens {@code sorted[i-1]} and {@code sorted[i]}. */
-    private final int[] lcp;
-    private final int maxLen;
     private final AtomicReferenceArray<long[]> masks;
 
     /**
      * @param tokenBytes per id, the bytes it adds to the text, or null (never allowed)
      * @param vocabSize  the model's vocabulary (length of its logits); ids from tokenBytes.length up have no bytes
      */
-    public TokenIndex(ByteDfa dfa, byte[][] tokenBytes, int vocabSize) {
+    public TokenIndex(ByteDfa dfa, byte[][] tokenBytes, int vocabSize) { this(dfa, new Vocab(tokenBytes, vocabSize)); }
+
+    /** With a vocabulary already sorted (shared by every constraint of a tokenizer). */
+    public TokenIndex(ByteDfa dfa, Vocab vocab) {
         this.dfa = dfa;
         this.table = dfa.table();
-        this.vocabSize = vocabSize;
-        this.tokenBytes = Arrays.copyOf(tokenBytes, Math.min(tokenBytes.length, vocabSize));
-        Integer[] ids = new Integer[this.tokenBytes.length];
-        int n = 0, longest = 0;
-        for (int id = 0; id < this.tokenBytes.length; id++) {
-            byte[] b = this.tokenBytes[id];
-            if (b != null && b.length > 0) {
-                ids[n++] = id;
-                longest = Math.max(longest, b.length);
+        this.vocab = vocab;
+        this.tokenBytes = vocab.tokenBytes;
+        this.vocabSize = vocab.vocabSize;
+        this.masks = new AtomicReferenceArray<>(dfa.stateCount());
+    }
+
+    /**
+     * A vocabulary prepared for mask walks: token bytes, and the ids with bytes sorted by them (unsigned,
+     * lexicographic) with the common-prefix length of neighbours. Depends only on the tokenizer.
+     */
+    public static final class Vocab {
+        final byte[][] tokenBytes;
+        final int vocabSize;
+        final int[] sorted;
+        /** {@code lcp[i]}: length of the common prefix of tokens {@code sorted[i-1]} and {@code sorted[i]}. */
+        final int[] lcp;
+        final int maxLen;
+
+        public Vocab(byte[][] tokenBytes, int vocabSize) {
+            this.vocabSize = vocabSize;
+            this.tokenBytes = Arrays.copyOf(tokenBytes, Math.min(tokenBytes.length, vocabSize));
+            Integer[] ids = new Integer[this.tokenBytes.length];
+            int n = 0, longest = 0;
+            for (int id = 0; id < this.tokenBytes.length; id++) {
+                byte[] b = this.tokenBytes[id];
+                if (b != null && b.length > 0) {
+                    ids[n++] = id;
+                    longest = Math.max(longest, b.length);
+                }
             }
-        }
-        Integer[] some = Arrays.copyOf(ids, n);
-        Arrays.sort(some, (x, y) -> Arrays.compareUnsigned(this.tokenBytes[x], this.tokenBytes[y]));
-        sorted = new int[n];
-        lcp = new int[n];
-        for (int i = 0; i < n; i++) {
-            sorted[i] = some[i];
-            if (i > 0) {
-                int m = Arrays.mismatch(this.tokenBytes[sorted[i - 1]], this.tokenBytes[sorted[i]]);
-                lcp[i] = m < 0 ? this.tokenBytes[sorted[i]].length : m;
+            Integer[] some = Arrays.copyOf(ids, n);
+            Arrays.sort(some, (x, y) -> Arrays.compareUnsigned(this.tokenBytes[x], this.tokenBytes[y]));
+            sorted = new int[n];
+            lcp = new int[n];
+            for (int i = 0; i < n; i++) {
+                sorted[i] = some[i];
+                if (i > 0) {
+                    int m = Arrays.mismatch(this.tokenBytes[sorted[i - 1]], this.tokenBytes[sorted[i]]);
+                    lcp[i] = m < 0 ? this.tokenBytes[sorted[i]].length : m;
+                }
             }
+            maxLen = longest;
         }
-        maxLen = longest;
-        masks = new AtomicReferenceArray<>(dfa.stateCount());
+
+        public int vocabSize() { return vocabSize; }
     }
 
     public int initialState() { return dfa.initialState(); }
@@ -127,7 +147,8 @@ public final class TokenIndex {
     private long[] computeMask(int state) {
         long[] mask = new long[(vocabSize + 63) / 64];
         if (!dfa.hasNext(state)) return mask;
-        int[] stack = new int[maxLen + 1];
+        int[] sorted = vocab.sorted, lcp = vocab.lcp;
+        int[] stack = new int[vocab.maxLen + 1];
         stack[0] = state;
         int valid = 0;   // stack[0..valid] holds the states along the previous token's bytes
         int common = 0;  // common prefix of the previous token and this one

@@ -421,15 +421,13 @@ final class RegexSyntax {
             if (s.items().isEmpty()) return Automaton.makeEmptyString();
             List<Automaton> parts = new ArrayList<>();
             for (Node i : s.items()) parts.add(build(i, built));
-            Automaton out = Automaton.concatenate(parts);
-            out.minimize(); // bottom-up: keeps every determinization small
-            return out;
+            return Automaton.concatenate(parts);
         }
         if (n instanceof Alt a) {
             List<Automaton> parts = new ArrayList<>();
             for (Node i : a.items()) parts.add(build(i, built));
             Automaton out = Automaton.union(parts);
-            out.minimize();
+            out.minimize(); // bottom-up: keeps the determinizations above small
             return out;
         }
         Repeat r = (Repeat) n;

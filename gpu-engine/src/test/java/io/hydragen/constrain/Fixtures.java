@@ -133,7 +133,7 @@ final class Fixtures {
     }
 
     static Pattern javaPattern(Constraint c) {
-        return Pattern.compile(c.regex(), Pattern.UNIX_LINES | Pattern.DOTALL * 0);
+        return Pattern.compile(c.regex(), Pattern.UNIX_LINES);
     }
 
     private static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);

@@ -35,7 +35,7 @@ import java.util.Set;
  * <p>Everything else throws a {@link ConstraintException} naming the keyword: recursive {@code $ref} (cannot be
  * bounded), {@code oneOf} (its branches must exclude each other, which a regex does not check; use
  * {@code anyOf}), {@code not}, {@code if}, {@code patternProperties}, {@code prefixItems}, {@code uniqueItems: true},
- * other {@code minimum}/{@code maximum}/{@code multipleOf}, other formats, ...
+ * other bounds of numbers, {@code multipleOf}, other formats, ...
  */
 public final class JsonSchemaRegex {
     private JsonSchemaRegex() {}
@@ -50,6 +50,8 @@ public final class JsonSchemaRegex {
     /** Most digits of a number's integer part and of its fraction (see the class comment). */
     public static final int MAX_DIGITS = 16;
     static final String NATURAL = "(?:0|[1-9][0-9]{0," + (MAX_DIGITS - 1) + "})";
+    /** The largest integer of {@link #MAX_DIGITS} digits. */
+    static final long MAX_INTEGER = 9_999_999_999_999_999L;
     public static final String INTEGER = "-?" + NATURAL;
     static final String FRACTION_EXPONENT = "(?:\\.[0-9]{1," + MAX_DIGITS + "})?(?:[eE][+-]?[0-9]{1,2})?";
     public static final String NUMBER = INTEGER + FRACTION_EXPONENT;
@@ -65,7 +67,7 @@ public final class JsonSchemaRegex {
             "contentEncoding");
     private static final Set<String> KEYWORDS = Set.of("type", "properties", "required", "additionalProperties", "items",
             "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "enum", "const", "anyOf", "allOf", "$ref",
-            "minimum", "exclusiveMinimum", "uniqueItems");
+            "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "uniqueItems");
 
     /** The regex of a schema (an object, or {@code true}). */
     public static String translate(JsonNode schema) {
@@ -297,20 +299,46 @@ public final class JsonSchemaRegex {
         }
 
         String numberOf(JsonNode s, String path, boolean integer) {
-            boolean nonNegative = false, positive = false;
-            if (s.has("minimum")) {
-                double m = s.get("minimum").asDouble(Double.NaN);
-                if (m == 0) nonNegative = true;
-                else if (m == 1 && integer) positive = true;
-                else throw error(path, "minimum", "is supported only as 0 (or 1 for integers)");
+            boolean bounded = s.has("minimum") || s.has("maximum") || s.has("exclusiveMinimum") || s.has("exclusiveMaximum");
+            if (!bounded) return integer ? INTEGER : NUMBER;
+            for (String k : new String[] {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}) {
+                if (s.has(k) && !s.get(k).isNumber()) throw error(path, k, "must be a number");
             }
-            if (s.has("exclusiveMinimum")) {
-                double m = s.get("exclusiveMinimum").asDouble(Double.NaN);
-                if (m == 0 && integer) positive = true;
-                else throw error(path, "exclusiveMinimum", "is supported only as 0 for integers");
+            if (integer) {
+                long lo = -MAX_INTEGER, hi = MAX_INTEGER;
+                if (s.has("minimum")) lo = Math.max(lo, ceil(s.get("minimum").decimalValue()));
+                if (s.has("exclusiveMinimum")) lo = Math.max(lo, floor(s.get("exclusiveMinimum").decimalValue()) + 1);
+                if (s.has("maximum")) hi = Math.min(hi, floor(s.get("maximum").decimalValue()));
+                if (s.has("exclusiveMaximum")) hi = Math.min(hi, ceil(s.get("exclusiveMaximum").decimalValue()) - 1);
+                if (lo > hi) throw error(path, s.has("maximum") ? "maximum" : "exclusiveMaximum", "leaves no integer above the minimum");
+                return IntegerRanges.regex(lo, hi);
             }
-            String digits = positive ? "[1-9][0-9]{0," + (MAX_DIGITS - 1) + "}" : nonNegative ? NATURAL : INTEGER;
-            return integer ? digits : digits + FRACTION_EXPONENT;
+            // numbers: a non-negative integer minimum and an integer maximum, inclusive; no exponent
+            for (String k : new String[] {"exclusiveMinimum", "exclusiveMaximum"}) {
+                if (s.has(k)) throw error(path, k, "is supported for integers only");
+            }
+            java.math.BigDecimal min = s.has("minimum") ? s.get("minimum").decimalValue() : null;
+            java.math.BigDecimal max = s.has("maximum") ? s.get("maximum").decimalValue() : null;
+            if (min == null || min.signum() < 0 || !isIntegral(min)) throw error(path, "minimum", "of a number is supported only as a non-negative integer");
+            if (max != null && (!isIntegral(max) || max.compareTo(min) < 0)) throw error(path, "maximum", "of a number is supported only as an integer at or above the minimum");
+            long lo = Math.min(min.longValueExact(), MAX_INTEGER);
+            String fraction = "(?:\\.[0-9]{1," + MAX_DIGITS + "})?";
+            if (max == null) return IntegerRanges.regex(lo, MAX_INTEGER) + fraction;
+            long hi = Math.min(max.longValueExact(), MAX_INTEGER);
+            String top = IntegerRanges.regex(hi, hi) + "(?:\\.0{1," + MAX_DIGITS + "})?";
+            return hi == lo ? top : "(?:" + IntegerRanges.regex(lo, hi - 1) + fraction + "|" + top + ")";
+        }
+
+        boolean isIntegral(java.math.BigDecimal d) { return d.stripTrailingZeros().scale() <= 0; }
+
+        long ceil(java.math.BigDecimal d) { return clamp(d.setScale(0, java.math.RoundingMode.CEILING)); }
+
+        long floor(java.math.BigDecimal d) { return clamp(d.setScale(0, java.math.RoundingMode.FLOOR)); }
+
+        long clamp(java.math.BigDecimal d) {
+            if (d.compareTo(java.math.BigDecimal.valueOf(MAX_INTEGER)) > 0) return MAX_INTEGER + 1;
+            if (d.compareTo(java.math.BigDecimal.valueOf(-MAX_INTEGER)) < 0) return -MAX_INTEGER - 1;
+            return d.longValueExact();
         }
 
         int nonNegative(JsonNode s, String keyword, String path, int absent) {

@@ -40,8 +40,8 @@ class ConstrainJsonSchemaTest {
                     + "\"empty\":{\"type\":\"array\",\"maxItems\":0}},\"required\":[\"tags\",\"scores\",\"empty\"]}",
             // numbers
             "{\"type\":\"object\",\"properties\":{\"i\":{\"type\":\"integer\"},\"x\":{\"type\":\"number\"},\"n\":{\"type\":\"integer\","
-                    + "\"minimum\":0},\"p\":{\"type\":\"number\",\"minimum\":0},\"q\":{\"type\":\"integer\",\"exclusiveMinimum\":0}},"
-                    + "\"required\":[\"i\",\"x\",\"n\",\"p\",\"q\"]}",
+                    + "\"minimum\":0},\"p\":{\"type\":\"number\",\"minimum\":0},\"q\":{\"type\":\"integer\",\"exclusiveMinimum\":0},"
+                    + "\"r\":{\"type\":\"integer\",\"minimum\":-40,\"maximum\":250},\"s\":{\"type\":\"number\",\"minimum\":0,\"maximum\":1}},\"required\":[\"i\",\"x\",\"n\",\"p\",\"q\",\"r\",\"s\"]}",
             // optional properties
             "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"boolean\"},\"b\":{\"type\":\"null\"},\"c\":{\"type\":\"integer\"},"
                     + "\"d\":{\"type\":\"string\",\"maxLength\":5}},\"required\":[\"c\"]}",
@@ -165,8 +165,11 @@ class ConstrainJsonSchemaTest {
             "not|{\"not\":{\"type\":\"integer\"}}",
             "patternProperties|{\"type\":\"object\",\"patternProperties\":{\"^a\":{\"type\":\"integer\"}}}",
             "uniqueItems|{\"type\":\"array\",\"uniqueItems\":true}",
-            "minimum|{\"type\":\"integer\",\"minimum\":5}",
-            "maximum|{\"type\":\"integer\",\"maximum\":5}",
+            "minimum|{\"type\":\"number\",\"minimum\":0.5}",
+            "maximum|{\"type\":\"number\",\"minimum\":0,\"maximum\":2.5}",
+            "exclusiveMaximum|{\"type\":\"number\",\"minimum\":0,\"exclusiveMaximum\":1}",
+            "maximum|{\"type\":\"integer\",\"minimum\":5,\"maximum\":4}",
+            "multipleOf|{\"type\":\"integer\",\"multipleOf\":5}",
             "format|{\"type\":\"string\",\"format\":\"email\"}",
             "prefixItems|{\"type\":\"array\",\"prefixItems\":[{\"type\":\"integer\"}]}",
             "required|{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}},\"required\":[\"b\"]}",
@@ -179,6 +182,27 @@ class ConstrainJsonSchemaTest {
         ConstraintException e = assertThrows(ConstraintException.class, () -> JsonSchemaRegex.translate(schema));
         assertTrue(e.getMessage().contains("'" + keyword + "'"), e.getMessage());
         if (c.contains("#/$defs/node")) assertTrue(e.getMessage().contains("recursive"), e.getMessage());
+    }
+
+    @Test
+    void integerRangesAreExact() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int t = 0; t < 60; t++) {
+            long lo = r.nextInt(-1500, 1500), hi = lo + r.nextInt(0, 1500);
+            Pattern p = Pattern.compile(IntegerRanges.regex(lo, hi));
+            for (long v = -1700; v <= 3200; v++) {
+                assertEquals(v >= lo && v <= hi, p.matcher(Long.toString(v)).matches(), lo + ".." + hi + " on " + v + ": " + p);
+            }
+            assertTrue(!p.matcher("-0").matches() && !p.matcher("007").matches() && !p.matcher("").matches());
+        }
+        Pattern big = Pattern.compile(IntegerRanges.regex(-JsonSchemaRegex.MAX_INTEGER, JsonSchemaRegex.MAX_INTEGER));
+        assertTrue(big.matcher("9999999999999999").matches() && big.matcher("-123").matches() && !big.matcher("10000000000000000").matches());
+        // bounds of schemas: inclusive, exclusive, fractional
+        Constraint c = Constraint.jsonSchema(json("{\"type\":\"integer\",\"exclusiveMinimum\":-2.5,\"maximum\":7.9}"));
+        for (int v = -5; v <= 10; v++) assertEquals(v >= -2 && v <= 7, c.automaton().run(Integer.toString(v)), "" + v);
+        Constraint prob = Constraint.jsonSchema(json("{\"type\":\"number\",\"minimum\":0,\"maximum\":1}"));
+        for (String ok : List.of("0", "0.5", "1", "1.0", "0.999")) assertTrue(prob.automaton().run(ok), ok);
+        for (String bad : List.of("-0.1", "1.1", "2", "1e0", "01")) assertTrue(!prob.automaton().run(bad), bad);
     }
 
     @Test

@@ -56,7 +56,14 @@ class ConstrainPropertyTest {
         int kind = r.nextInt(depth > 0 ? 12 : 8);
         switch (kind) {
             case 0 -> s.put("type", "integer");
-            case 1 -> { s.put("type", "number"); if (r.nextBoolean()) s.put("minimum", 0); }
+            case 1 -> {
+                s.put("type", "number");
+                if (r.nextBoolean()) {
+                    int lo = r.nextInt(3);
+                    s.put("minimum", lo);
+                    if (r.nextBoolean()) s.put("maximum", lo + r.nextInt(3));
+                }
+            }
             case 2 -> s.put("type", r.nextBoolean() ? "boolean" : "null");
             case 3 -> {
                 ArrayNode e = s.putArray("enum");
@@ -71,7 +78,12 @@ class ConstrainPropertyTest {
             }
             case 5 -> { s.put("type", "string"); s.put("pattern", PATTERNS[r.nextInt(PATTERNS.length)]); }
             case 6 -> s.put("const", r.nextBoolean() ? "fixed" : "ünï");
-            case 7 -> { s.put("type", "integer"); s.put("minimum", r.nextInt(2)); }
+            case 7 -> {
+                s.put("type", "integer");
+                int lo = r.nextInt(-300, 300);
+                if (r.nextBoolean()) s.put("minimum", lo); else s.put("exclusiveMinimum", lo);
+                if (r.nextBoolean()) s.put("maximum", lo + 1 + r.nextInt(2000));
+            }
             case 8, 9 -> {
                 s.put("type", "object");
                 ObjectNode props = s.putObject("properties");

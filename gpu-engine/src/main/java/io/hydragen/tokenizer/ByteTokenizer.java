@@ -62,6 +62,14 @@ public final class ByteTokenizer implements Tokenizer {
         return sb.toString();
     }
 
+    /** Ids 0..2 are special (null), 3..258 one byte each, from 259 up the pseudo-word and its space. */
+    @Override
+    public byte[] tokenBytes(int id) {
+        if (id < BYTE_OFFSET) return null;
+        if (id < FIRST_WORD_ID) return new byte[] {(byte) (id - BYTE_OFFSET)};
+        return (pseudoWord(id) + " ").getBytes(StandardCharsets.UTF_8);
+    }
+
     @Override
     public int bosTokenId() { return BOS; }
 

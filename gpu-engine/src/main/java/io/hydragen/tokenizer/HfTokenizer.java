@@ -22,11 +22,17 @@ public final class HfTokenizer implements Tokenizer {
     private final HuggingFaceTokenizer djl;
     private final int bos;
     private final int[] eos;
+    /** The tokenizer.json text, for {@link #tokenBytes}; null when not known. */
+    private final String tokenizerJson;
+    private volatile byte[][] tokenBytes;
 
-    HfTokenizer(HuggingFaceTokenizer djl, int bos, int[] eos) {
+    HfTokenizer(HuggingFaceTokenizer djl, int bos, int[] eos) { this(djl, bos, eos, null); }
+
+    HfTokenizer(HuggingFaceTokenizer djl, int bos, int[] eos, String tokenizerJson) {
         this.djl = djl;
         this.bos = bos;
         this.eos = eos.clone();
+        this.tokenizerJson = tokenizerJson;
     }
 
     /**
@@ -59,6 +65,20 @@ public final class HfTokenizer implements Tokenizer {
     public int tokenId(String token) {
         long[] ids = djl.encode(token, false, false).getIds();
         return ids.length == 1 ? Math.toIntExact(ids[0]) : -1;
+    }
+
+    /** Read from the vocabulary and decoder of tokenizer.json, once; see {@link TokenBytes#fromTokenizerJson}. */
+    @Override
+    public byte[] tokenBytes(int id) {
+        byte[][] table = tokenBytes;
+        if (table == null) {
+            if (tokenizerJson == null) return Tokenizer.super.tokenBytes(id);
+            synchronized (this) {
+                if (tokenBytes == null) tokenBytes = TokenBytes.fromTokenizerJson(tokenizerJson);
+                table = tokenBytes;
+            }
+        }
+        return id >= 0 && id < table.length ? table[id] : null;
     }
 
     @Override

@@ -27,8 +27,9 @@ public final class TokenizerLoader {
         Path file = dir.resolve("tokenizer.json");
         if (!Files.exists(file)) throw new ModelException(file + ": missing file (only tokenizer.json tokenizers are supported)");
         HuggingFaceTokenizer djl;
+        String json;
         try {
-            String json = Files.readString(file, StandardCharsets.UTF_8);
+            json = Files.readString(file, StandardCharsets.UTF_8);
             JsonNode root = JsonFiles.parseObject(file.toString(), "file", json.getBytes(StandardCharsets.UTF_8));
             checkParsable(file, root, "", 0);
             checkPostProcessor(file, root.get("post_processor"), "post_processor");
@@ -49,7 +50,7 @@ public final class TokenizerLoader {
             JsonNode cfg = readOptional(dir.resolve("config.json"));
             int bos = firstId(ids(gen, "bos_token_id"), tokenIds(probe, tok, "bos_token"), ids(cfg, "bos_token_id"));
             int[] eos = firstNonEmpty(ids(gen, "eos_token_id"), tokenIds(probe, tok, "eos_token"), ids(cfg, "eos_token_id"));
-            return new HfTokenizer(djl, bos, eos);
+            return new HfTokenizer(djl, bos, eos, json);
         } catch (RuntimeException e) {
             djl.close();
             throw e;

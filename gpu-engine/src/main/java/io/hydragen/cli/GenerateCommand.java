@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Complete the prompts of a JSONL file, one {\"id\": ..., \"prompt\": \"...\"} per line",
+                "(or {\"id\": ..., \"messages\": [{\"role\": ..., \"content\": ...}, ...]}, rendered with the chat template)",
                 "(id: a string or a number, echoed back; default the 0-based line number; blank lines are skipped).",
                 "Writes one JSON line per sample, in input order; a bad line (not UTF-8, not JSON, no prompt, too long) gets",
                 "finish_reason \"error\" and a message naming the line, and the rest are still answered."})
@@ -86,6 +87,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-sequence token.")
     boolean ignoreEos;
 
+    @Option(names = "--chat-template", paramLabel = "FILE",
+            description = "Chat template (Jinja) for lines with \"messages\", instead of the model's own.")
+    Path chatTemplate;
+
+    @Option(names = "--no-generation-prompt",
+            description = "Render \"messages\" without the assistant's turn header (a line's \"add_generation_prompt\" wins).")
+    boolean noGenerationPrompt;
+
     @Option(names = "--attention", defaultValue = "hydragen", converter = AttentionModeConverter.class, paramLabel = "MODE",
             description = "hydragen, per-sequence or per-sequence-shared-kv (default ${DEFAULT-VALUE}).")
     AttentionMode attention;
@@ -109,6 +118,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
         engineOptions.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
+        if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) throw new UsageException("--chat-template " + chatTemplate + ": no such file");
         List<String> stops = new ArrayList<>();
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stops, stopTokenIds, ignoreEos, n);
@@ -118,7 +128,7 @@ final class GenerateCommand implements Callable<Integer> {
         try (Sink sink = Sink.open(output, console)) {
             long start = System.nanoTime();
             List<GenerationRequest> requests = new ArrayList<>();
-            for (PromptRow r : rows) if (r.ok()) requests.add(GenerationRequest.ofText(Integer.toString(r.line()), r.prompt(), params));
+            for (PromptRow r : rows) if (r.ok()) requests.add(request(r, params));
 
             ProgressPrinter progress = new ProgressPrinter(console, quiet, requests.size() * n, batchSize, "");
             GenerationResult result;
@@ -140,6 +150,15 @@ final class GenerateCommand implements Callable<Integer> {
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
         return 0;
+    }
+
+    /** A line's request: its prompt, or its messages rendered with the chat template. */
+    private GenerationRequest request(PromptRow r, SamplingParams params) {
+        String id = Integer.toString(r.line());
+        if (r.messages() == null) return GenerationRequest.ofText(id, r.prompt(), params);
+        boolean addGenerationPrompt = r.addGenerationPrompt() != null ? r.addGenerationPrompt() : !noGenerationPrompt;
+        return GenerationRequest.ofMessages(id, r.messages(), addGenerationPrompt, params)
+                .withChatTemplate(chatTemplate == null ? null : chatTemplate.toString());
     }
 
     /** Reads prompt lines and writes output rows: exact decimals (an id like 1.10 is echoed as given), one value a line. */
@@ -175,6 +194,7 @@ final class GenerateCommand implements Callable<Integer> {
                         throw new IllegalStateException("engine returned completions out of order: " + c.requestId() + "/" + c.sampleIndex());
                     }
                     out = OutputRow.of(r.id(), sampleIndex, c);
+                    if (r.messages() != null) out = out.withPrompt(c.promptText());
                 }
                 if (FinishReason.ERROR.wireName().equals(out.finishReason())) errors++;
                 w.write(json.writeValueAsString(out));

@@ -42,6 +42,15 @@ import java.util.Map;
  * @param routing            {@code prefix} (default): prefix-aware routing; {@code none}: rows stay in their input
  *                           partitions and order and are batched as they come (the baseline for benchmarks; equal
  *                           prompts then share a seed)
+ * @param messagesColumn     chat input: the column of conversations ({@code array<struct<role: string, content:
+ *                           string>>}, or a string holding that as JSON) rendered by the model's chat template instead
+ *                           of a prompt column. Null (default): the prompt column when the table has it, else a column
+ *                           named {@code messages} when the table has one ({@link #resolveFor}); set, it is used
+ *                           whatever the prompt column. Chat output has a {@code prompt} column: the rendered text
+ * @param chatTemplate       chat input: a chat template file (Jinja) replacing the model's own, at a local path that
+ *                           every executor can read; null: the model's ({@code chat_template.jinja}, else
+ *                           {@code tokenizer_config.json}'s {@code chat_template})
+ * @param addGenerationPrompt chat input: end the rendered conversation with the assistant's turn header (default true)
  */
 public record GenerateOptions(
         String model,
@@ -64,7 +73,13 @@ public record GenerateOptions(
         int partitions,
         int routingPrefixChars,
         boolean perRowSeeds,
-        String routing) implements Serializable {
+        String routing,
+        String messagesColumn,
+        String chatTemplate,
+        boolean addGenerationPrompt) implements Serializable {
+
+    /** The name {@link #resolveFor} looks for when the table has no prompt column and no messages column is set. */
+    public static final String DEFAULT_MESSAGES_COLUMN = "messages";
 
     public GenerateOptions {
         if (model == null || model.isBlank()) throw new IllegalArgumentException("option 'model' is required");
@@ -90,6 +105,8 @@ public record GenerateOptions(
         if (!routing.equals("prefix") && !routing.equals("none")) {
             throw new IllegalArgumentException("routing must be prefix or none, got '" + routing + "'");
         }
+        if (messagesColumn != null && messagesColumn.isBlank()) messagesColumn = null;
+        if (chatTemplate != null && chatTemplate.isBlank()) chatTemplate = null;
         // validates max_new_tokens, temperature, top_k, top_p and n with the engine's own rules (NaN, infinite and
         // out-of-range values are refused there, for the CLI and Spark alike)
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
@@ -108,6 +125,23 @@ public record GenerateOptions(
         return new BatchOptions(attentionMode(), minSharedTokens, Math.max(1, batchSize * n));
     }
 
+    /** Whether rows carry conversations ({@link #messagesColumn}) rather than prompts; see {@link #resolveFor}. */
+    public boolean chat() { return messagesColumn != null; }
+
+    /**
+     * These options for a table: when no messages column is set and the table has no prompt column but has a column
+     * named {@value #DEFAULT_MESSAGES_COLUMN}, that column's conversations are the input. Otherwise unchanged.
+     */
+    public GenerateOptions resolveFor(org.apache.spark.sql.types.StructType schema) {
+        if (messagesColumn != null || has(schema, promptColumn) || !has(schema, DEFAULT_MESSAGES_COLUMN)) return this;
+        return toBuilder().messagesColumn(DEFAULT_MESSAGES_COLUMN).build();
+    }
+
+    private static boolean has(org.apache.spark.sql.types.StructType schema, String name) {
+        for (String f : schema.fieldNames()) if (f.equalsIgnoreCase(name)) return true;
+        return false;
+    }
+
     public boolean explicitPrefixes() { return !prefixColumns.isEmpty(); }
 
     public boolean prefixRouting() { return routing.equals("prefix"); }
@@ -122,6 +156,7 @@ public record GenerateOptions(
         b.batchSize = batchSize; b.minSharedTokens = minSharedTokens; b.backend = backend; b.attention = attention;
         b.partitions = partitions; b.routingPrefixChars = routingPrefixChars;
         b.perRowSeeds = perRowSeeds; b.routing = routing;
+        b.messagesColumn = messagesColumn; b.chatTemplate = chatTemplate; b.addGenerationPrompt = addGenerationPrompt;
         return b;
     }
 
@@ -163,6 +198,9 @@ public record GenerateOptions(
                             + "set spark.hydragen.threads (0 = the executor's cores)");
                     case OptionKeys.PER_ROW_SEEDS -> b.perRowSeeds(parseBoolean(key, v));
                     case OptionKeys.ROUTING -> b.routing(v);
+                    case OptionKeys.MESSAGES_COLUMN -> b.messagesColumn(v);
+                    case OptionKeys.CHAT_TEMPLATE -> b.chatTemplate(v);
+                    case OptionKeys.ADD_GENERATION_PROMPT -> b.addGenerationPrompt(parseBoolean(key, v));
                     default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
                             + Suggestions.didYouMean(key, OptionKeys.ALL) + "; known: " + String.join(", ", OptionKeys.ALL));
                 }
@@ -257,6 +295,9 @@ public record GenerateOptions(
         private int routingPrefixChars = 64;
         private boolean perRowSeeds = true;
         private String routing = "prefix";
+        private String messagesColumn;
+        private String chatTemplate;
+        private boolean addGenerationPrompt = true;
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
@@ -280,11 +321,14 @@ public record GenerateOptions(
         public Builder routingPrefixChars(int v) { routingPrefixChars = v; return this; }
         public Builder perRowSeeds(boolean v) { perRowSeeds = v; return this; }
         public Builder routing(String v) { routing = v; return this; }
+        public Builder messagesColumn(String v) { messagesColumn = v; return this; }
+        public Builder chatTemplate(String v) { chatTemplate = v; return this; }
+        public Builder addGenerationPrompt(boolean v) { addGenerationPrompt = v; return this; }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
-                    routingPrefixChars, perRowSeeds, routing);
+                    routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt);
         }
     }
 }

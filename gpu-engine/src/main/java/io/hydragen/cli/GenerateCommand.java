@@ -10,6 +10,7 @@ import io.hydragen.generate.Completion;
 import io.hydragen.generate.Engine;
 import io.hydragen.generate.EngineOptions;
 import io.hydragen.generate.FinishReason;
+import io.hydragen.generate.GenerationDefaults;
 import io.hydragen.generate.GenerationRequest;
 import io.hydragen.generate.GenerationResult;
 import io.hydragen.generate.SamplingParams;
@@ -58,17 +59,23 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "Completions, JSONL ('-' for stdout).")
     String output;
 
-    @Option(names = "--max-new-tokens", defaultValue = "16", paramLabel = "N", description = "New tokens per sample at most (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    // Sampling options left unset (null) take the model's generation_config.json value, else the built-in default.
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "New tokens per sample at most (default: the model's generation_config.json, else 16).")
+    Integer maxNewTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE}).")
-    double temperature;
+    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: the model's generation_config.json, else 0).")
+    Double temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Keep the K most likely tokens; 0 = all (default ${DEFAULT-VALUE}).")
-    int topK;
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens; 0 = all (default: the model's generation_config.json, else 0).")
+    Integer topK;
 
-    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling mass, in (0, 1] (default ${DEFAULT-VALUE}).")
-    double topP;
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass, in (0, 1] (default: the model's generation_config.json, else 1).")
+    Double topP;
+
+    @Option(names = "--generation-config", defaultValue = "auto", paramLabel = "MODE", description = {
+            "auto: sampling settings the command line leaves unset come from the model's generation_config.json",
+            "(temperature, top_k, top_p, max_new_tokens), as in vLLM; ignore: built-in defaults (default ${DEFAULT-VALUE})."})
+    String generationConfig;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed; sample i of a prompt uses the stream (S, i) (default ${DEFAULT-VALUE}).")
     long seed;
@@ -121,7 +128,12 @@ final class GenerateCommand implements Callable<Integer> {
         if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) throw new UsageException("--chat-template " + chatTemplate + ": no such file");
         List<String> stops = new ArrayList<>();
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
-        SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stops, stopTokenIds, ignoreEos, n);
+        if (!generationConfig.equals("auto") && !generationConfig.equals("ignore")) {
+            throw new UsageException("--generation-config must be auto or ignore, got '" + generationConfig + "'");
+        }
+        GenerationDefaults defaults = generationConfig.equals("ignore") ? GenerationDefaults.NONE : modelDefaults();
+        SamplingParams params = new SamplingParams(defaults.maxNewTokens(maxNewTokens), defaults.temperature(temperature),
+                defaults.topK(topK), defaults.topP(topP), seed, stops, stopTokenIds, ignoreEos, n);
 
         ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
@@ -150,6 +162,15 @@ final class GenerateCommand implements Callable<Integer> {
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
         return 0;
+    }
+
+    /** The model's generation_config.json defaults; none when the model cannot be read here (loading it reports that). */
+    private GenerationDefaults modelDefaults() {
+        try {
+            return GenerationDefaults.of(model);
+        } catch (RuntimeException e) {
+            return GenerationDefaults.NONE;
+        }
     }
 
     /** A line's request: its prompt, or its messages rendered with the chat template. */

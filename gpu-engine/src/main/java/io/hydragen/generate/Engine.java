@@ -48,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private final PrefixKvCache prefixCache;   // null unless options.prefixCacheTokens() > 0
     /** Chat templates by file ("" = the model's own): a ChatTemplate, or the String error loading it gave. */
     private final Map<String, Object> chatTemplates = new ConcurrentHashMap<>();
+    private volatile GenerationDefaults generationDefaults; // read on first use
 
     private Engine(Model model, Backend backend, EngineOptions options) {
         this.model = model;
@@ -291,6 +292,16 @@ public final class Engine implements AutoCloseable {
         });
         if (t instanceof ChatTemplate ct) return ct;
         throw new ChatTemplateException((String) t);
+    }
+
+    /**
+     * The model's sampling defaults from its generation_config.json ({@link GenerationDefaults#NONE} for a synthetic
+     * model or none), read once. The engine does not apply them: callers resolve the settings their user left unset.
+     */
+    public GenerationDefaults generationDefaults() {
+        GenerationDefaults d = generationDefaults;
+        if (d == null) generationDefaults = d = GenerationDefaults.of(model.source());
+        return d;
     }
 
     /** The model's directory, or null for a synthetic model. */

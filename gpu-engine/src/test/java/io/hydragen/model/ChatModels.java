@@ -21,6 +21,21 @@ public final class ChatModels {
         return dir;
     }
 
+    /** {@code model} in {@code tmp}/{@code name}: its files linked, except {@code file}, written with {@code text}. */
+    public static Path withFile(Path tmp, String model, String name, String file, String text) throws IOException {
+        Path src = SharedModels.require(model);
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        try (var files = Files.list(src)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (n.equals(file) || Files.exists(dir.resolve(n))) continue;
+                Files.createSymbolicLink(dir.resolve(n), f.toAbsolutePath());
+            }
+        }
+        Files.writeString(dir.resolve(file), text);
+        return dir;
+    }
+
     /** {@code model} (e.g. tiny-llama-sp) in {@code tmp}/{@code model}-chat with {@code template} (e.g. smollm2) as its chat_template. */
     public static Path withTemplate(Path tmp, String model, String template) throws IOException {
         Path src = SharedModels.require(model);

@@ -2,6 +2,7 @@ package io.hydragen.spark.api;
 
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.generate.BatchOptions;
+import io.hydragen.generate.GenerationDefaults;
 import io.hydragen.generate.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,11 @@ import java.util.Map;
  *                           every executor can read; null: the model's ({@code chat_template.jinja}, else
  *                           {@code tokenizer_config.json}'s {@code chat_template})
  * @param addGenerationPrompt chat input: end the rendered conversation with the assistant's turn header (default true)
+ * @param generationConfig   {@code auto} (default): of {@code max_new_tokens}, {@code temperature}, {@code top_k} and
+ *                           {@code top_p}, those the user did not set come from the model's {@code generation_config.json}
+ *                           on the executor (as in vLLM), else the built-in defaults that the fields hold;
+ *                           {@code ignore}: the fields as they are
+ * @param userSettings       which of those four the user set (their option keys); the builder's setters record them
  */
 public record GenerateOptions(
         String model,
@@ -76,7 +82,9 @@ public record GenerateOptions(
         String routing,
         String messagesColumn,
         String chatTemplate,
-        boolean addGenerationPrompt) implements Serializable {
+        boolean addGenerationPrompt,
+        String generationConfig,
+        java.util.Set<String> userSettings) implements Serializable {
 
     /** The name {@link #resolveFor} looks for when the table has no prompt column and no messages column is set. */
     public static final String DEFAULT_MESSAGES_COLUMN = "messages";
@@ -107,15 +115,42 @@ public record GenerateOptions(
         }
         if (messagesColumn != null && messagesColumn.isBlank()) messagesColumn = null;
         if (chatTemplate != null && chatTemplate.isBlank()) chatTemplate = null;
+        generationConfig = generationConfig == null ? "auto" : generationConfig.toLowerCase(Locale.ROOT);
+        if (!generationConfig.equals("auto") && !generationConfig.equals("ignore")) {
+            throw new IllegalArgumentException("generation_config must be auto or ignore, got '" + generationConfig + "'");
+        }
+        userSettings = java.util.Set.copyOf(userSettings == null ? java.util.Set.of() : userSettings);
         // validates max_new_tokens, temperature, top_k, top_p and n with the engine's own rules (NaN, infinite and
         // out-of-range values are refused there, for the CLI and Spark alike)
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
     }
 
     /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
-    public SamplingParams samplingParams(long rowSeed) {
+    public SamplingParams samplingParams(long rowSeed) { return samplingParams(rowSeed, GenerationDefaults.NONE); }
+
+    /**
+     * Sampling parameters for one row, with the model's generation_config.json defaults for the settings the user
+     * left unset ({@link #generationConfig} {@code auto}).
+     */
+    public SamplingParams samplingParams(long rowSeed, GenerationDefaults model) {
         if (!perRowSeeds) rowSeed = seed;
-        return new SamplingParams(maxNewTokens, temperature, topK, topP, rowSeed, stop, stopTokenIds, ignoreEos, n);
+        GenerationDefaults d = generationConfig.equals("ignore") || model == null ? GenerationDefaults.NONE : model;
+        return new SamplingParams(
+                userSettings.contains(OptionKeys.MAX_NEW_TOKENS) ? maxNewTokens : d.maxNewTokens() != null ? d.maxNewTokens() : maxNewTokens,
+                userSettings.contains(OptionKeys.TEMPERATURE) ? temperature : d.temperature() != null ? d.temperature() : temperature,
+                userSettings.contains(OptionKeys.TOP_K) ? topK : d.topK() != null ? d.topK() : topK,
+                userSettings.contains(OptionKeys.TOP_P) ? topP : d.topP() != null ? d.topP() : topP,
+                rowSeed, stop, stopTokenIds, ignoreEos, n);
+    }
+
+    /** The model's defaults these options use: those of the engine's model, or none with {@code generation_config=ignore}. */
+    public GenerationDefaults generationDefaults(io.hydragen.generate.Engine engine) {
+        if (generationConfig.equals("ignore")) return GenerationDefaults.NONE;
+        try {
+            return engine.generationDefaults();
+        } catch (RuntimeException e) {
+            return GenerationDefaults.NONE; // an unreadable generation_config.json: the built-in defaults
+        }
     }
 
     public AttentionMode attentionMode() { return AttentionMode.parse(attention); }
@@ -157,6 +192,7 @@ public record GenerateOptions(
         b.partitions = partitions; b.routingPrefixChars = routingPrefixChars;
         b.perRowSeeds = perRowSeeds; b.routing = routing;
         b.messagesColumn = messagesColumn; b.chatTemplate = chatTemplate; b.addGenerationPrompt = addGenerationPrompt;
+        b.generationConfig = generationConfig; b.userSettings = new java.util.HashSet<>(userSettings);
         return b;
     }
 
@@ -201,6 +237,7 @@ public record GenerateOptions(
                     case OptionKeys.MESSAGES_COLUMN -> b.messagesColumn(v);
                     case OptionKeys.CHAT_TEMPLATE -> b.chatTemplate(v);
                     case OptionKeys.ADD_GENERATION_PROMPT -> b.addGenerationPrompt(parseBoolean(key, v));
+                    case OptionKeys.GENERATION_CONFIG -> b.generationConfig(v);
                     default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
                             + Suggestions.didYouMean(key, OptionKeys.ALL) + "; known: " + String.join(", ", OptionKeys.ALL));
                 }
@@ -298,14 +335,16 @@ public record GenerateOptions(
         private String messagesColumn;
         private String chatTemplate;
         private boolean addGenerationPrompt = true;
+        private String generationConfig = "auto";
+        private java.util.Set<String> userSettings = new java.util.HashSet<>();
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
         public Builder idColumn(String v) { idColumn = v; return this; }
-        public Builder maxNewTokens(int v) { maxNewTokens = v; return this; }
-        public Builder temperature(double v) { temperature = v; return this; }
-        public Builder topK(int v) { topK = v; return this; }
-        public Builder topP(double v) { topP = v; return this; }
+        public Builder maxNewTokens(int v) { maxNewTokens = v; userSettings.add(OptionKeys.MAX_NEW_TOKENS); return this; }
+        public Builder temperature(double v) { temperature = v; userSettings.add(OptionKeys.TEMPERATURE); return this; }
+        public Builder topK(int v) { topK = v; userSettings.add(OptionKeys.TOP_K); return this; }
+        public Builder topP(double v) { topP = v; userSettings.add(OptionKeys.TOP_P); return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder stop(List<String> v) { stop = v; return this; }
         public Builder stopTokenIds(List<Integer> v) { stopTokenIds = v; return this; }
@@ -324,11 +363,14 @@ public record GenerateOptions(
         public Builder messagesColumn(String v) { messagesColumn = v; return this; }
         public Builder chatTemplate(String v) { chatTemplate = v; return this; }
         public Builder addGenerationPrompt(boolean v) { addGenerationPrompt = v; return this; }
+        /** {@code auto} (default) or {@code ignore}: whether unset sampling settings come from generation_config.json. */
+        public Builder generationConfig(String v) { generationConfig = v; return this; }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
-                    routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt);
+                    routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt,
+                    generationConfig, userSettings);
         }
     }
 }

@@ -28,9 +28,16 @@ public final class BatchRunner {
     private final Generator engine;
     private final GenerateOptions options;
     private final BatchOptions batching;
+    private final io.hydragen.generate.GenerationDefaults modelDefaults;
     private BatchStats totals = BatchStats.EMPTY;
 
     public BatchRunner(Generator engine, GenerateOptions options) {
+        this(engine, options, io.hydragen.generate.GenerationDefaults.NONE);
+    }
+
+    /** @param modelDefaults the model's generation_config.json defaults, for sampling settings the user left unset */
+    public BatchRunner(Generator engine, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
+        this.modelDefaults = modelDefaults;
         this.engine = engine;
         this.options = options;
         this.batching = options.batchOptions();
@@ -91,8 +98,8 @@ public final class BatchRunner {
 
     /** A row's request: its prompt, or (chat input) its conversation, parsed from the routed JSON text. */
     private GenerationRequest request(String id, PromptRow r) {
-        if (!options.chat()) return GenerationRequest.ofText(id, r.prompt(), options.samplingParams(r.seed()));
-        return GenerationRequest.ofMessages(id, ChatRows.parse(r.prompt()), options.addGenerationPrompt(), options.samplingParams(r.seed()))
+        if (!options.chat()) return GenerationRequest.ofText(id, r.prompt(), options.samplingParams(r.seed(), modelDefaults));
+        return GenerationRequest.ofMessages(id, ChatRows.parse(r.prompt()), options.addGenerationPrompt(), options.samplingParams(r.seed(), modelDefaults))
                 .withChatTemplate(options.chatTemplate());
     }
 

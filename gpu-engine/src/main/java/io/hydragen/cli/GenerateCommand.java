@@ -85,7 +85,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--stop", paramLabel = "STR", description = {
             "Stop when the completion contains STR (cut from the text); repeatable, one string each",
-            "(commas are kept). Escapes: \\n newline, \\t tab, \\r, \\\\ backslash, \\\" quote, \\uXXXX; e.g. --stop \"\\n\\n\"."})
+            "(commas are kept). Escapes: \\n newline, \\t tab, \\r, \\\\ backslash, \\\" quote, \\uXXXX;",
+            "e.g. --stop \"\\n\\n\"."})
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--stop-token-id", paramLabel = "ID", description = "Stop after this token id; repeatable.")

@@ -10,6 +10,7 @@ import io.hydragen.generate.Completion;
 import io.hydragen.generate.Engine;
 import io.hydragen.generate.EngineOptions;
 import io.hydragen.generate.FinishReason;
+import io.hydragen.generate.GenerationDefaults;
 import io.hydragen.generate.GenerationRequest;
 import io.hydragen.generate.GenerationResult;
 import io.hydragen.generate.SamplingParams;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Complete the prompts of a JSONL file, one {\"id\": ..., \"prompt\": \"...\"} per line",
+                "(or {\"id\": ..., \"messages\": [{\"role\": ..., \"content\": ...}, ...]}, rendered with the chat template)",
                 "(id: a string or a number, echoed back; default the 0-based line number; blank lines are skipped).",
                 "Writes one JSON line per sample, in input order; a bad line (not UTF-8, not JSON, no prompt, too long) gets",
                 "finish_reason \"error\" and a message naming the line, and the rest are still answered."})
@@ -57,17 +59,23 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "Completions, JSONL ('-' for stdout).")
     String output;
 
-    @Option(names = "--max-new-tokens", defaultValue = "16", paramLabel = "N", description = "New tokens per sample at most (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    // Sampling options left unset (null) take the model's generation_config.json value, else the built-in default.
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "New tokens per sample at most (default: the model's generation_config.json, else 16).")
+    Integer maxNewTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE}).")
-    double temperature;
+    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: the model's generation_config.json, else 0).")
+    Double temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Keep the K most likely tokens; 0 = all (default ${DEFAULT-VALUE}).")
-    int topK;
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens; 0 = all (default: the model's generation_config.json, else 0).")
+    Integer topK;
 
-    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling mass, in (0, 1] (default ${DEFAULT-VALUE}).")
-    double topP;
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass, in (0, 1] (default: the model's generation_config.json, else 1).")
+    Double topP;
+
+    @Option(names = "--generation-config", defaultValue = "auto", paramLabel = "MODE", description = {
+            "auto: sampling settings the command line leaves unset come from the model's generation_config.json",
+            "(temperature, top_k, top_p, max_new_tokens), as in vLLM; ignore: built-in defaults (default ${DEFAULT-VALUE})."})
+    String generationConfig;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed; sample i of a prompt uses the stream (S, i) (default ${DEFAULT-VALUE}).")
     long seed;
@@ -77,7 +85,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--stop", paramLabel = "STR", description = {
             "Stop when the completion contains STR (cut from the text); repeatable, one string each",
-            "(commas are kept). Escapes: \\n newline, \\t tab, \\r, \\\\ backslash, \\\" quote, \\uXXXX; e.g. --stop \"\\n\\n\"."})
+            "(commas are kept). Escapes: \\n newline, \\t tab, \\r, \\\\ backslash, \\\" quote, \\uXXXX;",
+            "e.g. --stop \"\\n\\n\"."})
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--stop-token-id", paramLabel = "ID", description = "Stop after this token id; repeatable.")
@@ -85,6 +94,14 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-sequence token.")
     boolean ignoreEos;
+
+    @Option(names = "--chat-template", paramLabel = "FILE",
+            description = "Chat template (Jinja) for lines with \"messages\", instead of the model's own.")
+    Path chatTemplate;
+
+    @Option(names = "--no-generation-prompt",
+            description = "Render \"messages\" without the assistant's turn header (a line's \"add_generation_prompt\" wins).")
+    boolean noGenerationPrompt;
 
     @Option(names = "--attention", defaultValue = "hydragen", converter = AttentionModeConverter.class, paramLabel = "MODE",
             description = "hydragen, per-sequence or per-sequence-shared-kv (default ${DEFAULT-VALUE}).")
@@ -109,16 +126,22 @@ final class GenerateCommand implements Callable<Integer> {
         if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
         engineOptions.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
+        if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) throw new UsageException("--chat-template " + chatTemplate + ": no such file");
         List<String> stops = new ArrayList<>();
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
-        SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stops, stopTokenIds, ignoreEos, n);
+        if (!generationConfig.equals("auto") && !generationConfig.equals("ignore")) {
+            throw new UsageException("--generation-config must be auto or ignore, got '" + generationConfig + "'");
+        }
+        GenerationDefaults defaults = generationConfig.equals("ignore") ? GenerationDefaults.NONE : modelDefaults();
+        SamplingParams params = new SamplingParams(defaults.maxNewTokens(maxNewTokens), defaults.temperature(temperature),
+                defaults.topK(topK), defaults.topP(topP), seed, stops, stopTokenIds, ignoreEos, n);
 
         ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
         try (Sink sink = Sink.open(output, console)) {
             long start = System.nanoTime();
             List<GenerationRequest> requests = new ArrayList<>();
-            for (PromptRow r : rows) if (r.ok()) requests.add(GenerationRequest.ofText(Integer.toString(r.line()), r.prompt(), params));
+            for (PromptRow r : rows) if (r.ok()) requests.add(request(r, params));
 
             ProgressPrinter progress = new ProgressPrinter(console, quiet, requests.size() * n, batchSize, "");
             GenerationResult result;
@@ -140,6 +163,24 @@ final class GenerateCommand implements Callable<Integer> {
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
         return 0;
+    }
+
+    /** The model's generation_config.json defaults; none when the model cannot be read here (loading it reports that). */
+    private GenerationDefaults modelDefaults() {
+        try {
+            return GenerationDefaults.of(model);
+        } catch (RuntimeException e) {
+            return GenerationDefaults.NONE;
+        }
+    }
+
+    /** A line's request: its prompt, or its messages rendered with the chat template. */
+    private GenerationRequest request(PromptRow r, SamplingParams params) {
+        String id = Integer.toString(r.line());
+        if (r.messages() == null) return GenerationRequest.ofText(id, r.prompt(), params);
+        boolean addGenerationPrompt = r.addGenerationPrompt() != null ? r.addGenerationPrompt() : !noGenerationPrompt;
+        return GenerationRequest.ofMessages(id, r.messages(), addGenerationPrompt, params)
+                .withChatTemplate(chatTemplate == null ? null : chatTemplate.toString());
     }
 
     /** Reads prompt lines and writes output rows: exact decimals (an id like 1.10 is echoed as given), one value a line. */
@@ -175,6 +216,7 @@ final class GenerateCommand implements Callable<Integer> {
                         throw new IllegalStateException("engine returned completions out of order: " + c.requestId() + "/" + c.sampleIndex());
                     }
                     out = OutputRow.of(r.id(), sampleIndex, c);
+                    if (r.messages() != null) out = out.withPrompt(c.promptText());
                 }
                 if (FinishReason.ERROR.wireName().equals(out.finishReason())) errors++;
                 w.write(json.writeValueAsString(out));

@@ -8,9 +8,10 @@ import io.hydragen.generate.Completion;
 
 /**
  * One line of {@code generate}'s output: one sample of one prompt. {@code sample_index} only appears when
- * {@code --n} is above 1; {@code error} is null unless {@code finish_reason} is {@code "error"}.
+ * {@code --n} is above 1; {@code error} is null unless {@code finish_reason} is {@code "error"}; {@code prompt} only
+ * appears for a {@code "messages"} line: the text its chat template rendered.
  */
-@JsonPropertyOrder({"id", "sample_index", "prompt_token_ids", "completion", "completion_token_ids", "finish_reason", "error",
+@JsonPropertyOrder({"id", "sample_index", "prompt", "prompt_token_ids", "completion", "completion_token_ids", "finish_reason", "error",
         "prompt_tokens", "completion_tokens", "shared_prompt_tokens"})
 record OutputRow(
         @JsonProperty("id") JsonNode id,
@@ -22,7 +23,20 @@ record OutputRow(
         @JsonProperty("error") String error,
         @JsonProperty("prompt_tokens") int promptTokens,
         @JsonProperty("completion_tokens") int completionTokens,
-        @JsonProperty("shared_prompt_tokens") int sharedPromptTokens) {
+        @JsonProperty("shared_prompt_tokens") int sharedPromptTokens,
+        @JsonProperty("prompt") @JsonInclude(JsonInclude.Include.NON_NULL) String prompt) {
+
+    OutputRow(JsonNode id, Integer sampleIndex, int[] promptTokenIds, String completion, int[] completionTokenIds,
+              String finishReason, String error, int promptTokens, int completionTokens, int sharedPromptTokens) {
+        this(id, sampleIndex, promptTokenIds, completion, completionTokenIds, finishReason, error, promptTokens,
+                completionTokens, sharedPromptTokens, null);
+    }
+
+    /** This row with the rendered prompt of a messages line. */
+    OutputRow withPrompt(String p) {
+        return new OutputRow(id, sampleIndex, promptTokenIds, completion, completionTokenIds, finishReason, error,
+                promptTokens, completionTokens, sharedPromptTokens, p);
+    }
 
     static OutputRow of(JsonNode id, Integer sampleIndex, Completion c) {
         return new OutputRow(id, sampleIndex, c.promptTokenIds(), c.text(), c.tokenIds(), c.finishReason().wireName(), c.error(),

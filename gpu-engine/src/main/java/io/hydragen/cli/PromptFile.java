@@ -17,6 +17,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import io.hydragen.chat.ChatMessage;
 
 /**
  * Reads JSONL prompts, {@code {"id": ..., "prompt": "..."}} per line. A line that cannot be used (not UTF-8, not
@@ -101,12 +102,47 @@ final class PromptFile {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": \"id\" must be a string or a number, got " + kind(id));
         }
         JsonNode prompt = node.get("prompt");
-        if (prompt == null || prompt.isNull()) return new PromptRow(line, id, null, "line " + (line + 1) + ": no \"prompt\"");
+        JsonNode messages = node.get("messages");
+        if (messages != null && !messages.isNull()) {
+            if (prompt != null && !prompt.isNull()) {
+                return new PromptRow(line, id, null, "line " + (line + 1) + ": give either \"prompt\" or \"messages\", not both");
+            }
+            return chat(line, id, node, messages);
+        }
+        if (prompt == null || prompt.isNull()) return new PromptRow(line, id, null, "line " + (line + 1) + ": no \"prompt\" (or \"messages\")");
         if (!prompt.isTextual()) {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": \"prompt\" must be a string, got " + kind(prompt));
         }
         if (prompt.textValue().isEmpty()) return new PromptRow(line, id, null, "line " + (line + 1) + ": empty prompt");
         return new PromptRow(line, id, prompt.textValue(), null);
+    }
+
+    /** A line with {@code "messages"}: an array of {@code {"role": "...", "content": "..."}}. */
+    private static PromptRow chat(int line, JsonNode id, JsonNode node, JsonNode messages) {
+        String at = "line " + (line + 1) + ": ";
+        JsonNode agp = node.get("add_generation_prompt");
+        Boolean addGenerationPrompt = null;
+        if (agp != null && !agp.isNull()) {
+            if (!agp.isBoolean()) return new PromptRow(line, id, null, at + "\"add_generation_prompt\" must be true or false, got " + kind(agp));
+            addGenerationPrompt = agp.booleanValue();
+        }
+        if (!messages.isArray()) {
+            return new PromptRow(line, id, null, at + "\"messages\" must be an array of {\"role\": ..., \"content\": ...}, got " + kind(messages));
+        }
+        if (messages.isEmpty()) return new PromptRow(line, id, null, at + "\"messages\" is empty");
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String which = at + "messages[" + i + "]";
+            if (!m.isObject()) return new PromptRow(line, id, null, which + " must be an object {\"role\": ..., \"content\": ...}, got " + kind(m));
+            for (String field : List.of("role", "content")) {
+                JsonNode v = m.get(field);
+                if (v == null || v.isNull()) return new PromptRow(line, id, null, which + " has no \"" + field + "\"");
+                if (!v.isTextual()) return new PromptRow(line, id, null, which + ": \"" + field + "\" must be a string, got " + kind(v));
+            }
+            out.add(new ChatMessage(m.get("role").textValue(), m.get("content").textValue()));
+        }
+        return new PromptRow(line, id, null, null, out, addGenerationPrompt);
     }
 
     private static String firstLine(String s) {

@@ -1,6 +1,8 @@
 package io.hydragen.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hydragen.chat.ChatMessage;
+import java.util.List;
 
 /**
  * One non-blank line of a prompts file.
@@ -9,7 +11,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param id the {@code id} as the user gave it (a string or a number), or the line number when absent
  * @param prompt the prompt text, or null when the line is unusable
  * @param error why the line is unusable, or null
+ * @param messages the line's {@code "messages"} (a conversation, instead of a prompt), or null
+ * @param addGenerationPrompt the line's {@code "add_generation_prompt"}, or null when it has none
  */
-record PromptRow(int line, JsonNode id, String prompt, String error) {
+record PromptRow(int line, JsonNode id, String prompt, String error, List<ChatMessage> messages, Boolean addGenerationPrompt) {
+    PromptRow(int line, JsonNode id, String prompt, String error) {
+        this(line, id, prompt, error, null, null);
+    }
+
     boolean ok() { return error == null; }
 }

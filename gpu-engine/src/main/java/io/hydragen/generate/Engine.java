@@ -3,6 +3,9 @@ package io.hydragen.generate;
 import io.hydragen.backend.AllocationException;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.Backends;
+import io.hydragen.chat.ChatTemplate;
+import io.hydragen.chat.ChatTemplateException;
+import io.hydragen.chat.ChatTemplates;
 import io.hydragen.model.Model;
 import io.hydragen.model.ModelLoader;
 import io.hydragen.plan.PrefixPlanner;
@@ -14,6 +17,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.nio.file.Path;
 
 /**
  * The engine: a loaded model on a backend. {@link #generate} plans the shared prefixes of a batch of requests,
@@ -25,6 +30,12 @@ import java.util.concurrent.CancellationException;
  * interrupted, {@link #generate} and {@link #promptLogits} stop within one forward pass and throw
  * {@link GenerationCancelledException} (a {@link CancellationException}); the call's KV is freed, the thread's
  * interrupt status stays set, and the engine serves the next call normally.
+ *
+ * <p>Chat: a request with {@link GenerationRequest#messages()} is rendered with the chat template (the request's
+ * {@link GenerationRequest#chatTemplate()} file, else the model's {@code chat_template.jinja}, else
+ * {@code tokenizer_config.json}'s {@code chat_template}), loaded once per engine and file, and tokenized without
+ * adding special tokens; a template that refuses the conversation, or a model without a template, is that request's
+ * error. Its completions carry the rendered text ({@link Completion#promptText()}).
  */
 public final class Engine implements AutoCloseable {
     /** Prompt tokens per prefill forward pass: bounds activation memory for long prompts. */
@@ -35,6 +46,9 @@ public final class Engine implements AutoCloseable {
     private final EngineOptions options;
     private final StopCheck stopCheck;
     private final PrefixKvCache prefixCache;   // null unless options.prefixCacheTokens() > 0
+    /** Chat templates by file ("" = the model's own): a ChatTemplate, or the String error loading it gave. */
+    private final Map<String, Object> chatTemplates = new ConcurrentHashMap<>();
+    private volatile GenerationDefaults generationDefaults; // read on first use
 
     private Engine(Model model, Backend backend, EngineOptions options) {
         this.model = model;
@@ -77,12 +91,13 @@ public final class Engine implements AutoCloseable {
     public synchronized GenerationResult generate(List<GenerationRequest> requests, BatchOptions batching, ProgressListener progress) {
         List<List<Completion>> perRequest = new ArrayList<>();
         List<Sequence> valid = new ArrayList<>();
+        String[] promptText = new String[requests.size()];
         for (int r = 0; r < requests.size(); r++) {
             GenerationRequest req = requests.get(r);
             perRequest.add(new ArrayList<>());
             int[] ids = null;
             try {
-                ids = tokenize(req);
+                ids = tokenize(req, promptText, r);
                 validate(ids, req.params());
                 for (int i = 0; i < req.params().n(); i++) valid.add(newSequence(r, i, ids, req.params()));
             } catch (IllegalArgumentException e) {
@@ -115,9 +130,10 @@ public final class Engine implements AutoCloseable {
             perRequest.get(s.request).add(new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, s.error));
         }
         List<Completion> out = new ArrayList<>();
-        for (List<Completion> c : perRequest) {
+        for (int r = 0; r < perRequest.size(); r++) {
+            List<Completion> c = perRequest.get(r);
             c.sort(Comparator.comparingInt(Completion::sampleIndex));
-            out.addAll(c);
+            for (Completion x : c) out.add(promptText[r] == null ? x : x.withPromptText(promptText[r]));
         }
         return new GenerationResult(out, stats);
     }
@@ -236,12 +252,62 @@ public final class Engine implements AutoCloseable {
         return new GenerationCancelledException("generation cancelled: the calling thread was interrupted", e);
     }
 
-    private int[] tokenize(GenerationRequest req) {
+    private int[] tokenize(GenerationRequest req, String[] promptText, int r) {
         if (req.params() == null) throw new IllegalArgumentException("no sampling parameters");
         if (req.promptTokenIds() != null) return req.promptTokenIds();
+        if (req.messages() != null) {
+            try {
+                ChatTemplate t = chatTemplate(req.chatTemplate());
+                String text = t.render(req.messages(), req.addGenerationPrompt());
+                promptText[r] = text;
+                if (text.isEmpty()) throw new IllegalArgumentException("the chat template rendered an empty prompt");
+                return model.tokenizer().encode(text, false); // as ChatPrompts.encode: the template wrote BOS itself
+            } catch (ChatTemplateException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        promptText[r] = req.prompt();
         if (req.prompt() == null) throw new IllegalArgumentException("no prompt");
         if (req.prompt().isEmpty()) throw new IllegalArgumentException("empty prompt");
         return model.tokenizer().encode(req.prompt(), true);
+    }
+
+    /**
+     * The chat template for a request: the given file, or the model's own when null; loaded once per engine and file
+     * (a failure too, so a model without a template does not read its files again for every row).
+     *
+     * @throws ChatTemplateException when there is no template or it cannot be read or parsed
+     */
+    public ChatTemplate chatTemplate(String overrideFile) {
+        Object t = chatTemplates.computeIfAbsent(overrideFile == null ? "" : overrideFile, k -> {
+            try {
+                return ChatTemplates.load(modelDir(), overrideFile == null ? null : Path.of(overrideFile));
+            } catch (ChatTemplateException e) {
+                return overrideFile == null && e.getMessage().contains("has no chat template")
+                        ? "this model has no chat template; pass --chat-template FILE (option chat_template)"
+                        : e.getMessage();
+            } catch (RuntimeException e) {
+                return "cannot load the chat template: " + e.getMessage();
+            }
+        });
+        if (t instanceof ChatTemplate ct) return ct;
+        throw new ChatTemplateException((String) t);
+    }
+
+    /**
+     * The model's sampling defaults from its generation_config.json ({@link GenerationDefaults#NONE} for a synthetic
+     * model or none), read once. The engine does not apply them: callers resolve the settings their user left unset.
+     */
+    public GenerationDefaults generationDefaults() {
+        GenerationDefaults d = generationDefaults;
+        if (d == null) generationDefaults = d = GenerationDefaults.of(model.source());
+        return d;
+    }
+
+    /** The model's directory, or null for a synthetic model. */
+    private Path modelDir() {
+        String src = model.source();
+        return src == null || src.startsWith(io.hydragen.model.ModelLoader.SYNTHETIC_PREFIX) ? null : Path.of(src);
     }
 
     private void validate(int[] ids, SamplingParams p) {

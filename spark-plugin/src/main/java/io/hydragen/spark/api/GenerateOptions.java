@@ -2,6 +2,7 @@ package io.hydragen.spark.api;
 
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.generate.BatchOptions;
+import io.hydragen.generate.GenerationDefaults;
 import io.hydragen.generate.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,6 +43,20 @@ import java.util.Map;
  * @param routing            {@code prefix} (default): prefix-aware routing; {@code none}: rows stay in their input
  *                           partitions and order and are batched as they come (the baseline for benchmarks; equal
  *                           prompts then share a seed)
+ * @param messagesColumn     chat input: the column of conversations ({@code array<struct<role: string, content:
+ *                           string>>}, or a string holding that as JSON) rendered by the model's chat template instead
+ *                           of a prompt column. Null (default): the prompt column when the table has it, else a column
+ *                           named {@code messages} when the table has one ({@link #resolveFor}); set, it is used
+ *                           whatever the prompt column. Chat output has a {@code prompt} column: the rendered text
+ * @param chatTemplate       chat input: a chat template file (Jinja) replacing the model's own, at a local path that
+ *                           every executor can read; null: the model's ({@code chat_template.jinja}, else
+ *                           {@code tokenizer_config.json}'s {@code chat_template})
+ * @param addGenerationPrompt chat input: end the rendered conversation with the assistant's turn header (default true)
+ * @param generationConfig   {@code auto} (default): of {@code max_new_tokens}, {@code temperature}, {@code top_k} and
+ *                           {@code top_p}, those the user did not set come from the model's {@code generation_config.json}
+ *                           on the executor (as in vLLM), else the built-in defaults that the fields hold;
+ *                           {@code ignore}: the fields as they are
+ * @param userSettings       which of those four the user set (their option keys); the builder's setters record them
  */
 public record GenerateOptions(
         String model,
@@ -64,7 +79,15 @@ public record GenerateOptions(
         int partitions,
         int routingPrefixChars,
         boolean perRowSeeds,
-        String routing) implements Serializable {
+        String routing,
+        String messagesColumn,
+        String chatTemplate,
+        boolean addGenerationPrompt,
+        String generationConfig,
+        java.util.Set<String> userSettings) implements Serializable {
+
+    /** The name {@link #resolveFor} looks for when the table has no prompt column and no messages column is set. */
+    public static final String DEFAULT_MESSAGES_COLUMN = "messages";
 
     public GenerateOptions {
         if (model == null || model.isBlank()) throw new IllegalArgumentException("option 'model' is required");
@@ -90,15 +113,44 @@ public record GenerateOptions(
         if (!routing.equals("prefix") && !routing.equals("none")) {
             throw new IllegalArgumentException("routing must be prefix or none, got '" + routing + "'");
         }
+        if (messagesColumn != null && messagesColumn.isBlank()) messagesColumn = null;
+        if (chatTemplate != null && chatTemplate.isBlank()) chatTemplate = null;
+        generationConfig = generationConfig == null ? "auto" : generationConfig.toLowerCase(Locale.ROOT);
+        if (!generationConfig.equals("auto") && !generationConfig.equals("ignore")) {
+            throw new IllegalArgumentException("generation_config must be auto or ignore, got '" + generationConfig + "'");
+        }
+        userSettings = java.util.Set.copyOf(userSettings == null ? java.util.Set.of() : userSettings);
         // validates max_new_tokens, temperature, top_k, top_p and n with the engine's own rules (NaN, infinite and
         // out-of-range values are refused there, for the CLI and Spark alike)
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
     }
 
     /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
-    public SamplingParams samplingParams(long rowSeed) {
+    public SamplingParams samplingParams(long rowSeed) { return samplingParams(rowSeed, GenerationDefaults.NONE); }
+
+    /**
+     * Sampling parameters for one row, with the model's generation_config.json defaults for the settings the user
+     * left unset ({@link #generationConfig} {@code auto}).
+     */
+    public SamplingParams samplingParams(long rowSeed, GenerationDefaults model) {
         if (!perRowSeeds) rowSeed = seed;
-        return new SamplingParams(maxNewTokens, temperature, topK, topP, rowSeed, stop, stopTokenIds, ignoreEos, n);
+        GenerationDefaults d = generationConfig.equals("ignore") || model == null ? GenerationDefaults.NONE : model;
+        return new SamplingParams(
+                userSettings.contains(OptionKeys.MAX_NEW_TOKENS) ? maxNewTokens : d.maxNewTokens() != null ? d.maxNewTokens() : maxNewTokens,
+                userSettings.contains(OptionKeys.TEMPERATURE) ? temperature : d.temperature() != null ? d.temperature() : temperature,
+                userSettings.contains(OptionKeys.TOP_K) ? topK : d.topK() != null ? d.topK() : topK,
+                userSettings.contains(OptionKeys.TOP_P) ? topP : d.topP() != null ? d.topP() : topP,
+                rowSeed, stop, stopTokenIds, ignoreEos, n);
+    }
+
+    /** The model's defaults these options use: those of the engine's model, or none with {@code generation_config=ignore}. */
+    public GenerationDefaults generationDefaults(io.hydragen.generate.Engine engine) {
+        if (generationConfig.equals("ignore")) return GenerationDefaults.NONE;
+        try {
+            return engine.generationDefaults();
+        } catch (RuntimeException e) {
+            return GenerationDefaults.NONE; // an unreadable generation_config.json: the built-in defaults
+        }
     }
 
     public AttentionMode attentionMode() { return AttentionMode.parse(attention); }
@@ -106,6 +158,23 @@ public record GenerateOptions(
     /** The engine's per-call batching for these options: a loaded model serves every setting. */
     public BatchOptions batchOptions() {
         return new BatchOptions(attentionMode(), minSharedTokens, Math.max(1, batchSize * n));
+    }
+
+    /** Whether rows carry conversations ({@link #messagesColumn}) rather than prompts; see {@link #resolveFor}. */
+    public boolean chat() { return messagesColumn != null; }
+
+    /**
+     * These options for a table: when no messages column is set and the table has no prompt column but has a column
+     * named {@value #DEFAULT_MESSAGES_COLUMN}, that column's conversations are the input. Otherwise unchanged.
+     */
+    public GenerateOptions resolveFor(org.apache.spark.sql.types.StructType schema) {
+        if (messagesColumn != null || has(schema, promptColumn) || !has(schema, DEFAULT_MESSAGES_COLUMN)) return this;
+        return toBuilder().messagesColumn(DEFAULT_MESSAGES_COLUMN).build();
+    }
+
+    private static boolean has(org.apache.spark.sql.types.StructType schema, String name) {
+        for (String f : schema.fieldNames()) if (f.equalsIgnoreCase(name)) return true;
+        return false;
     }
 
     public boolean explicitPrefixes() { return !prefixColumns.isEmpty(); }
@@ -122,6 +191,8 @@ public record GenerateOptions(
         b.batchSize = batchSize; b.minSharedTokens = minSharedTokens; b.backend = backend; b.attention = attention;
         b.partitions = partitions; b.routingPrefixChars = routingPrefixChars;
         b.perRowSeeds = perRowSeeds; b.routing = routing;
+        b.messagesColumn = messagesColumn; b.chatTemplate = chatTemplate; b.addGenerationPrompt = addGenerationPrompt;
+        b.generationConfig = generationConfig; b.userSettings = new java.util.HashSet<>(userSettings);
         return b;
     }
 
@@ -163,6 +234,10 @@ public record GenerateOptions(
                             + "set spark.hydragen.threads (0 = the executor's cores)");
                     case OptionKeys.PER_ROW_SEEDS -> b.perRowSeeds(parseBoolean(key, v));
                     case OptionKeys.ROUTING -> b.routing(v);
+                    case OptionKeys.MESSAGES_COLUMN -> b.messagesColumn(v);
+                    case OptionKeys.CHAT_TEMPLATE -> b.chatTemplate(v);
+                    case OptionKeys.ADD_GENERATION_PROMPT -> b.addGenerationPrompt(parseBoolean(key, v));
+                    case OptionKeys.GENERATION_CONFIG -> b.generationConfig(v);
                     default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
                             + Suggestions.didYouMean(key, OptionKeys.ALL) + "; known: " + String.join(", ", OptionKeys.ALL));
                 }
@@ -257,14 +332,19 @@ public record GenerateOptions(
         private int routingPrefixChars = 64;
         private boolean perRowSeeds = true;
         private String routing = "prefix";
+        private String messagesColumn;
+        private String chatTemplate;
+        private boolean addGenerationPrompt = true;
+        private String generationConfig = "auto";
+        private java.util.Set<String> userSettings = new java.util.HashSet<>();
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
         public Builder idColumn(String v) { idColumn = v; return this; }
-        public Builder maxNewTokens(int v) { maxNewTokens = v; return this; }
-        public Builder temperature(double v) { temperature = v; return this; }
-        public Builder topK(int v) { topK = v; return this; }
-        public Builder topP(double v) { topP = v; return this; }
+        public Builder maxNewTokens(int v) { maxNewTokens = v; userSettings.add(OptionKeys.MAX_NEW_TOKENS); return this; }
+        public Builder temperature(double v) { temperature = v; userSettings.add(OptionKeys.TEMPERATURE); return this; }
+        public Builder topK(int v) { topK = v; userSettings.add(OptionKeys.TOP_K); return this; }
+        public Builder topP(double v) { topP = v; userSettings.add(OptionKeys.TOP_P); return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder stop(List<String> v) { stop = v; return this; }
         public Builder stopTokenIds(List<Integer> v) { stopTokenIds = v; return this; }
@@ -280,11 +360,17 @@ public record GenerateOptions(
         public Builder routingPrefixChars(int v) { routingPrefixChars = v; return this; }
         public Builder perRowSeeds(boolean v) { perRowSeeds = v; return this; }
         public Builder routing(String v) { routing = v; return this; }
+        public Builder messagesColumn(String v) { messagesColumn = v; return this; }
+        public Builder chatTemplate(String v) { chatTemplate = v; return this; }
+        public Builder addGenerationPrompt(boolean v) { addGenerationPrompt = v; return this; }
+        /** {@code auto} (default) or {@code ignore}: whether unset sampling settings come from generation_config.json. */
+        public Builder generationConfig(String v) { generationConfig = v; return this; }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
-                    routingPrefixChars, perRowSeeds, routing);
+                    routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt,
+                    generationConfig, userSettings);
         }
     }
 }

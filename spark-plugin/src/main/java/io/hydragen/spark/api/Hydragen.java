@@ -24,6 +24,11 @@ import org.apache.spark.sql.types.StructType;
  * per sample, when {@code n > 1}). A row whose prompt is null, empty, not valid UTF-8 or too long for the model
  * gets {@code finish_reason = 'error'} and a message in {@code error}; the other rows are answered.
  *
+ * <p>Chat input: a column of conversations ({@code array<struct<role, content>>}, option {@code messages_column};
+ * by default a {@code messages} column when the table has no prompt column) is rendered with the model's chat
+ * template (or option {@code chat_template}), and the output gains a {@code prompt} column with the rendered text.
+ * A conversation the template refuses is that row's error.
+ *
  * <p>A row's seed is derived from the options' seed and the row's identity (its id column, or its prompt and
  * duplicate ordinal), so the output does not depend on how the input is partitioned or ordered.
  *
@@ -37,11 +42,12 @@ public final class Hydragen {
         io.hydragen.spark.plugin.HydragenConf.warnUnknown(scala.jdk.javaapi.CollectionConverters.asJava(spark.conf().getAll()));
         ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
         StructType input = prompts.schema();
-        StructType output = OutputColumns.append(input, options.n());
+        options = options.resolveFor(input);
+        StructType output = OutputColumns.append(input, options);
         int partitions = Parallelism.partitions(options, spark.sparkContext());
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         Dataset<Row> out = routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
-        return Utf8Prompts.flag(out, options.promptColumn());
+        return options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn());
     }
 }

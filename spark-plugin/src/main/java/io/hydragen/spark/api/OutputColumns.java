@@ -20,9 +20,14 @@ public final class OutputColumns {
     public static final String SHARED_PROMPT_TOKENS = "shared_prompt_tokens";
     /** Present only when {@code n > 1}: one output row per sample. */
     public static final String SAMPLE_INDEX = "sample_index";
+    /** Present only for chat input ({@link GenerateOptions#chat()}), last: the conversation as the template rendered it. */
+    public static final String PROMPT = "prompt";
 
     /** The added fields; {@code sample_index} only when {@code n > 1}. */
-    public static List<StructField> fields(int n) {
+    public static List<StructField> fields(int n) { return fields(n, false); }
+
+    /** The added fields; {@code sample_index} only when {@code n > 1}, {@code prompt} only for chat input. */
+    public static List<StructField> fields(int n, boolean chat) {
         List<StructField> f = new ArrayList<>(List.of(
                 DataTypes.createStructField(COMPLETION, DataTypes.StringType, true),
                 DataTypes.createStructField(FINISH_REASON, DataTypes.StringType, false),
@@ -31,17 +36,23 @@ public final class OutputColumns {
                 DataTypes.createStructField(COMPLETION_TOKENS, DataTypes.IntegerType, false),
                 DataTypes.createStructField(SHARED_PROMPT_TOKENS, DataTypes.IntegerType, false)));
         if (n > 1) f.add(DataTypes.createStructField(SAMPLE_INDEX, DataTypes.IntegerType, false));
+        if (chat) f.add(DataTypes.createStructField(PROMPT, DataTypes.StringType, true));
         return f;
     }
 
     /** The input schema followed by the output fields; fails when an input column already has an output's name. */
-    public static StructType append(StructType input, int n) {
+    public static StructType append(StructType input, int n) { return append(input, n, false); }
+
+    /** The output schema of these options over this input (chat input adds {@code prompt}). */
+    public static StructType append(StructType input, GenerateOptions o) { return append(input, o.n(), o.chat()); }
+
+    public static StructType append(StructType input, int n, boolean chat) {
         List<StructField> out = new ArrayList<>(Arrays.asList(input.fields()));
-        for (StructField f : fields(n)) {
+        for (StructField f : fields(n, chat)) {
             for (String name : input.fieldNames()) {
                 if (name.equalsIgnoreCase(f.name())) {
                     throw new IllegalArgumentException("input column '" + name + "' has the name of an output column; "
-                            + "rename it first (outputs: " + String.join(", ", names(n)) + ")");
+                            + "rename it first (outputs: " + String.join(", ", names(n, chat)) + ")");
                 }
             }
             out.add(f);
@@ -49,5 +60,7 @@ public final class OutputColumns {
         return new StructType(out.toArray(new StructField[0]));
     }
 
-    public static List<String> names(int n) { return fields(n).stream().map(StructField::name).toList(); }
+    public static List<String> names(int n) { return names(n, false); }
+
+    public static List<String> names(int n, boolean chat) { return fields(n, chat).stream().map(StructField::name).toList(); }
 }

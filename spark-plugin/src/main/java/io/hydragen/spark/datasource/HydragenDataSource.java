@@ -28,7 +28,7 @@ public final class HydragenDataSource implements TableProvider, DataSourceRegist
         // the schema only: the UTF-8 check of the files runs once, when the scan reads them
         StructType input = io.hydragen.spark.api.PromptTables.read(SparkSession.active(), o.path(), o.inputFormat(),
                 o.readerOptions(), false).schema();
-        return OutputColumns.append(input, o.generate().n());
+        return OutputColumns.append(input, o.generate().resolveFor(input));
     }
 
     @Override

@@ -16,7 +16,7 @@ record HydragenReaderFactory(GenerateOptions options, RoutedLayout layout, Struc
     @Override
     public PartitionReader<InternalRow> createReader(InputPartition partition) {
         StructType input = new StructType(java.util.Arrays.copyOf(routedSchema.fields(), layout.inputColumns()));
-        return Utf8Prompts.flag(new HydragenPartitionReader((PromptGroupPartition) partition, options, layout, routedSchema),
-                input, options.promptColumn());
+        HydragenPartitionReader reader = new HydragenPartitionReader((PromptGroupPartition) partition, options, layout, routedSchema);
+        return options.chat() ? reader : Utf8Prompts.flag(reader, input, options.promptColumn());
     }
 }

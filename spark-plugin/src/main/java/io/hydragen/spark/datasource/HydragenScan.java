@@ -23,6 +23,7 @@ final class HydragenScan implements Scan, Batch {
     private final StructType schema;
     private final SourceOptions options;
     private StagedPartitions.Staged staged;
+    private io.hydragen.spark.api.GenerateOptions generate; // resolved for the prompt table (chat input or not)
 
     HydragenScan(StructType schema, SourceOptions options) {
         this.schema = schema;
@@ -46,7 +47,7 @@ final class HydragenScan implements Scan, Batch {
     @Override
     public synchronized PartitionReaderFactory createReaderFactory() {
         StagedPartitions.Staged s = stage();
-        return new HydragenReaderFactory(options.generate(), s.layout(), s.routedSchema());
+        return new HydragenReaderFactory(generate, s.layout(), s.routedSchema());
     }
 
     private StagedPartitions.Staged stage() {
@@ -54,8 +55,9 @@ final class HydragenScan implements Scan, Batch {
             SparkSession spark = SparkSession.active();
             ModelPreflight.check(options.generate().model(), spark.sparkContext().hadoopConfiguration());
             Dataset<Row> input = options.readInput(spark);
-            int partitions = io.hydragen.spark.api.Parallelism.partitions(options.generate(), spark.sparkContext());
-            Dataset<Row> routed = PrefixRouter.route(input, options.generate(), partitions);
+            generate = options.generate().resolveFor(input.schema());
+            int partitions = io.hydragen.spark.api.Parallelism.partitions(generate, spark.sparkContext());
+            Dataset<Row> routed = PrefixRouter.route(input, generate, partitions);
             staged = StagedPartitions.write(spark, routed, input.schema().size(), options.stagingDir(), this);
         }
         return staged;

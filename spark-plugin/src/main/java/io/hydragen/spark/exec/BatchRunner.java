@@ -28,9 +28,16 @@ public final class BatchRunner {
     private final Generator engine;
     private final GenerateOptions options;
     private final BatchOptions batching;
+    private final io.hydragen.generate.GenerationDefaults modelDefaults;
     private BatchStats totals = BatchStats.EMPTY;
 
     public BatchRunner(Generator engine, GenerateOptions options) {
+        this(engine, options, io.hydragen.generate.GenerationDefaults.NONE);
+    }
+
+    /** @param modelDefaults the model's generation_config.json defaults, for sampling settings the user left unset */
+    public BatchRunner(Generator engine, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
+        this.modelDefaults = modelDefaults;
         this.engine = engine;
         this.options = options;
         this.batching = options.batchOptions();
@@ -45,12 +52,20 @@ public final class BatchRunner {
         for (int i = 0; i < rows.size(); i++) {
             PromptRow r = rows.get(i);
             out.add(null);
-            String problem = problem(r.prompt());
+            String problem = options.chat() ? null : problem(r.prompt());
+            GenerationRequest req = null;
+            if (problem == null) {
+                try {
+                    req = request(Integer.toString(i), r);
+                } catch (IllegalArgumentException e) {
+                    problem = e.getMessage();
+                }
+            }
             if (problem != null) {
                 out.set(i, List.of(Completion.error(null, 0, null, problem)));
                 errors++;
             } else {
-                requests.add(GenerationRequest.ofText(Integer.toString(i), r.prompt(), options.samplingParams(r.seed())));
+                requests.add(req);
                 rowOfRequest.add(i);
             }
         }
@@ -80,6 +95,13 @@ public final class BatchRunner {
 
     /** Sum of the engine's statistics over every batch this runner ran. */
     public BatchStats totals() { return totals; }
+
+    /** A row's request: its prompt, or (chat input) its conversation, parsed from the routed JSON text. */
+    private GenerationRequest request(String id, PromptRow r) {
+        if (!options.chat()) return GenerationRequest.ofText(id, r.prompt(), options.samplingParams(r.seed(), modelDefaults));
+        return GenerationRequest.ofMessages(id, ChatRows.parse(r.prompt()), options.addGenerationPrompt(), options.samplingParams(r.seed(), modelDefaults))
+                .withChatTemplate(options.chatTemplate());
+    }
 
     static String problem(String prompt) {
         if (prompt == null) return "prompt is null";

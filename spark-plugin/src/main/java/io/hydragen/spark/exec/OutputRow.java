@@ -6,8 +6,11 @@ import io.hydragen.generate.Completion;
 public final class OutputRow {
     private OutputRow() {}
 
-    public static Object[] values(Object[] input, Completion c, int n) {
-        int extra = n > 1 ? 7 : 6;
+    public static Object[] values(Object[] input, Completion c, int n) { return values(input, c, n, false); }
+
+    /** @param chat whether the output has the {@code prompt} column of chat input (the rendered conversation) */
+    public static Object[] values(Object[] input, Completion c, int n, boolean chat) {
+        int extra = (n > 1 ? 7 : 6) + (chat ? 1 : 0);
         Object[] v = new Object[input.length + extra];
         System.arraycopy(input, 0, v, 0, input.length);
         int i = input.length;
@@ -18,7 +21,8 @@ public final class OutputRow {
         v[i++] = c.promptTokenIds() == null ? 0 : c.promptTokenIds().length;
         v[i++] = c.tokenIds() == null ? 0 : c.tokenIds().length;
         v[i++] = c.sharedPromptTokens();
-        if (n > 1) v[i] = c.sampleIndex();
+        if (n > 1) v[i++] = c.sampleIndex();
+        if (chat) v[i] = c.promptText();
         return v;
     }
 }

@@ -79,7 +79,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
             List<T> next = batches.next();
             if (runner == null) {
                 lease = engines.get();
-                runner = new BatchRunner(lease::generate, options);
+                runner = new BatchRunner(lease::generate, options, modelDefaults(lease));
             }
             List<PromptRow> prompts = next.stream().map(this::promptRow).toList();
             results = runner.run(prompts);
@@ -101,6 +101,15 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
             sample = 0;
         }
         return new Generated<>(in, c);
+    }
+
+    /** The leased model's generation_config.json defaults (none for a test's stand-in lease without an engine). */
+    private io.hydragen.generate.GenerationDefaults modelDefaults(EngineLease l) {
+        try {
+            return options.generationDefaults(l.engine());
+        } catch (RuntimeException e) {
+            return io.hydragen.generate.GenerationDefaults.NONE;
+        }
     }
 
     private PromptRow promptRow(T r) {

@@ -40,6 +40,9 @@ public final class HydragenKryoRegistrator implements KryoRegistrator {
             "[Lorg.apache.spark.sql.catalyst.expressions.UnsafeRow;",
             "org.apache.spark.sql.catalyst.expressions.GenericInternalRow",
             "scala.Tuple3",
+            // schemas with nested types travel with generated rows (chat input: array<struct<role, content>>)
+            "org.apache.spark.sql.types.ArrayType",
+            "org.apache.spark.sql.types.MapType",
             "[Lscala.Tuple3;",
             "scala.reflect.ClassTag$GenericClassTag",
             "org.apache.spark.sql.execution.datasources.WriteTaskResult",

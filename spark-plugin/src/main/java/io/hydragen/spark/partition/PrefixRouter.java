@@ -1,6 +1,7 @@
 package io.hydragen.spark.partition;
 
 import io.hydragen.spark.api.GenerateOptions;
+import io.hydragen.spark.exec.ChatRows;
 import io.hydragen.spark.exec.Utf8Prompts;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -43,7 +44,8 @@ public final class PrefixRouter {
      */
     public static Dataset<Row> route(Dataset<Row> input, GenerateOptions o, int numPartitions) {
         StructType schema = input.schema();
-        requireColumn(schema, o.promptColumn(), "prompt column");
+        if (o.chat()) requireColumn(schema, o.messagesColumn(), "messages column");
+        else requireColumn(schema, o.promptColumn(), "prompt column");
         if (o.idColumn() != null) requireColumn(schema, o.idColumn(), "id column");
         for (String c : o.prefixColumns()) requireColumn(schema, c, "prefix column");
         for (String name : schema.fieldNames()) {
@@ -52,7 +54,8 @@ public final class PrefixRouter {
 
         Dataset<Row> df = input
                 // a prompt that is not valid UTF-8 goes on as no prompt: it gets an error row (Utf8Prompts), no completion
-                .withColumn(PROMPT, Utf8Prompts.validOrNull(input.col(quote(o.promptColumn())).cast("string")))
+                .withColumn(PROMPT, o.chat() ? ChatRows.asJson(input, o.messagesColumn())
+                        : Utf8Prompts.validOrNull(input.col(quote(o.promptColumn())).cast("string")))
                 .withColumn(ROW_HASH, xxhash64(hashableColumns(input)));
         if (!o.prefixRouting()) {
             // baseline: no shuffle, rows batched in input order, each row its own unit
@@ -144,7 +147,8 @@ public final class PrefixRouter {
     private static void requireColumn(StructType schema, String name, String role) {
         for (String f : schema.fieldNames()) if (f.equalsIgnoreCase(name)) return;
         throw new IllegalArgumentException(role + " '" + name + "' not found; the table has columns "
-                + Arrays.toString(schema.fieldNames()));
+                + Arrays.toString(schema.fieldNames())
+                + (role.equals("prompt column") ? " (for chat input name a column of {role, content} with option 'messages_column')" : ""));
     }
 
     /** Backquotes a column name so dots and spaces in it are taken literally. */

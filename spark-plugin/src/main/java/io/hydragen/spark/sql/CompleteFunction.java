@@ -54,11 +54,11 @@ final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable
         if (input.isNullAt(0)) return null;
         String prompt = input.getUTF8String(0).toString();
         if (prompt.isEmpty()) return null;
-        GenerationRequest req = GenerationRequest.ofText("0", prompt,
-                options.samplingParams(RowSeeds.forPrompt(options.seed(), prompt, 0)));
         GenerationResult result;
         // the engine is leased for this call only: a query's other models can evict it between rows
         try (EngineLease engine = ExecutorEngines.acquire(options)) {
+            GenerationRequest req = GenerationRequest.ofText("0", prompt,
+                    options.samplingParams(RowSeeds.forPrompt(options.seed(), prompt, 0), options.generationDefaults(engine.engine())));
             result = engine.generate(List.of(req), options.batchOptions());
         }
         Completion c = result.completions().get(0);

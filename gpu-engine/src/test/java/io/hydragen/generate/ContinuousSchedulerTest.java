@@ -216,7 +216,10 @@ class ContinuousSchedulerTest {
         List<GenerationRequest> reqs = requests();
         GenerationResult expected = engine(ref, o).generate(reqs, continuous(o, 64), ProgressListener.NONE);
         long peak = ref[0].peakTokens;
-        long budgetTokens = peak / 4;
+        long alone = 0;
+        for (GenerationRequest q : reqs) alone = Math.max(alone, model.tokenizer().encode(q.prompt(), true).length + q.params().maxNewTokens());
+        long budgetTokens = Math.max(alone, peak / 4);
+        assertTrue(budgetTokens * 2 < peak, "the whole list (" + peak + " slots) is over twice the budget (" + budgetTokens + ")");
         Engine limited = engine(lim, o.withKvBudgetBytes(budgetTokens * 512));
         assertEquals(512, lim[0].kvBytesPerToken());
         GenerationResult r = limited.generate(reqs, continuous(o, 64), ProgressListener.NONE);
@@ -234,7 +237,7 @@ class ContinuousSchedulerTest {
 
         // a row that cannot fit even alone gets an error; the others are answered
         List<GenerationRequest> withHuge = new ArrayList<>(reqs);
-        withHuge.add(GenerationRequest.ofText("huge", "y".repeat((int) budgetTokens + 10), greedy(4)));
+        withHuge.add(GenerationRequest.ofText("huge", "y".repeat((int) budgetTokens), greedy(4)));
         List<Completion> got = limited.generate(withHuge, continuous(o, 64), ProgressListener.NONE).completions();
         Completion huge = byId(got).get("huge").get(0);
         assertEquals(FinishReason.ERROR, huge.finishReason());

@@ -80,7 +80,7 @@ final class ContinuousAdmission {
             int lo = 0, hi = k;   // the largest k whose cost fits; cost grows with k
             while (lo < hi) {
                 int mid = (lo + hi + 1) >>> 1;
-                if (tree.liveTokens() + cost(groups(candidates.subList(0, mid), anchors)) <= budgetTokens) lo = mid;
+                if (tree.liveTokens() + cost(groups(candidates.subList(0, mid), anchors, ordered)) <= budgetTokens) lo = mid;
                 else hi = mid - 1;
             }
             k = lo;
@@ -88,9 +88,9 @@ final class ContinuousAdmission {
         if (k == 0) {
             if (running > 0 || !tree.isEmpty()) return null;     // wait: finishing rows free memory
             ContinuousScheduler.Row r = candidates.get(0);
-            return new Decision(List.of(), r, cost(groups(List.of(r), new IdentityHashMap<>())));
+            return new Decision(List.of(), r, cost(groups(List.of(r), new IdentityHashMap<>(), List.of())));
         }
-        return new Decision(groups(candidates.subList(0, k), anchors), null, 0);
+        return new Decision(groups(candidates.subList(0, k), anchors, ordered), null, 0);
     }
 
     /** Rows that share a prefix with another waiting row first (group by group, in order of arrival), then the rest. */
@@ -113,8 +113,23 @@ final class ContinuousAdmission {
         return out;
     }
 
-    /** The rows grouped by anchor, each group's prompt remainders planned together. */
-    private List<Group> groups(List<ContinuousScheduler.Row> rows, Map<ContinuousScheduler.Row, LiveSegment> anchors) {
+    /**
+     * The rows grouped by anchor, each group's prompt remainders planned together, with the waiting rows left behind
+     * under the same anchor as look-ahead: a prefix the admitted rows share with them becomes a shared segment now,
+     * which they join when admitted later.
+     */
+    private List<Group> groups(List<ContinuousScheduler.Row> rows, Map<ContinuousScheduler.Row, LiveSegment> anchors,
+                               List<ContinuousScheduler.Row> waiting) {
+        Map<ContinuousScheduler.Row, Boolean> chosen = new IdentityHashMap<>();
+        for (ContinuousScheduler.Row r : rows) chosen.put(r, true);
+        Map<LiveSegment, List<ContinuousScheduler.Row>> later = new IdentityHashMap<>();
+        List<ContinuousScheduler.Row> laterAtRoot = new ArrayList<>();
+        for (ContinuousScheduler.Row r : waiting) {
+            if (chosen.containsKey(r)) continue;
+            LiveSegment a = anchors.get(r);
+            if (a == null) laterAtRoot.add(r);
+            else later.computeIfAbsent(a, x -> new ArrayList<>()).add(r);
+        }
         Map<LiveSegment, List<ContinuousScheduler.Row>> byAnchor = new LinkedHashMap<>();
         List<ContinuousScheduler.Row> rootRows = new ArrayList<>();
         for (ContinuousScheduler.Row r : rows) {
@@ -123,21 +138,29 @@ final class ContinuousAdmission {
             else byAnchor.computeIfAbsent(a, x -> new ArrayList<>()).add(r);
         }
         List<Group> out = new ArrayList<>();
-        for (Map.Entry<LiveSegment, List<ContinuousScheduler.Row>> e : byAnchor.entrySet()) out.add(group(e.getKey(), e.getValue()));
-        if (!rootRows.isEmpty()) out.add(group(null, rootRows));
+        for (Map.Entry<LiveSegment, List<ContinuousScheduler.Row>> e : byAnchor.entrySet()) {
+            out.add(group(e.getKey(), e.getValue(), later.getOrDefault(e.getKey(), List.of())));
+        }
+        if (!rootRows.isEmpty()) out.add(group(null, rootRows, laterAtRoot));
         return out;
     }
 
-    private Group group(LiveSegment anchor, List<ContinuousScheduler.Row> rows) {
+    private Group group(LiveSegment anchor, List<ContinuousScheduler.Row> rows, List<ContinuousScheduler.Row> later) {
         int from = anchor == null ? 0 : anchor.end();
         List<int[]> remainders = new ArrayList<>(rows.size());
         int[] reserved = new int[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             Sequence s = rows.get(i).seq;
-            remainders.add(from == 0 ? s.prompt : Arrays.copyOfRange(s.prompt, from, s.prompt.length));
+            remainders.add(remainder(s.prompt, from));
             reserved[i] = s.reservedNewTokens;
         }
-        return new Group(anchor, planner.plan(remainders), List.copyOf(rows), reserved);
+        List<int[]> lookahead = new ArrayList<>(later.size());
+        for (ContinuousScheduler.Row r : later) lookahead.add(remainder(r.seq.prompt, from));
+        return new Group(anchor, planner.plan(remainders, lookahead), List.copyOf(rows), reserved);
+    }
+
+    private static int[] remainder(int[] prompt, int from) {
+        return from == 0 ? prompt : Arrays.copyOfRange(prompt, from, prompt.length);
     }
 
     /** KV slots grafting the groups adds: every new segment's capacity, plus private copies with per-sequence attention. */

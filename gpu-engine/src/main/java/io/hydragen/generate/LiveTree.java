@@ -120,7 +120,7 @@ final class LiveTree {
             if (--s.refs > 0) continue;
             if (s.parent == null) roots.remove(s);
             else s.parent.children.remove(s);
-            if (cache != null && s.parent == null && s.shared && s.complete() && s.length() >= minCacheTokens) cache.put(s.tokens, s.kv);
+            if (cache != null && s.parent == null && s.complete() && s.length() >= minCacheTokens) cache.put(s.tokens, s.kv);  // prompt slots only
             s.kv.close();
             liveTokens -= s.capacity;
         }

@@ -51,6 +51,8 @@ final class ContinuousScheduler {
     private final List<Row> decoding = new ArrayList<>();
     private final List<LiveSegment> toPrefill = new ArrayList<>();
     private Consumer<Sequence> onFinished;
+    /** An allocation failed while rows were running: admit nothing until one of them finishes and frees its KV. */
+    private boolean waitForFinish;
     private long finishedRows, totalRows;
 
     // statistics
@@ -121,6 +123,8 @@ final class ContinuousScheduler {
 
     private void admit() {
         int running = prefilling.size() + decoding.size();
+        if (waitForFinish && running > 0) return;
+        waitForFinish = false;
         ContinuousAdmission.Decision d = admission.decide(waiting, running);
         if (d == null) return;
         if (d.rejected() != null) {
@@ -148,6 +152,7 @@ final class ContinuousScheduler {
                 emit(r.seq);
             } else {
                 admission.allocationFailed(d.rowCount());   // admit fewer next time; rows finishing will free memory
+                waitForFinish = running > 0;
             }
             return;
         }
@@ -329,6 +334,7 @@ final class ContinuousScheduler {
     // ---- finishing ------------------------------------------------------------------------------------------
 
     private void finish(Row r) {
+        waitForFinish = false;
         if (r.pendingPrivate > 0) { tree.unreserve(r.pendingPrivate); r.pendingPrivate = 0; }
         if (!r.released) { tree.release(r.leaf); r.released = true; }
         if (r.privateKv != null) { tree.closePrivate(r.privateKv, r.privateCapacity); r.privateKv = null; }

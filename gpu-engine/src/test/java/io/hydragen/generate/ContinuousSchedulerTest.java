@@ -113,7 +113,9 @@ class ContinuousSchedulerTest {
         List<GenerationRequest> reqs = requests();
         GenerationResult expected = e.generate(reqs);
         for (int limit : new int[] {1, 3, 64}) {
-            GenerationResult r = e.generate(reqs, continuous(o, limit), ProgressListener.NONE);
+            // limit 3: prompts prefilled 7 tokens per step, in chunks between decode steps
+            BatchOptions batching = limit == 3 ? continuous(o, limit).withPrefillTokensPerStep(7) : continuous(o, limit);
+            GenerationResult r = e.generate(reqs, batching, ProgressListener.NONE);
             assertSame(expected.completions(), r.completions());
             assertEquals(expected.completions().size(), r.completions().size());
             for (int i = 0; i < r.completions().size(); i++) {
@@ -243,6 +245,23 @@ class ContinuousSchedulerTest {
         assertEquals(FinishReason.ERROR, huge.finishReason());
         assertTrue(huge.error().contains("KV budget"), huge.error());
         assertSame(expected.completions(), got.stream().filter(c -> !c.requestId().equals("huge")).toList());
+    }
+
+    @Test
+    void cancellingMidStreamFreesAllKvAndTheEngineServesTheNextCall() {
+        CountingBackend[] b = new CountingBackend[1];
+        EngineOptions o = options();
+        Engine e = engine(b, o);
+        List<GenerationRequest> reqs = requests();
+        ProgressListener interruptAfterFirst = (phase, done, total) -> { if (done == 1) Thread.currentThread().interrupt(); };
+        try {
+            org.junit.jupiter.api.Assertions.assertThrows(GenerationCancelledException.class, () -> e.generate(reqs, continuous(o, 4), interruptAfterFirst));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status stays set");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(0, b[0].liveTokens, "the cancelled stream's KV is freed");
+        assertSame(e.generate(reqs).completions(), e.generate(reqs, continuous(o, 4), ProgressListener.NONE).completions());
     }
 
     /** Reference checkpoints: greedy ids match transformers when rows are admitted into a running batch. */

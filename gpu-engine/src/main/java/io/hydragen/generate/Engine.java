@@ -25,6 +25,12 @@ import java.util.concurrent.CancellationException;
  * interrupted, {@link #generate} and {@link #promptLogits} stop within one forward pass and throw
  * {@link GenerationCancelledException} (a {@link CancellationException}); the call's KV is freed, the thread's
  * interrupt status stays set, and the engine serves the next call normally.
+ *
+ * <p>Scheduling ({@link BatchOptions#scheduler()}): {@link Scheduler#STATIC} (the default) cuts the request list into
+ * batches, each decoded until its last sequence finishes; {@link Scheduler#CONTINUOUS} keeps up to
+ * {@link BatchOptions#maxBatchSequences()} sequences running, admitting waiting ones as others finish
+ * ({@link ContinuousScheduler}). Both give every sequence the same tokens. {@link #stream} serves a stream of requests
+ * and hands completions out as they finish.
  */
 public final class Engine implements AutoCloseable {
     /** Prompt tokens per prefill forward pass: bounds activation memory for long prompts. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.cpu.CpuBackend;
+import io.hydragen.generate.BatchOptions;
 import io.hydragen.generate.BatchStats;
 import io.hydragen.generate.Completion;
 import io.hydragen.generate.Engine;
@@ -13,6 +14,7 @@ import io.hydragen.generate.GenerationRequest;
 import io.hydragen.generate.GenerationResult;
 import io.hydragen.generate.ProgressListener;
 import io.hydragen.generate.SamplingParams;
+import io.hydragen.generate.Scheduler;
 import io.hydragen.model.Model;
 import io.hydragen.model.ModelLoader;
 
@@ -81,6 +83,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sgemm-size", defaultValue = "2048", paramLabel = "N", description = "Matrix size of the SGEMM rate measurement (default ${DEFAULT-VALUE}).")
     int sgemmSize;
 
+    @Option(names = "--scheduler", split = ",", paramLabel = "S",
+            description = {"Compare schedulers instead of attention modes: static, continuous (in order, one process). The stream is --rows rows",
+                    "in --prefix-groups groups (each its own shared prefix), at most --batch running; one attention mode (default hydragen)."})
+    List<String> schedulers;
+
+    @Option(names = "--rows", paramLabel = "R", description = "With --scheduler: rows in the stream (default: --batch).")
+    Integer rows;
+
+    @Option(names = "--prefix-groups", defaultValue = "1", paramLabel = "G", description = "With --scheduler: groups of rows, each with its own prefix (default ${DEFAULT-VALUE}).")
+    int prefixGroups;
+
+    @Option(names = "--max-new-tokens-dist", paramLabel = "DIST",
+            description = "With --scheduler: each row's new tokens drawn from uniform:LO:HI (seeded; EOS ignored, so lengths are exactly these). Default: --new-tokens for all.")
+    String newTokensDist;
+
+    @Option(names = "--prefill-tokens-per-step", paramLabel = "N",
+            description = "With --scheduler continuous: most prompt tokens prefilled between two decode steps (default: the prefill chunk).")
+    Integer prefillTokensPerStep;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
     Path json;
 
@@ -94,6 +115,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         List<AttentionMode> order = new ArrayList<>(new LinkedHashSet<>(modes));
         checkArguments();
+        if (schedulers != null) return runSchedulers();
         status("loading " + model + " ...");
         Model m = ModelLoader.load(model);
         try {
@@ -155,6 +177,137 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    // ---- --scheduler: static vs continuous batching over a stream ------------------------------------------------
+
+    private int runSchedulers() throws IOException {
+        List<Scheduler> kinds = new ArrayList<>();
+        for (String k : new LinkedHashSet<>(schedulers)) {
+            try {
+                kinds.add(Scheduler.parse(k));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--scheduler: " + e.getMessage());
+            }
+        }
+        if (kinds.isEmpty()) throw new UsageException("--scheduler names no scheduler");
+        boolean modesGiven = spec.commandLine().getParseResult().hasMatchedOption("--attention");
+        if (modesGiven && new LinkedHashSet<>(modes).size() != 1) throw new UsageException("--scheduler compares schedulers under one --attention mode");
+        AttentionMode mode = modesGiven ? modes.get(0) : AttentionMode.HYDRAGEN;
+        int r = rows == null ? batch : rows;
+        if (r < 1) throw new UsageException("--rows must be >= 1, got " + r);
+        if (prefixGroups < 1 || prefixGroups > r) throw new UsageException("--prefix-groups must be between 1 and --rows, got " + prefixGroups);
+        if (prefillTokensPerStep != null && prefillTokensPerStep < 1) throw new UsageException("--prefill-tokens-per-step must be >= 1");
+        if (plot != null) throw new UsageException("--plot draws attention modes; it is not available with --scheduler");
+        BenchWorkload.NewTokensDist dist = newTokensDist == null ? null : BenchWorkload.NewTokensDist.parse(newTokensDist);
+        int[] budgets = dist == null ? filled(r, newTokens) : dist.draw(r);
+        int most = 0;
+        for (int b : budgets) most = Math.max(most, b);
+        status("loading " + model + " ...");
+        Model m = ModelLoader.load(model);
+        try {
+            int context = m.config().maxPositionEmbeddings();
+            if ((long) prefixTokens + suffixTokens + most > context) {
+                throw new UsageException("prefix " + prefixTokens + " + suffix " + suffixTokens + " + new " + most
+                        + " tokens exceed " + model + "'s context of " + context + " tokens");
+            }
+            List<int[]> prompts = BenchWorkload.groupedPrompts(r, prefixGroups, prefixTokens, suffixTokens, m.config().vocabSize());
+            List<GenerationRequest> requests = new ArrayList<>(r);
+            for (int i = 0; i < r; i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), greedyIgnoringEos(budgets[i])));
+            List<int[]> warmup = BenchWorkload.prompts(Math.min(batch, 8), Math.min(prefixTokens, 64), Math.min(suffixTokens, 8), m.config().vocabSize());
+            EngineOptions options = engineOptions.applyTo(EngineOptions.of(model)).withAttention(mode).withMinSharedTokens(1).withMaxBatchSequences(batch);
+            Map<String, BenchReport.SchedulerResult> results = new LinkedHashMap<>();
+            Map<Scheduler, Map<String, int[]>> outputs = new LinkedHashMap<>();
+            Double gflops = null;
+            int threadsUsed = engineOptions.threads;
+            String backendName;
+            Engine engine = Engine.open(m, options);
+            try {
+                backendName = engine.backendName();
+                if (engine.backend() instanceof CpuBackend cpu) {
+                    threadsUsed = cpu.threads();
+                    status("measuring SGEMM " + sgemmSize + "\u00b3 ...");
+                    gflops = cpu.measureGflops(sgemmSize);
+                }
+                for (Scheduler kind : kinds) {
+                    BatchOptions batching = options.batchOptions().withScheduler(kind);
+                    if (prefillTokensPerStep != null) batching = batching.withPrefillTokensPerStep(prefillTokensPerStep);
+                    if (warmupTokens > 0) {
+                        status(kind.cliName() + ": warming up ...");
+                        run(engine, warmup, warmupTokens, ProgressListener.NONE);
+                    }
+                    status(kind.cliName() + ": " + r + " rows ...");
+                    Map<String, int[]> tokens = new LinkedHashMap<>();
+                    long t0 = System.nanoTime();
+                    BatchStats stats;
+                    if (kind == Scheduler.STATIC) {
+                        GenerationResult res = engine.generate(requests, batching, ProgressListener.NONE);
+                        for (Completion c : res.completions()) record(c, tokens);
+                        stats = res.stats();
+                    } else {
+                        stats = engine.stream(requests.iterator(), batching, c -> record(c, tokens));
+                    }
+                    double wall = (System.nanoTime() - t0) / 1e9;
+                    outputs.put(kind, tokens);
+                    results.put(kind.cliName(), new BenchReport.SchedulerResult(stats.generatedTokens() / wall, stats.decodeTokensPerSecond(),
+                            stats.decodeSteps() == 0 ? 0 : stats.decodeTokens() / (double) stats.decodeSteps(), wall, stats.prefillSeconds(),
+                            stats.decodeNanos() / 1e9, stats.sequences(), stats.promptTokens(), stats.prefilledTokens(), stats.sharedPromptTokens(),
+                            stats.generatedTokens(), stats.decodeTokens(), stats.decodeSteps()));
+                }
+            } finally {
+                engine.backend().close();   // Engine.close() would close the model, closed below
+            }
+            BenchReport.SchedulerResult st = results.get(Scheduler.STATIC.cliName()), co = results.get(Scheduler.CONTINUOUS.cliName());
+            Double ratio = st == null || co == null || st.generatedTokensPerS() == 0 ? null : co.generatedTokensPerS() / st.generatedTokensPerS();
+            Double same = null;
+            Map<String, int[]> a = outputs.get(Scheduler.STATIC), b = outputs.get(Scheduler.CONTINUOUS);
+            if (a != null && b != null) {
+                int n = 0;
+                for (Map.Entry<String, int[]> e : a.entrySet()) if (Arrays.equals(e.getValue(), b.get(e.getKey()))) n++;
+                same = n / (double) a.size();
+            }
+            BenchReport report = new BenchReport(model, batch, prefixTokens, suffixTokens, dist == null ? newTokens : most, warmupTokens,
+                    backendName, threadsUsed, machine(), gflops, sgemmSize, null, null, null, mode.cliName(), r, prefixGroups,
+                    dist == null ? null : dist.toString(), results, ratio, same,
+                    "hydragen " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            printSchedulers(report, console.out());
+            if (json != null) {
+                Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report) + "\n");
+            }
+            return 0;
+        } finally {
+            m.close();
+        }
+    }
+
+    private static int[] filled(int n, int v) {
+        int[] a = new int[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    private static SamplingParams greedyIgnoringEos(int newTokens) {
+        return new SamplingParams(newTokens, 0.0, 0, 1.0, 0L, List.of(), List.of(), true, 1);
+    }
+
+    private static void record(Completion c, Map<String, int[]> tokens) {
+        if (c.finishReason() == FinishReason.ERROR) throw new UsageException("sequence " + c.requestId() + " failed: " + c.error());
+        if (tokens.put(c.requestId(), c.tokenIds()) != null) throw new IllegalStateException("row " + c.requestId() + " answered twice");
+    }
+
+    private static void printSchedulers(BenchReport r, PrintStream out) {
+        out.printf(Locale.ROOT, "%s: %d rows in %d prefix groups, prefix %d, suffix %d, new tokens %s, at most %d running; %s attention, %s, %d threads%n",
+                r.model(), r.rows(), r.prefixGroups(), r.prefixTokens(), r.suffixTokens(),
+                r.maxNewTokensDist() != null ? r.maxNewTokensDist() : Integer.toString(r.newTokens()), r.batch(), r.attention(), r.backend(), r.threads());
+        out.printf(Locale.ROOT, "%-12s %10s %12s %12s %14s %14s %12s%n", "scheduler", "wall s", "prefilled", "generated", "generated/s", "decode tok/s", "mean running");
+        for (Map.Entry<String, BenchReport.SchedulerResult> e : r.schedulers().entrySet()) {
+            BenchReport.SchedulerResult s = e.getValue();
+            out.printf(Locale.ROOT, "%-12s %10.2f %12d %12d %14.1f %14.1f %12.1f%n", e.getKey(), s.wallS(), s.prefilledTokens(), s.generatedTokens(),
+                    s.generatedTokensPerS(), s.decodeTokensPerS(), s.meanRunningSequences());
+        }
+        if (r.continuousVsStatic() != null) out.printf(Locale.ROOT, "generated tokens/s, continuous vs static: %.2fx%n", r.continuousVsStatic());
+        if (r.sameTokensSchedulers() != null) out.printf(Locale.ROOT, "rows with identical tokens (static vs continuous): %.1f%%%n", 100 * r.sameTokensSchedulers());
+        out.flush();
+    }
+
     private void checkArguments() {
         if (batch < 1) throw new UsageException("--batch must be >= 1, got " + batch);
         if (prefixTokens < 0 || suffixTokens < 0) throw new UsageException("--prefix-tokens and --suffix-tokens must be >= 0");
@@ -164,6 +317,9 @@ final class BenchCommand implements Callable<Integer> {
         engineOptions.check();
         if (sgemmSize < 1) throw new UsageException("--sgemm-size must be >= 1, got " + sgemmSize);
         if (modes.isEmpty()) throw new UsageException("--attention names no mode");
+        if (schedulers == null && (rows != null || newTokensDist != null || prefixGroups != 1 || prefillTokensPerStep != null)) {
+            throw new UsageException("--rows, --prefix-groups, --max-new-tokens-dist and --prefill-tokens-per-step go with --scheduler");
+        }
         checkWritable(json, "--json");
         checkWritable(plot, "--plot");
     }

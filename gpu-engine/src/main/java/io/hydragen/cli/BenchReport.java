@@ -16,7 +16,8 @@ import java.util.Map;
  * @param sameTokens fraction of sequences whose hydragen tokens equal their per-sequence tokens, or null
  */
 @JsonPropertyOrder({"model", "batch", "prefix_tokens", "suffix_tokens", "new_tokens", "warmup_tokens", "backend", "threads",
-        "machine", "sgemm_gflops", "sgemm_size", "results", "speedup", "same_tokens_hydragen_per_sequence", "command"})
+        "machine", "sgemm_gflops", "sgemm_size", "results", "speedup", "same_tokens_hydragen_per_sequence", "attention", "rows", "prefix_groups", "max_new_tokens_dist",
+        "schedulers", "continuous_vs_static", "same_tokens_static_continuous", "command"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record BenchReport(
         @JsonProperty("model") String model,
@@ -33,7 +34,46 @@ record BenchReport(
         @JsonProperty("results") Map<String, ModeResult> results,
         @JsonProperty("speedup") Speedup speedup,
         @JsonProperty("same_tokens_hydragen_per_sequence") Double sameTokens,
+        @JsonProperty("attention") String attention,
+        @JsonProperty("rows") Integer rows,
+        @JsonProperty("prefix_groups") Integer prefixGroups,
+        @JsonProperty("max_new_tokens_dist") String maxNewTokensDist,
+        @JsonProperty("schedulers") Map<String, SchedulerResult> schedulers,
+        @JsonProperty("continuous_vs_static") Double continuousVsStatic,
+        @JsonProperty("same_tokens_static_continuous") Double sameTokensSchedulers,
         @JsonProperty("command") String command) {
+
+    /** The attention-mode benchmark (no --scheduler): the scheduler fields are null and left out. */
+    BenchReport(String model, int batch, int prefixTokens, int suffixTokens, int newTokens, int warmupTokens, String backend,
+                int threads, Machine machine, Double sgemmGflops, int sgemmSize, Map<String, ModeResult> results, Speedup speedup,
+                Double sameTokens, String command) {
+        this(model, batch, prefixTokens, suffixTokens, newTokens, warmupTokens, backend, threads, machine, sgemmGflops, sgemmSize,
+                results, speedup, sameTokens, null, null, null, null, null, null, null, command);
+    }
+
+    /**
+     * One scheduler's run over the whole stream of rows (--scheduler).
+     *
+     * @param generatedTokensPerS every generated token over the whole wall time, prefill included
+     * @param decodeTokensPerS tokens of decode steps over the time of decode steps
+     * @param meanRunningSequences rows per decode step, averaged over the steps
+     */
+    @JsonPropertyOrder({"generated_tokens_per_s", "decode_tokens_per_s", "mean_running_sequences", "wall_s", "prefill_s", "decode_s",
+            "rows", "prompt_tokens", "prefilled_tokens", "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps"})
+    record SchedulerResult(
+            @JsonProperty("generated_tokens_per_s") double generatedTokensPerS,
+            @JsonProperty("decode_tokens_per_s") double decodeTokensPerS,
+            @JsonProperty("mean_running_sequences") double meanRunningSequences,
+            @JsonProperty("wall_s") double wallS,
+            @JsonProperty("prefill_s") double prefillS,
+            @JsonProperty("decode_s") double decodeS,
+            @JsonProperty("rows") int rows,
+            @JsonProperty("prompt_tokens") long promptTokens,
+            @JsonProperty("prefilled_tokens") long prefilledTokens,
+            @JsonProperty("shared_prompt_tokens") long sharedPromptTokens,
+            @JsonProperty("generated_tokens") long generatedTokens,
+            @JsonProperty("decode_tokens") long decodeTokens,
+            @JsonProperty("decode_steps") int decodeSteps) {}
 
     /** Where the numbers were taken. @param date ISO-8601 with offset */
     @JsonPropertyOrder({"cores", "cpu", "os", "java", "date"})

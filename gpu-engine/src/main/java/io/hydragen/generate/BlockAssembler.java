@@ -6,7 +6,6 @@ import io.hydragen.plan.Segment;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +21,11 @@ import java.util.Map;
 final class BlockAssembler {
     private final boolean perSequence;
     private final Map<Segment, KvSegment> kv;
-    private final Map<Segment, IntList> sharedRows = new LinkedHashMap<>();
+    /** Shared ancestors by their KV (identity), in the order first named; each with its visible keys and rows. */
+    private final Map<KvSegment, Shared> sharedRows = new java.util.IdentityHashMap<>();
+    private final List<Shared> sharedOrder = new ArrayList<>();
+
+    private record Shared(KvSegment kv, int visible, IntList rows) {}
     private final List<AttentionBlock> own = new ArrayList<>();
 
     /** @param kv the KV of every segment of the plan that rows may name as an ancestor */
@@ -36,13 +39,37 @@ final class BlockAssembler {
      * @param ownKv the KV the rows write to; row {@code rows[i]} sees its first {@code visible[i]} keys
      */
     void add(List<Segment> ancestors, KvSegment ownKv, int[] rows, int[] visible) {
+        List<KvSegment> kvs = new ArrayList<>(ancestors.size());
+        int[] lengths = new int[ancestors.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            kvs.add(kvOf(ancestors.get(i)));
+            lengths[i] = ancestors.get(i).length();
+        }
+        add(kvs, lengths, ownKv, rows, visible);
+    }
+
+    /**
+     * The same over KV segments directly (the continuous scheduler's live tree has no plan).
+     *
+     * @param ancestorLengths keys of each ancestor the rows see (all of its prompt tokens)
+     */
+    void add(List<KvSegment> ancestors, int[] ancestorLengths, KvSegment ownKv, int[] rows, int[] visible) {
         if (perSequence) {
             List<KvSegment> path = new ArrayList<>(ancestors.size() + 1);
-            for (Segment a : ancestors) path.add(kvOf(a));
+            path.addAll(ancestors);
             path.add(ownKv);
             own.add(new AttentionBlock(path, rows, visible));
         } else {
-            for (Segment a : ancestors) sharedRows.computeIfAbsent(a, x -> new IntList()).addAll(rows);
+            for (int i = 0; i < ancestors.size(); i++) {
+                KvSegment a = ancestors.get(i);
+                Shared sh = sharedRows.get(a);
+                if (sh == null) {
+                    sh = new Shared(a, ancestorLengths[i], new IntList());
+                    sharedRows.put(a, sh);
+                    sharedOrder.add(sh);
+                }
+                sh.rows().addAll(rows);
+            }
             own.add(new AttentionBlock(List.of(ownKv), rows, visible));
         }
     }
@@ -50,11 +77,11 @@ final class BlockAssembler {
     /** The blocks: shared ones first (root-first, in the order segments were first named), then those of each call. */
     List<AttentionBlock> blocks() {
         List<AttentionBlock> out = new ArrayList<>(sharedRows.size() + own.size());
-        for (Map.Entry<Segment, IntList> e : sharedRows.entrySet()) {
-            int[] rows = e.getValue().toArray();
+        for (Shared sh : sharedOrder) {
+            int[] rows = sh.rows().toArray();
             int[] visible = new int[rows.length];
-            Arrays.fill(visible, e.getKey().length());
-            out.add(new AttentionBlock(List.of(kvOf(e.getKey())), rows, visible));
+            Arrays.fill(visible, sh.visible());
+            out.add(new AttentionBlock(List.of(sh.kv()), rows, visible));
         }
         out.addAll(own);
         return out;

@@ -36,6 +36,12 @@ import java.nio.file.Path;
  * {@code tokenizer_config.json}'s {@code chat_template}), loaded once per engine and file, and tokenized without
  * adding special tokens; a template that refuses the conversation, or a model without a template, is that request's
  * error. Its completions carry the rendered text ({@link Completion#promptText()}).
+ *
+ * <p>Scheduling ({@link BatchOptions#scheduler()}): {@link Scheduler#STATIC} (the default) cuts the request list into
+ * batches, each decoded until its last sequence finishes; {@link Scheduler#CONTINUOUS} keeps up to
+ * {@link BatchOptions#maxBatchSequences()} sequences running, admitting waiting ones as others finish
+ * ({@link ContinuousScheduler}). Both give every sequence the same tokens. {@link #stream} serves a stream of requests
+ * and hands completions out as they finish.
  */
 public final class Engine implements AutoCloseable {
     /** Prompt tokens per prefill forward pass: bounds activation memory for long prompts. */
@@ -116,19 +122,15 @@ public final class Engine implements AutoCloseable {
         PrefixPlanner planner = new PrefixPlanner(batching.minSharedTokens());
         try {
             checkCancelled();
-            for (List<Sequence> batch : admit(todo, planner, batching)) stats = stats.plus(runOrSplit(batch, planner, batching, progress));
+            if (batching.scheduler() == Scheduler.CONTINUOUS) {
+                stats = continuous(batching, progress).run(todo.iterator(), todo.size(), s -> {});
+            } else {
+                for (List<Sequence> batch : admit(todo, planner, batching)) stats = stats.plus(runOrSplit(batch, planner, batching, progress));
+            }
         } catch (CancellationException e) {
             throw cancelled(e);
         }
-        for (Sequence s : valid) {
-            GenerationRequest req = requests.get(s.request);
-            if (s.error != null) {
-                perRequest.get(s.request).add(Completion.error(req.id(), s.sampleIndex, s.prompt, s.error));
-                continue;
-            }
-            String text = s.text != null ? s.text : model.tokenizer().decode(s.tokens());
-            perRequest.get(s.request).add(new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, s.error));
-        }
+        for (Sequence s : valid) perRequest.get(s.request).add(completion(requests.get(s.request), s));
         List<Completion> out = new ArrayList<>();
         for (int r = 0; r < perRequest.size(); r++) {
             List<Completion> c = perRequest.get(r);
@@ -136,6 +138,98 @@ public final class Engine implements AutoCloseable {
             for (Completion x : c) out.add(promptText[r] == null ? x : x.withPromptText(promptText[r]));
         }
         return new GenerationResult(out, stats);
+    }
+
+    private Completion completion(GenerationRequest req, Sequence s) {
+        if (s.error != null) return Completion.error(req.id(), s.sampleIndex, s.prompt, s.error);
+        String text = s.text != null ? s.text : model.tokenizer().decode(s.tokens());
+        return new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, s.error);
+    }
+
+    private ContinuousScheduler continuous(BatchOptions batching, ProgressListener progress) {
+        long budget = kvBudgetBytes();
+        return new ContinuousScheduler(backend, batching.attention(), new PrefixPlanner(batching.minSharedTokens()), stopCheck, batching,
+                KvSizing.budgetTokens(budget, backend.kvBytesPerToken()), prefixCache, batching.minSharedTokens(), progress);
+    }
+
+    /**
+     * Completes a stream of requests, handing each sample's {@link Completion} to {@code out} as soon as it is finished
+     * (in finishing order, not request order; a bad request's error at once). With {@link Scheduler#CONTINUOUS} the
+     * running batch is kept full as rows finish ({@link ContinuousScheduler}); with {@link Scheduler#STATIC} the stream
+     * is cut into lists of {@link BatchOptions#maxBatchSequences()} requests, each generated as by {@link #generate}.
+     * Requests are read from {@code requests} only as room frees up (a bounded look-ahead), so the stream may be
+     * longer than memory. Holds the engine's lock for the whole stream.
+     */
+    public synchronized BatchStats stream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching, java.util.function.Consumer<Completion> out) {
+        if (batching.scheduler() == Scheduler.STATIC) {
+            BatchStats stats = BatchStats.EMPTY;
+            while (requests.hasNext()) {
+                List<GenerationRequest> chunk = new ArrayList<>();
+                while (requests.hasNext() && chunk.size() < batching.maxBatchSequences()) chunk.add(requests.next());
+                GenerationResult r = generate(chunk, batching, ProgressListener.NONE);
+                r.completions().forEach(out);
+                stats = stats.plus(r.stats());
+            }
+            return stats;
+        }
+        java.util.Map<Integer, GenerationRequest> open = new java.util.HashMap<>();
+        java.util.Map<Integer, Integer> left = new java.util.HashMap<>();
+        java.util.Map<Integer, String> promptTexts = new java.util.HashMap<>();
+        java.util.function.Consumer<Sequence> finished = s -> {
+            GenerationRequest req = open.get(s.request);
+            Completion c = completion(req, s);
+            String text = promptTexts.get(s.request);
+            out.accept(text == null ? c : c.withPromptText(text));
+            if (left.merge(s.request, -1, Integer::sum) == 0) {
+                open.remove(s.request);
+                left.remove(s.request);
+                promptTexts.remove(s.request);
+            }
+        };
+        java.util.Iterator<Sequence> seqs = new java.util.Iterator<>() {
+            private final java.util.ArrayDeque<Sequence> ready = new java.util.ArrayDeque<>();
+            private int index;
+
+            @Override public boolean hasNext() {
+                while (ready.isEmpty() && requests.hasNext()) pull(requests.next(), index++);
+                return !ready.isEmpty();
+            }
+
+            @Override public Sequence next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException();
+                return ready.poll();
+            }
+
+            private void pull(GenerationRequest req, int r) {
+                int[] ids = null;
+                String[] text = new String[1];
+                try {
+                    ids = tokenize(req, text, 0);
+                    validate(ids, req.params());
+                } catch (IllegalArgumentException e) {
+                    int n = req.params() == null ? 1 : req.params().n();
+                    for (int i = 0; i < n; i++) {
+                        Completion c = Completion.error(req.id(), i, ids, e.getMessage());
+                        out.accept(text[0] == null ? c : c.withPromptText(text[0]));
+                    }
+                    return;
+                }
+                open.put(r, req);
+                if (text[0] != null) promptTexts.put(r, text[0]);
+                left.put(r, req.params().n());
+                for (int i = 0; i < req.params().n(); i++) {
+                    Sequence s = newSequence(r, i, ids, req.params());
+                    if (s.params.maxNewTokens() == 0) { s.finish = FinishReason.LENGTH; finished.accept(s); }
+                    else ready.add(s);
+                }
+            }
+        };
+        try {
+            checkCancelled();
+            return continuous(batching, ProgressListener.NONE).run(seqs, 0, finished);
+        } catch (CancellationException e) {
+            throw cancelled(e);
+        }
     }
 
     /**

@@ -18,11 +18,21 @@ public final class PrefixPlanner {
     }
 
     public PrefixPlan plan(List<int[]> prompts) {
+        return plan(prompts, List.of());
+    }
+
+    /**
+     * Plans {@code prompts} with shared segments cut as if {@code lookahead} were planned too: a prefix that one prompt
+     * shares only with look-ahead prompts (rows that will come later) still becomes a shared segment, so those rows can
+     * join it. Only {@code prompts} get leaves; segments no prompt passes through are left out.
+     */
+    public PrefixPlan plan(List<int[]> prompts, List<int[]> lookahead) {
         PrefixTrie trie = new PrefixTrie();
         for (int s = 0; s < prompts.size(); s++) trie.insert(s, prompts.get(s));
+        for (int s = 0; s < lookahead.size(); s++) trie.insert(prompts.size() + s, lookahead.get(s), false);
         Builder b = new Builder(prompts);
         for (PrefixTrie.Node child : trie.root.orderedChildren()) b.visit(child, new int[0], null);
-        for (int s : trie.root.ending) b.leaf(s, new int[0], null); // empty prompts
+        for (int s : trie.root.ending) if (s < prompts.size()) b.leaf(s, new int[0], null); // empty prompts
         return new PrefixPlan(b.segments, b.leaves);
     }
 
@@ -38,6 +48,7 @@ public final class PrefixPlanner {
 
         /** @param pending tokens of folded (too short) shared ancestors, to prepend to this node's */
         void visit(PrefixTrie.Node node, int[] pending, Segment parent) {
+            if (node.real == 0) return;   // look-ahead only
             int[] tokens = concat(pending, node.label);
             if (node.count == 1) {
                 int s = onlySequence(node);
@@ -49,10 +60,10 @@ public final class PrefixPlanner {
                 Segment seg = new Segment(segments.size(), tokens, parent, true);
                 segments.add(seg);
                 for (PrefixTrie.Node c : node.orderedChildren()) visit(c, new int[0], seg);
-                for (int s : node.ending) leaf(s, new int[0], seg);
+                for (int s : node.ending) if (s < leaves.length) leaf(s, new int[0], seg);
             } else {
                 for (PrefixTrie.Node c : node.orderedChildren()) visit(c, tokens, parent);
-                for (int s : node.ending) leaf(s, tokens, parent);
+                for (int s : node.ending) if (s < leaves.length) leaf(s, tokens, parent);
             }
         }
 

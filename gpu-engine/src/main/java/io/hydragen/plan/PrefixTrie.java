@@ -17,6 +17,7 @@ final class PrefixTrie {
         final Map<Integer, Node> children = new HashMap<>();
         final List<Integer> ending = new ArrayList<>();   // sequences whose tokens end exactly here
         int count;                        // sequences passing through or ending here
+        int real;                         // of those, the ones being planned (not look-ahead context)
 
         Node(int[] label) { this.label = label; }
 
@@ -30,15 +31,21 @@ final class PrefixTrie {
 
     final Node root = new Node(new int[0]);
 
-    void insert(int sequence, int[] tokens) {
+    void insert(int sequence, int[] tokens) { insert(sequence, tokens, true); }
+
+    /** @param real false: a look-ahead sequence, counted for sharing but given no leaf */
+    void insert(int sequence, int[] tokens, boolean real) {
+        int r = real ? 1 : 0;
         Node node = root;
         node.count++;
+        node.real += r;
         int i = 0;
         while (i < tokens.length) {
             Node child = node.children.get(tokens[i]);
             if (child == null) {
                 Node leaf = new Node(Arrays.copyOfRange(tokens, i, tokens.length));
                 leaf.count = 1;
+                leaf.real = r;
                 leaf.ending.add(sequence);
                 node.children.put(tokens[i], leaf);
                 return;
@@ -48,6 +55,7 @@ final class PrefixTrie {
             if (common < child.label.length) split(node, child, common);
             child = node.children.get(tokens[i]);
             child.count++;
+            child.real += r;
             i += common;
             node = child;
         }
@@ -58,6 +66,7 @@ final class PrefixTrie {
     private static void split(Node parent, Node child, int at) {
         Node mid = new Node(Arrays.copyOfRange(child.label, 0, at));
         mid.count = child.count;
+        mid.real = child.real;
         child.label = Arrays.copyOfRange(child.label, at, child.label.length);
         mid.children.put(child.label[0], child);
         parent.children.put(mid.label[0], mid);

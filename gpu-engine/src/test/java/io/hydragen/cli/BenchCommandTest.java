@@ -100,4 +100,44 @@ class BenchCommandTest {
         n.fieldNames().forEachRemaining(names::add);
         return names;
     }
+
+    @Test
+    void comparesSchedulersOverAStreamLongerThanTheBatch() throws IOException {
+        Path json = dir.resolve("s.json");
+        int rows = 12, groups = 3, prefix = 24, suffix = 4;
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "4", "--rows", "" + rows, "--prefix-groups", "" + groups,
+                "--prefix-tokens", "" + prefix, "--suffix-tokens", "" + suffix, "--max-new-tokens-dist", "uniform:1:9",
+                "--scheduler", "static,continuous", "--backend", "cpu", "--threads", "1", "--warmup-tokens", "0", "--sgemm-size", "64",
+                "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = CliRun.JSON.readTree(json.toFile());
+        assertEquals(rows, j.get("rows").asInt());
+        assertEquals(groups, j.get("prefix_groups").asInt());
+        assertEquals("uniform:1:9", j.get("max_new_tokens_dist").asText());
+        assertEquals("hydragen", j.get("attention").asText());
+        assertEquals(List.of("static", "continuous"), fieldNames(j.get("schedulers")));
+        long generated = -1;
+        for (String k : List.of("static", "continuous")) {
+            JsonNode s = j.get("schedulers").get(k);
+            for (String f : List.of("generated_tokens_per_s", "decode_tokens_per_s", "mean_running_sequences")) assertTrue(s.get(f).asDouble() > 0, k + "." + f);
+            assertTrue(s.get("mean_running_sequences").asDouble() <= 4, k);
+            assertEquals(rows, s.get("rows").asInt(), k);
+            assertEquals((long) rows * (prefix + suffix), s.get("prompt_tokens").asLong(), k);
+            if (generated < 0) generated = s.get("generated_tokens").asLong();
+            assertEquals(generated, s.get("generated_tokens").asLong(), k + ": EOS ignored, the drawn lengths exactly");
+        }
+        assertTrue(generated >= rows && generated <= 9L * rows);
+        assertEquals(1.0, j.get("same_tokens_static_continuous").asDouble(), "both schedulers decode the same tokens");
+        assertTrue(j.get("continuous_vs_static").asDouble() > 0);
+        assertTrue(r.out().contains("continuous vs static"), r.out());
+    }
+
+    @Test
+    void schedulerFlagsAreCheckedUpFront() {
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--rows", "8", "--threads", "1");
+        assertEquals(2, r.exitCode(), r.err());
+        CliRun d = CliRun.run("bench", "--model", "synthetic:tiny", "--scheduler", "continuous", "--max-new-tokens-dist", "normal:1:2", "--threads", "1");
+        assertEquals(2, d.exitCode(), d.err());
+        assertTrue(d.err().contains("uniform:LO:HI"), d.err());
+    }
 }

@@ -182,4 +182,68 @@ class EngineBehaviourTest {
         assertEquals(0, c.completionTokens());
         assertEquals(FinishReason.LENGTH, c.finishReason());
     }
+
+    static BatchOptions continuous(Engine e, int maxBatch) {
+        return e.options().batchOptions().withScheduler(Scheduler.CONTINUOUS).withMaxBatchSequences(maxBatch);
+    }
+
+    static GenerationResult continuousRun(Engine e, List<GenerationRequest> reqs, int maxBatch) {
+        return e.generate(reqs, continuous(e, maxBatch), ProgressListener.NONE);
+    }
+
+    @Test
+    void theScenariosGiveTheSameCompletionsUnderTheContinuousScheduler() {
+        SamplingParams sampled = new SamplingParams(10, 0.8, 40, 0.95, 1234, List.of(), List.of(), true, 2);
+        for (Engine e : List.of(hydragen, perSequence, perSequenceShared, flat)) {
+            for (List<GenerationRequest> reqs : List.of(hierarchical(greedy(12)), hierarchical(sampled))) {
+                List<List<Integer>> expected = ids(e.generate(reqs));
+                for (int limit : new int[] {1, 2, 5}) assertEquals(expected, ids(continuousRun(e, reqs, limit)), e.options().attention() + " limit " + limit);
+            }
+        }
+        // samples of one prompt: prefilled once, distinct streams, as static
+        SamplingParams p = new SamplingParams(8, 1.0, 0, 1.0, 99, List.of(), List.of(), true, 4);
+        List<GenerationRequest> x = List.of(GenerationRequest.ofText("x", INSTRUCTION + DOC_A, p));
+        GenerationResult r = continuousRun(hydragen, x, 8);
+        assertEquals(ids(hydragen.generate(x)), ids(r));
+        assertEquals(r.completions().get(0).promptTokens(), r.stats().prefilledTokens(), "prompt prefilled once for 4 samples");
+        // stop ids and strings
+        int[] toks = hydragen.generate(List.of(GenerationRequest.ofText("a", INSTRUCTION, greedy(12)))).completions().get(0).tokenIds();
+        List<GenerationRequest> stops = List.of(
+                GenerationRequest.ofText("id", INSTRUCTION, new SamplingParams(12, 0, 0, 1, 0, List.of(), List.of(toks[3]), true, 1)),
+                GenerationRequest.ofText("str", INSTRUCTION, new SamplingParams(12, 0, 0, 1, 0, List.of("e"), List.of(), true, 1)),
+                GenerationRequest.ofText("len", INSTRUCTION + DOC_B, greedy(12)));
+        List<Completion> st = hydragen.generate(stops).completions(), co = continuousRun(hydragen, stops, 2).completions();
+        for (int i = 0; i < stops.size(); i++) {
+            assertArrayEquals(st.get(i).tokenIds(), co.get(i).tokenIds(), stops.get(i).id());
+            assertEquals(st.get(i).text(), co.get(i).text(), stops.get(i).id());
+            assertEquals(st.get(i).finishReason(), co.get(i).finishReason(), stops.get(i).id());
+        }
+        // bad requests get their errors, the others are answered
+        List<GenerationRequest> bad = List.of(GenerationRequest.ofText("ok", "Hello", greedy(4)), GenerationRequest.ofText("empty", "", greedy(4)),
+                GenerationRequest.ofTokens("badid", new int[] {1, 5, 999_999}, greedy(4)), GenerationRequest.ofText("zero", "World", greedy(0)));
+        List<Completion> b = continuousRun(hydragen, bad, 2).completions();
+        assertEquals(4, b.size());
+        assertNull(b.get(0).error());
+        assertEquals(4, b.get(0).completionTokens());
+        assertEquals(FinishReason.ERROR, b.get(1).finishReason());
+        assertEquals(FinishReason.ERROR, b.get(2).finishReason());
+        assertEquals(FinishReason.LENGTH, b.get(3).finishReason());
+        assertEquals(0, b.get(3).completionTokens());
+    }
+
+    @Test
+    void underTheContinuousSchedulerAPrefixSeenEarlierIsCopiedNotPrefilledAgain() {
+        try (Engine cached = Engine.open(ModelLoader.load("synthetic:tiny"),
+                EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(2).withMinSharedTokens(8).withPrefixCacheTokens(4096))) {
+            List<GenerationRequest> first = List.of(GenerationRequest.ofText("a", INSTRUCTION + DOC_A + "Where?", greedy(6)));
+            List<GenerationRequest> second = List.of(GenerationRequest.ofText("b", INSTRUCTION + DOC_A + "Who lives there?", greedy(6)));
+            GenerationResult r1 = continuousRun(cached, first, 4);
+            assertEquals(r1.stats().promptTokens(), r1.stats().prefilledTokens(), "nothing cached yet");
+            GenerationResult r2 = continuousRun(cached, second, 4);
+            int common = hydragen.tokenizer().encode(INSTRUCTION + DOC_A, true).length;
+            assertTrue(r2.stats().prefilledTokens() <= r2.stats().promptTokens() - common + 2,
+                    "prefilled " + r2.stats().prefilledTokens() + " of " + r2.stats().promptTokens());
+            assertEquals(ids(flat.generate(second)), ids(r2), "same tokens as without the cache");
+        }
+    }
 }

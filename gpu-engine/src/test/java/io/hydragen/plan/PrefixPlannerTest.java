@@ -125,4 +125,19 @@ class PrefixPlannerTest {
             assertTrue(plan.prefilledTokens() <= total);
         }
     }
+
+    @Test
+    void lookAheadPromptsCutSharedSegmentsButGetNoLeaves() {
+        int[] instruction = seq(1, 20), docA = seq(200, 30), docB = seq(300, 30);
+        int[] row = cat(instruction, docA, seq(900, 3));
+        // alone, the row is one leaf; with its group waiting behind it, instruction + docA is a shared segment
+        assertEquals(1, new PrefixPlanner(4).plan(List.of(row)).segments().size());
+        PrefixPlan plan = new PrefixPlanner(4).plan(List.of(row),
+                List.of(cat(instruction, docA, seq(950, 3)), cat(instruction, docB, seq(960, 3)), seq(5000, 10)));
+        assertEquals(1, plan.sequenceCount());
+        assertEquals(List.of(instruction.length, docA.length, 3), plan.path(0).stream().map(Segment::length).toList());
+        assertTrue(plan.leaf(0).ancestors().stream().allMatch(Segment::shared));
+        assertEquals(3, plan.segments().size(), "no segment for the look-ahead rows' own parts");
+        assertEquals(instruction.length + docA.length, plan.sharedTokens(0));
+    }
 }

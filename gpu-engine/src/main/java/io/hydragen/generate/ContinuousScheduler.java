@@ -1,0 +1,350 @@
+package io.hydragen.generate;
+
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.AllocationException;
+import io.hydragen.backend.Backend;
+import io.hydragen.backend.ForwardBatch;
+import io.hydragen.backend.KvSegment;
+import io.hydragen.plan.PrefixPlan;
+import io.hydragen.plan.PrefixPlanner;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Continuous batching with prefix-aware admission. Sequences come from a stream; up to
+ * {@link BatchOptions#maxBatchSequences()} run at once within the KV budget. Each step:
+ * <ol>
+ *   <li>admission ({@link ContinuousAdmission}) takes waiting rows into the {@link LiveTree}: rows whose prompts extend
+ *       a live shared segment join it and only their remainder is allocated and prefilled; the others are planned
+ *       together ({@link PrefixPlanner}), so waiting rows sharing a prefix get one new shared segment;</li>
+ *   <li>one prefill pass of at most {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet
+ *       prefilled (a segment once its parent is complete); a row whose last prompt token is prefilled samples its first
+ *       token and joins decoding;</li>
+ *   <li>one decode step of every decoding row, its attention blocks built from the live tree (with Hydragen: one block
+ *       per live shared segment holding all its decoding rows);</li>
+ *   <li>finished rows are handed out at once and their KV released: a segment is freed with its last live row.</li>
+ * </ol>
+ * A row's tokens depend only on its prompt, settings and seed: sampling draws are per (seed, sample, step), and a
+ * row's attention is split over the segments of its own path, merged root first.
+ */
+final class ContinuousScheduler {
+    /** Rows read ahead of admission, per running slot: the window in which waiting rows' shared prefixes are found. */
+    static final int LOOKAHEAD_FACTOR = 2;
+
+    private final Backend backend;
+    private final AttentionMode mode;
+    private final StopCheck stopCheck;
+    private final BatchOptions batching;
+    private final ProgressListener progress;
+    private final PrefixKvCache cache;
+    private final int minReuseTokens;
+    private final LiveTree tree;
+    private final ContinuousAdmission admission;
+
+    private final Deque<Row> waiting = new ArrayDeque<>();
+    private final List<Row> prefilling = new ArrayList<>();
+    private final List<Row> decoding = new ArrayList<>();
+    private final List<LiveSegment> toPrefill = new ArrayList<>();
+    private Consumer<Sequence> onFinished;
+    /** An allocation failed while rows were running: admit nothing until one of them finishes and frees its KV. */
+    private boolean waitForFinish;
+    private long finishedRows, totalRows;
+
+    // statistics
+    private long sequences, promptTokens, prefilled, shared, generated, decodeTokens, prefillNanos, decodeNanos, runningSum;
+    private int decodeSteps;
+
+    /** A sequence in the scheduler: its leaf in the live tree, the KV of its ancestors, its private copy if any. */
+    static final class Row {
+        final Sequence seq;
+        LiveSegment leaf;            // null until admitted
+        List<KvSegment> ancestorKv;
+        int[] ancestorLengths;
+        KvSegment privateKv;         // per-sequence attention: a copy of the whole context
+        int privateCapacity;
+        int pendingPrivate;          // per-sequence attention: slots reserved for the private copy not yet made
+        boolean released;            // its path in the tree no longer counts it
+
+        Row(Sequence seq) { this.seq = seq; }
+    }
+
+    /**
+     * @param budgetTokens KV slots the live tree may hold ({@link Long#MAX_VALUE}: none)
+     * @param cache prompt starts kept across calls, or null
+     */
+    ContinuousScheduler(Backend backend, AttentionMode mode, PrefixPlanner planner, StopCheck stopCheck, BatchOptions batching,
+                        long budgetTokens, PrefixKvCache cache, int minReuseTokens, ProgressListener progress) {
+        this.backend = backend;
+        this.mode = mode;
+        this.stopCheck = stopCheck;
+        this.batching = batching;
+        this.progress = progress;
+        this.cache = cache;
+        this.minReuseTokens = minReuseTokens;
+        this.tree = new LiveTree(backend, cache, Math.max(1, minReuseTokens));
+        this.admission = new ContinuousAdmission(tree, planner, mode == AttentionMode.PER_SEQUENCE, budgetTokens, batching.maxBatchSequences());
+    }
+
+    /**
+     * Runs every sequence of {@code source} (each with max_new_tokens ≥ 1) to its end, handing each to
+     * {@code onFinished} as it finishes (with its tokens and finish reason, or an error). On an exception (cancellation,
+     * a backend failure) all KV is freed and the exception propagates.
+     *
+     * @param expected sequences the source holds when known (progress only), else 0
+     */
+    BatchStats run(Iterator<Sequence> source, long expected, Consumer<Sequence> onFinished) {
+        this.onFinished = onFinished;
+        this.totalRows = expected;
+        try {
+            while (true) {
+                if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
+                while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
+                admit();
+                if (!toPrefill.isEmpty()) prefillPass();
+                if (!decoding.isEmpty()) decodeStep();
+                if (decoding.isEmpty() && prefilling.isEmpty() && waiting.isEmpty() && !source.hasNext()) break;
+            }
+        } finally {
+            for (Row r : decoding) if (r.privateKv != null) r.privateKv.close();
+            tree.closeAll();
+        }
+        return new BatchStats((int) sequences, promptTokens, prefilled, shared, generated, decodeTokens, prefillNanos, decodeNanos, decodeSteps);
+    }
+
+    /** Mean rows per decode step so far. */
+    double meanRunning() { return decodeSteps == 0 ? 0 : runningSum / (double) decodeSteps; }
+
+    // ---- admission ------------------------------------------------------------------------------------------
+
+    private void admit() {
+        int running = prefilling.size() + decoding.size();
+        if (waitForFinish && running > 0) return;
+        waitForFinish = false;
+        ContinuousAdmission.Decision d = admission.decide(waiting, running);
+        if (d == null) return;
+        if (d.rejected() != null) {
+            waiting.remove(d.rejected());
+            Sequence s = d.rejected().seq;
+            s.error = KvSizing.tooLargeMessage(d.rejectedTokens(), s.prompt.length, s.reservedNewTokens, backend.kvBytesPerToken(),
+                    admission.budgetTokens() == Long.MAX_VALUE ? 0 : admission.budgetTokens() * backend.kvBytesPerToken());
+            emit(s);
+            return;
+        }
+        List<Row> grafted = new ArrayList<>();
+        List<LiveSegment> made = new ArrayList<>();
+        try {
+            for (ContinuousAdmission.Group g : d.groups()) {
+                made.addAll(tree.graft(g.plan(), g.anchor(), g.rows(), g.reserved()));
+                grafted.addAll(g.rows());
+            }
+        } catch (RuntimeException e) {
+            if (!AllocationException.isAllocationFailure(e)) throw e;
+            for (Row r : grafted) { tree.release(r.leaf); r.leaf = null; }
+            if (running == 0 && d.rowCount() == 1) {
+                Row r = d.groups().get(0).rows().get(0);
+                waiting.remove(r);
+                r.seq.error = e.getMessage();
+                emit(r.seq);
+            } else {
+                admission.allocationFailed(d.rowCount());   // admit fewer next time; rows finishing will free memory
+                waitForFinish = running > 0;
+            }
+            return;
+        }
+        admission.allocationSucceeded();
+        for (Row r : grafted) {
+            waiting.remove(r);
+            Sequence s = r.seq;
+            List<LiveSegment> anc = r.leaf.ancestors();
+            r.ancestorKv = new ArrayList<>(anc.size());
+            r.ancestorLengths = new int[anc.size()];
+            int sharedTokens = 0;
+            for (int i = 0; i < anc.size(); i++) {
+                r.ancestorKv.add(anc.get(i).kv);
+                r.ancestorLengths[i] = anc.get(i).length();
+                if (anc.get(i).shared) sharedTokens += anc.get(i).length();
+            }
+            s.leaf = r.leaf.kv;
+            s.leafStart = r.leaf.start;
+            s.leafPromptTokens = r.leaf.length();
+            s.sharedTokens = sharedTokens;
+            sequences++;
+            promptTokens += s.prompt.length;
+            shared += sharedTokens;
+            if (mode == AttentionMode.PER_SEQUENCE) {
+                r.pendingPrivate = KvSizing.privateCapacity(s.prompt.length, s.reservedNewTokens);
+                tree.reserve(r.pendingPrivate);
+            }
+            prefilling.add(r);
+        }
+        for (LiveSegment seg : made) {
+            if (cache != null && seg.parent == null) reuseCached(seg);
+            if (seg.filled < seg.length()) toPrefill.add(seg);
+        }
+    }
+
+    /** Copies the KV of the longest cached start of a new root segment; its last token is always run again, for logits. */
+    private void reuseCached(LiveSegment seg) {
+        PrefixKvCache.Match m = cache.longestPrefix(seg.tokens);
+        int n = m == null ? 0 : Math.min(m.length(), seg.length() - 1);
+        if (n < Math.max(1, minReuseTokens)) return;
+        backend.copyKv(m.entry().kv(), 0, seg.kv, 0, n);
+        seg.kv.setLength(n);
+        seg.filled = n;
+    }
+
+    // ---- prefill --------------------------------------------------------------------------------------------
+
+    private record Piece(LiveSegment segment, int from, int to, int firstRow) {}
+
+    private void prefillPass() {
+        long t0 = System.nanoTime();
+        int budget = batching.prefillTokensPerStep();
+        List<LiveSegment> eligible = new ArrayList<>();
+        for (LiveSegment seg : toPrefill) if (seg.parent == null || seg.parent.complete()) eligible.add(seg);
+        List<Piece> pieces = new ArrayList<>();
+        int rows = 0;
+        for (LiveSegment seg : eligible) {
+            if (rows == budget) break;
+            int take = Math.min(seg.length() - seg.filled, budget - rows);
+            pieces.add(new Piece(seg, seg.filled, seg.filled + take, rows));
+            rows += take;
+        }
+        int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
+        KvSegment[] writes = new KvSegment[rows];
+        BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
+        IntList logitRows = new IntList();
+        List<LiveSegment> logitSegments = new ArrayList<>();
+        for (Piece p : pieces) {
+            LiveSegment seg = p.segment;
+            seg.kv.setLength(p.to);
+            int n = p.to - p.from;
+            int[] pieceRows = new int[n], visible = new int[n];
+            for (int i = 0; i < n; i++) {
+                int r = p.firstRow + i, slot = p.from + i;
+                tokens[r] = seg.tokens[slot];
+                positions[r] = seg.start + slot;
+                writes[r] = seg.kv;
+                slots[r] = slot;
+                pieceRows[i] = r;
+                visible[i] = slot + 1;
+            }
+            List<LiveSegment> anc = seg.ancestors();
+            List<KvSegment> ancKv = new ArrayList<>(anc.size());
+            int[] ancLen = new int[anc.size()];
+            for (int i = 0; i < ancLen.length; i++) { ancKv.add(anc.get(i).kv); ancLen[i] = anc.get(i).length(); }
+            blocks.add(ancKv, ancLen, seg.kv, pieceRows, visible);
+            if (p.to == seg.length() && !seg.promptEnds.isEmpty()) {
+                logitRows.add(p.firstRow + n - 1);
+                logitSegments.add(seg);
+            }
+        }
+        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()), mode);
+        prefilled += rows;
+        for (Piece p : pieces) {
+            p.segment.filled = p.to;
+            if (p.segment.complete()) toPrefill.remove(p.segment);
+        }
+        List<Row> started = new ArrayList<>();
+        for (int i = 0; i < logitSegments.size(); i++) {
+            for (Row r : logitSegments.get(i).promptEnds) {
+                stopCheck.accept(r.seq, logits[i]);
+                generated++;
+                started.add(r);
+            }
+            logitSegments.get(i).promptEnds.clear();
+        }
+        prefillNanos += System.nanoTime() - t0;
+        for (Row r : started) {
+            prefilling.remove(r);
+            if (r.seq.done()) { finish(r); continue; }
+            if (mode == AttentionMode.PER_SEQUENCE) privatize(r);
+            decoding.add(r);
+        }
+    }
+
+    /**
+     * The per-sequence baseline keeps each row's KV to itself: once its prompt is prefilled, the row gets a private
+     * copy of its whole context and leaves the tree (a shared segment is freed with its last row there).
+     */
+    private void privatize(Row r) {
+        Sequence s = r.seq;
+        int cap = KvSizing.privateCapacity(s.prompt.length, s.reservedNewTokens);
+        tree.unreserve(r.pendingPrivate);
+        r.pendingPrivate = 0;
+        KvSegment own = tree.newPrivate(cap);
+        List<LiveSegment> path = r.leaf.ancestors();
+        path.add(r.leaf);
+        for (LiveSegment seg : path) backend.copyKv(seg.kv, 0, own, seg.start, seg.length());
+        own.setLength(s.prompt.length);
+        r.privateKv = own;
+        r.privateCapacity = cap;
+        tree.release(r.leaf);
+        r.released = true;
+        s.leaf = own;
+        s.leafStart = 0;
+        s.leafPromptTokens = s.prompt.length;
+        s.privateKv = true;
+    }
+
+    // ---- decode ---------------------------------------------------------------------------------------------
+
+    private void decodeStep() {
+        long t0 = System.nanoTime();
+        int n = decoding.size();
+        int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
+        KvSegment[] writes = new KvSegment[n];
+        BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
+        for (int r = 0; r < n; r++) {
+            Row row = decoding.get(r);
+            Sequence s = row.seq;
+            int slot = s.leafPromptTokens + s.count - 1;
+            s.leaf.setLength(slot + 1);
+            tokens[r] = s.last();
+            positions[r] = s.nextPosition();
+            writes[r] = s.leaf;
+            slots[r] = slot;
+            rowsAll[r] = r;
+            if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, new int[] {r}, new int[] {slot + 1});
+            else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, new int[] {r}, new int[] {slot + 1});
+        }
+        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode);
+        decodeSteps++;
+        runningSum += n;
+        List<Row> done = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            Row row = decoding.get(r);
+            stopCheck.accept(row.seq, logits[r]);
+            decodeTokens++;
+            generated++;
+            if (row.seq.done()) done.add(row);
+        }
+        decodeNanos += System.nanoTime() - t0;
+        if (!done.isEmpty()) {
+            decoding.removeAll(done);
+            for (Row r : done) finish(r);
+        }
+    }
+
+    // ---- finishing ------------------------------------------------------------------------------------------
+
+    private void finish(Row r) {
+        waitForFinish = false;
+        if (r.pendingPrivate > 0) { tree.unreserve(r.pendingPrivate); r.pendingPrivate = 0; }
+        if (!r.released) { tree.release(r.leaf); r.released = true; }
+        if (r.privateKv != null) { tree.closePrivate(r.privateKv, r.privateCapacity); r.privateKv = null; }
+        r.seq.leaf = null;
+        emit(r.seq);
+    }
+
+    private void emit(Sequence s) {
+        finishedRows++;
+        onFinished.accept(s);
+        progress.onProgress("decode", finishedRows, Math.max(totalRows, finishedRows));
+    }
+}

@@ -71,11 +71,23 @@ public final class BatchRunner {
                 out.set(rowOfRequest.get(k), cs);
             }
             totals = totals.plus(res.stats);
-            HydragenMetrics.get().record(res.stats, rows.size(), errors);
+            HydragenMetrics.get().record(res.stats, rows.size(), errors, errorMessages(out));
         } else {
-            HydragenMetrics.get().record(BatchStats.EMPTY, rows.size(), errors);
+            HydragenMetrics.get().record(BatchStats.EMPTY, rows.size(), errors, errorMessages(out));
         }
         return out;
+    }
+
+    /** Error rows per message (at most 16 distinct messages of at most 300 characters). */
+    static java.util.Map<String, Long> errorMessages(List<List<Completion>> out) {
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        for (List<Completion> cs : out) {
+            if (cs == null || cs.isEmpty() || cs.get(0).finishReason() != io.hydragen.generate.FinishReason.ERROR) continue;
+            String e = String.valueOf(cs.get(0).error());
+            if (e.length() > 300) e = e.substring(0, 300) + "...";
+            if (m.containsKey(e) || m.size() < 16) m.merge(e, 1L, Long::sum);
+        }
+        return m;
     }
 
     /** Sum of the engine's statistics over every batch this runner ran. */

@@ -35,6 +35,15 @@ public final class HydragenMetrics {
 
     /** Counts one engine call. */
     public void record(BatchStats s, int rows, int errors) {
+        record(s, rows, errors, java.util.Map.of());
+    }
+
+    /**
+     * Counts one engine call, and reports it to the driver ({@link EngineTotals}) with its error rows' messages
+     * (message to rows), so the driver knows what the engine did without reading the output.
+     */
+    public void record(BatchStats s, int rows, int errors, java.util.Map<String, Long> errorMessages) {
+        ExecutorEngines.report(s, rows, errors, errorMessages);
         prompts.inc(rows);
         errorRows.inc(errors);
         batches.inc();

@@ -13,6 +13,7 @@ import io.hydragen.generate.FinishReason;
 import io.hydragen.generate.GenerationRequest;
 import io.hydragen.generate.GenerationResult;
 import io.hydragen.generate.SamplingParams;
+import io.hydragen.seed.RowSeeds;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -28,7 +29,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,7 +60,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "Completions, JSONL ('-' for stdout).")
     String output;
 
-    @Option(names = "--max-new-tokens", defaultValue = "16", paramLabel = "N", description = "New tokens per sample at most (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--max-new-tokens", "--max-tokens"}, defaultValue = "16", paramLabel = "N", description = "New tokens per sample at most (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Option(names = "--temperature", defaultValue = "0", paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE}).")
@@ -69,8 +72,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus sampling mass, in (0, 1] (default ${DEFAULT-VALUE}).")
     double topP;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed; sample i of a prompt uses the stream (S, i) (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S", description = {
+            "Run seed: a line's seed is derived from S and its \"id\" (else its prompt and its ordinal among equal prompts),",
+            "so identical prompts get different samples and the run is reproducible; sample i of a line uses the stream",
+            "(line seed, i). Default: a fresh seed per line. Each output line records its seed; an input line's own \"seed\" is used as is."})
+    Long seed;
 
     @Option(names = "--n", defaultValue = "1", paramLabel = "N", description = "Samples per prompt (default ${DEFAULT-VALUE}).")
     int n;
@@ -111,14 +117,21 @@ final class GenerateCommand implements Callable<Integer> {
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
         List<String> stops = new ArrayList<>();
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
-        SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stops, stopTokenIds, ignoreEos, n);
+        // checks the settings once, before reading the input
+        new SamplingParams(maxNewTokens, temperature, topK, topP, 0, stops, stopTokenIds, ignoreEos, n);
 
         ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
         try (Sink sink = Sink.open(output, console)) {
             long start = System.nanoTime();
             List<GenerationRequest> requests = new ArrayList<>();
-            for (PromptRow r : rows) if (r.ok()) requests.add(GenerationRequest.ofText(Integer.toString(r.line()), r.prompt(), params));
+            Map<Integer, Long> seeds = rowSeeds(rows);
+            for (PromptRow r : rows) {
+                if (!r.ok()) continue;
+                SamplingParams params = new SamplingParams(maxNewTokens, temperature, topK, topP, seeds.get(r.line()), stops,
+                        stopTokenIds, ignoreEos, n);
+                requests.add(GenerationRequest.ofText(Integer.toString(r.line()), r.prompt(), params));
+            }
 
             ProgressPrinter progress = new ProgressPrinter(console, quiet, requests.size() * n, batchSize, "");
             GenerationResult result;
@@ -135,7 +148,7 @@ final class GenerateCommand implements Callable<Integer> {
                     progress.finish();
                 }
             }
-            int errors = write(rows, result, sink.writer(), json);
+            int errors = write(rows, seeds, result, sink.writer(), json);
             sink.commit();
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
@@ -159,8 +172,31 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    /** Writes every row's samples in input order; returns how many lines are errors. */
-    private int write(List<PromptRow> rows, GenerationResult result, Writer w, ObjectMapper json) throws IOException {
+    /**
+     * Each usable line's seed ({@link RowSeeds}): its own {@code "seed"}; else, with {@code --seed S}, derived from S
+     * and its id (else its prompt and its ordinal among equal prompts, in file order); else a fresh random seed.
+     */
+    private Map<Integer, Long> rowSeeds(List<PromptRow> rows) {
+        Map<Integer, Long> seeds = new HashMap<>();
+        Map<String, Long> ordinals = new HashMap<>();
+        java.security.SecureRandom fresh = seed == null ? new java.security.SecureRandom() : null;
+        for (PromptRow r : rows) {
+            if (!r.ok()) continue;
+            long ordinal = r.userId() ? 0 : ordinals.merge(r.prompt(), 1L, Long::sum) - 1;
+            long s;
+            if (r.seed() != null) s = r.seed();
+            else if (seed == null) s = fresh.nextLong();
+            else s = RowSeeds.forRow(seed, r.userId() ? r.id().asText() : null, r.prompt(), ordinal);
+            seeds.put(r.line(), s);
+        }
+        return seeds;
+    }
+
+    /**
+     * Writes every row's samples in input order, each line the input line's fields followed by the output's (an output
+     * field replaces an input field of the same name); returns how many lines are errors.
+     */
+    private int write(List<PromptRow> rows, Map<Integer, Long> seeds, GenerationResult result, Writer w, ObjectMapper json) throws IOException {
         Iterator<Completion> completions = result.completions().iterator();
         int errors = 0;
         for (PromptRow r : rows) {
@@ -174,10 +210,19 @@ final class GenerateCommand implements Callable<Integer> {
                     if (!c.requestId().equals(Integer.toString(r.line())) || c.sampleIndex() != i) {
                         throw new IllegalStateException("engine returned completions out of order: " + c.requestId() + "/" + c.sampleIndex());
                     }
-                    out = OutputRow.of(r.id(), sampleIndex, c);
+                    out = OutputRow.of(r.id(), sampleIndex, seeds.get(r.line()), c);
                 }
                 if (FinishReason.ERROR.wireName().equals(out.finishReason())) errors++;
-                w.write(json.writeValueAsString(out));
+                com.fasterxml.jackson.databind.node.ObjectNode line = json.valueToTree(out);
+                if (r.fields() != null) {
+                    com.fasterxml.jackson.databind.node.ObjectNode merged = json.createObjectNode();
+                    merged.set("id", line.get("id"));
+                    r.fields().fields().forEachRemaining(f -> { if (!line.has(f.getKey())) merged.set(f.getKey(), f.getValue()); });
+                    merged.setAll(line);
+                    w.write(json.writeValueAsString(merged));
+                } else {
+                    w.write(json.writeValueAsString(line));
+                }
                 w.write('\n');
             }
         }

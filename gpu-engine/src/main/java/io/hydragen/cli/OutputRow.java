@@ -1,20 +1,21 @@
 package io.hydragen.cli;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hydragen.generate.Completion;
 
 /**
- * One line of {@code generate}'s output: one sample of one prompt. {@code sample_index} only appears when
- * {@code --n} is above 1; {@code error} is null unless {@code finish_reason} is {@code "error"}.
+ * One line of {@code generate}'s output: one sample of one prompt. Every field is in every line: {@code sample_index}
+ * is null when {@code --n} is 1, {@code error} is null unless {@code finish_reason} is {@code "error"}, {@code seed}
+ * (the row's seed, see {@link io.hydragen.seed.RowSeeds}) is null for a line that never reached the engine.
  */
-@JsonPropertyOrder({"id", "sample_index", "prompt_token_ids", "completion", "completion_token_ids", "finish_reason", "error",
+@JsonPropertyOrder({"id", "sample_index", "seed", "prompt_token_ids", "completion", "completion_token_ids", "finish_reason", "error",
         "prompt_tokens", "completion_tokens", "shared_prompt_tokens"})
 record OutputRow(
         @JsonProperty("id") JsonNode id,
-        @JsonProperty("sample_index") @JsonInclude(JsonInclude.Include.NON_NULL) Integer sampleIndex,
+        @JsonProperty("sample_index") Integer sampleIndex,
+        @JsonProperty("seed") Long seed,
         @JsonProperty("prompt_token_ids") int[] promptTokenIds,
         @JsonProperty("completion") String completion,
         @JsonProperty("completion_token_ids") int[] completionTokenIds,
@@ -24,12 +25,12 @@ record OutputRow(
         @JsonProperty("completion_tokens") int completionTokens,
         @JsonProperty("shared_prompt_tokens") int sharedPromptTokens) {
 
-    static OutputRow of(JsonNode id, Integer sampleIndex, Completion c) {
-        return new OutputRow(id, sampleIndex, c.promptTokenIds(), c.text(), c.tokenIds(), c.finishReason().wireName(), c.error(),
+    static OutputRow of(JsonNode id, Integer sampleIndex, Long seed, Completion c) {
+        return new OutputRow(id, sampleIndex, seed, c.promptTokenIds(), c.text(), c.tokenIds(), c.finishReason().wireName(), c.error(),
                 c.promptTokens(), c.completionTokens(), c.sharedPromptTokens());
     }
 
     static OutputRow error(JsonNode id, Integer sampleIndex, String message) {
-        return new OutputRow(id, sampleIndex, new int[0], "", new int[0], io.hydragen.generate.FinishReason.ERROR.wireName(), message, 0, 0, 0);
+        return new OutputRow(id, sampleIndex, null, new int[0], "", new int[0], io.hydragen.generate.FinishReason.ERROR.wireName(), message, 0, 0, 0);
     }
 }

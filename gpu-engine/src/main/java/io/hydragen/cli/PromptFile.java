@@ -96,7 +96,8 @@ final class PromptFile {
             return new PromptRow(line, lineId, null, "line " + (line + 1) + ": expected a JSON object like {\"id\": ..., \"prompt\": \"...\"}");
         }
         JsonNode id = node.get("id");
-        if (id == null || id.isNull()) id = lineId;
+        boolean userId = id != null && !id.isNull();
+        if (!userId) id = lineId;
         else if (!id.isTextual() && !id.isNumber()) {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": \"id\" must be a string or a number, got " + kind(id));
         }
@@ -105,8 +106,17 @@ final class PromptFile {
         if (!prompt.isTextual()) {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": \"prompt\" must be a string, got " + kind(prompt));
         }
-        if (prompt.textValue().isEmpty()) return new PromptRow(line, id, null, "line " + (line + 1) + ": empty prompt");
-        return new PromptRow(line, id, prompt.textValue(), null);
+        com.fasterxml.jackson.databind.node.ObjectNode fields = (com.fasterxml.jackson.databind.node.ObjectNode) node;
+        if (prompt.textValue().isEmpty()) return new PromptRow(line, id, null, "line " + (line + 1) + ": empty prompt", fields, userId, null);
+        JsonNode seed = node.get("seed");
+        Long ownSeed = null;
+        if (seed != null && !seed.isNull()) {
+            if (!seed.isIntegralNumber() || !seed.canConvertToLong()) {
+                return new PromptRow(line, id, null, "line " + (line + 1) + ": \"seed\" must be a 64-bit integer, got " + seed, fields, userId, null);
+            }
+            ownSeed = seed.longValue();
+        }
+        return new PromptRow(line, id, prompt.textValue(), null, fields, userId, ownSeed);
     }
 
     private static String firstLine(String s) {

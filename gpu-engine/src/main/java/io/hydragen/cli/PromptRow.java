@@ -9,7 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param id the {@code id} as the user gave it (a string or a number), or the line number when absent
  * @param prompt the prompt text, or null when the line is unusable
  * @param error why the line is unusable, or null
+ * @param fields the line's JSON object (its other fields are carried to the output), or null
+ * @param userId whether the line has its own {@code id} (its seed then derives from it)
+ * @param seed the line's own {@code "seed"}, used as is, or null
  */
-record PromptRow(int line, JsonNode id, String prompt, String error) {
+record PromptRow(int line, JsonNode id, String prompt, String error, com.fasterxml.jackson.databind.node.ObjectNode fields,
+                 boolean userId, Long seed) {
+    PromptRow(int line, JsonNode id, String prompt, String error) { this(line, id, prompt, error, null, false, null); }
+
     boolean ok() { return error == null; }
 }

@@ -94,8 +94,9 @@ public final class BatchJob implements Callable<Integer> {
     @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Nucleus mass in (0, 1] (default ${DEFAULT-VALUE}).")
     double topP;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S", description = {"Run seed: each row's seed is derived from S and the row's --id-column value",
+            "(else its prompt and its ordinal among equal prompts), as bin/hydragen generate does (default: a fresh run seed, printed)."})
+    Long seed;
 
     @Option(names = "--same-seed-every-row",
             description = "Use --seed for every row, like bin/hydragen generate (default: a seed per row from --seed and the row's identity).")
@@ -181,11 +182,13 @@ public final class BatchJob implements Callable<Integer> {
             long t0 = System.nanoTime();
             EngineTotals.Counts before = EngineTotals.snapshot();
             var writer = result.write().mode(overwrite || defaultOutput ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
-            if (format.equals("jsonl")) writer.json(out);
+            // every column in every line, null where empty (Spark's JSON writer drops null fields by default)
+            if (format.equals("jsonl")) writer.option("ignoreNullFields", "false").json(out);
             else writer.parquet(out);
             double seconds = (System.nanoTime() - t0) / 1e9;
             JobSummary summary = JobSummary.of(EngineTotals.snapshot().minus(before), seconds);
             System.out.println(summary.format());
+            System.out.println("seed: " + runSeed() + (seed == null ? " (drawn for this run; --seed " + runSeed() + " repeats it)" : ""));
             Dataset<Row> written = format.equals("jsonl") ? spark.read().json(out) : spark.read().parquet(out);
             System.out.println("output: " + out + " (" + format + ", " + written.count() + " rows)");
             System.out.println("first rows:");
@@ -228,7 +231,7 @@ public final class BatchJob implements Callable<Integer> {
         if (given.test("--temperature")) d.put(OptionKeys.TEMPERATURE, Double.toString(temperature));
         if (given.test("--top-k")) d.put(OptionKeys.TOP_K, Integer.toString(topK));
         if (given.test("--top-p")) d.put(OptionKeys.TOP_P, Double.toString(topP));
-        if (given.test("--seed")) d.put(OptionKeys.SEED, Long.toString(seed));
+        d.put(OptionKeys.SEED, Long.toString(runSeed()));
         if (given.test("--same-seed-every-row")) d.put(OptionKeys.PER_ROW_SEEDS, Boolean.toString(!sameSeedEveryRow));
         if (given.test("--n")) d.put(OptionKeys.N, Integer.toString(n));
         if (given.test("--stop")) d.put(OptionKeys.STOP, json(stop));
@@ -250,9 +253,18 @@ public final class BatchJob implements Callable<Integer> {
         }
     }
 
+    private Long drawnSeed;
+
+    /** --seed, else one fresh seed for the run (printed with the summary, so the run can be repeated). */
+    long runSeed() {
+        if (seed != null) return seed;
+        if (drawnSeed == null) drawnSeed = new java.security.SecureRandom().nextLong();
+        return drawnSeed;
+    }
+
     GenerateOptions options() {
         return GenerateOptions.builder(model).promptColumn(promptColumn).idColumn(idColumn).prefixColumns(prefixColumns)
-                .maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
+                .maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(runSeed())
                 .perRowSeeds(!sameSeedEveryRow).n(n).stop(stop).stopTokenIds(stopTokenIds).ignoreEos(ignoreEos)
                 .attention(attention).backend(backend).minSharedTokens(minSharedTokens).batchSize(batchSize)
                 .partitions(partitions).build();

@@ -92,6 +92,24 @@ class BatchJobTest {
     }
 
     @Test
+    void aTruncatedCheckpointIsOneLineBeforeAnyTask() throws Exception {
+        Path model = tmp.resolve("broken-model");
+        try (io.hydragen.model.Model m = io.hydragen.model.ModelLoader.load("synthetic:tiny")) {
+            io.hydragen.model.ModelExporter.saveHuggingFace(m, model, io.hydragen.model.DType.F32);
+        }
+        Path weights = model.resolve("model.safetensors");
+        try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 100);
+        }
+        Run r = runCapturing("--master", "local[1]", "--model", model.toString(), "--output", tmp.resolve("never").toString());
+        assertEquals(1, r.code());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("hydragen-batch: error:")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).contains("model.safetensors"), errors.get(0));
+        assertFalse(Files.exists(tmp.resolve("never")), "no output is left behind");
+    }
+
+    @Test
     void splitsStatementsLikeTheSparkSqlShell() {
         assertEquals(List.of("SELECT ';' AS a", "SELECT `x;y` FROM t", "SELECT 'it\\'s; ok'"),
                 SqlStatements.split("SELECT ';' AS a; -- a comment; here\nSELECT `x;y` FROM t /* ; */;;\n SELECT 'it\\'s; ok';"));
@@ -140,6 +158,10 @@ class BatchJobTest {
             }).sum();
         }
         assertEquals(20, lines);
+        try (Stream<Path> files = Files.list(out)) {
+            Path part = files.filter(p -> p.getFileName().toString().endsWith(".json")).findFirst().orElseThrow();
+            assertTrue(Files.readAllLines(part).get(0).contains("\"error\":null"), "every field in every jsonl row");
+        }
     }
 
     @Test

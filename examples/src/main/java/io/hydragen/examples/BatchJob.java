@@ -182,9 +182,12 @@ public final class BatchJob implements Callable<Integer> {
             long t0 = System.nanoTime();
             EngineTotals.Counts before = EngineTotals.snapshot();
             var writer = result.write().mode(overwrite || defaultOutput ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
-            // every column in every line, null where empty (Spark's JSON writer drops null fields by default)
-            if (format.equals("jsonl")) writer.option("ignoreNullFields", "false").json(out);
-            else writer.parquet(out);
+            try (BatchProgress progress = new BatchProgress(System.err, Boolean.getBoolean("hydragen.stderr.tty"),
+                    sql == null ? prompts.count() : -1)) {
+                // every column in every line, null where empty (Spark's JSON writer drops null fields by default)
+                if (format.equals("jsonl")) writer.option("ignoreNullFields", "false").json(out);
+                else writer.parquet(out);
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             JobSummary summary = JobSummary.of(EngineTotals.snapshot().minus(before), seconds);
             System.out.println(summary.format());

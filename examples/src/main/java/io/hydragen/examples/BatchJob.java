@@ -141,7 +141,10 @@ public final class BatchJob implements Callable<Integer> {
 
     /** The command line with its error handling: one message on stderr (Spark's whole message for a SQL error), status 1. */
     static CommandLine commandLine() {
-        return new CommandLine(new BatchJob()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+        boolean colour = System.console() != null && System.getenv("NO_COLOR") == null;
+        return new CommandLine(new BatchJob())
+                .setColorScheme(CommandLine.Help.defaultColorScheme(colour ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF))
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("hydragen-batch: error: " + errorMessage(e));
             return 1;
         });

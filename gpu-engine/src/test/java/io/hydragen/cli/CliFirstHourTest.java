@@ -101,6 +101,10 @@ class CliFirstHourTest {
             }
         }
         assertNotNull(cmd.getSubcommands().get("generate").getCommandSpec().findOption("--max-tokens"));
+        CliRun help = CliRun.run("generate", "--help");
+        assertEquals(0, help.exitCode());
+        assertFalse(help.out().contains("\u001b["), "no colour escapes when not on a terminal");
+        assertTrue(help.out().contains("--max-new-tokens, --max-tokens") || help.out().contains("--max-tokens, --max-new-tokens"), help.out());
         CliRun v = CliRun.run("--version");
         assertEquals(0, v.exitCode());
         assertTrue(v.out().startsWith("hydragen "), v.out());

@@ -185,11 +185,23 @@ public final class BatchJob implements Callable<Integer> {
             long t0 = System.nanoTime();
             EngineTotals.Counts before = EngineTotals.snapshot();
             var writer = result.write().mode(overwrite || defaultOutput ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
+            org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
+            org.apache.hadoop.fs.FileSystem fs = fileSystem(spark, outPath);
+            boolean existed = exists(fs, outPath);
             try (BatchProgress progress = new BatchProgress(System.err, Boolean.getBoolean("hydragen.stderr.tty"),
                     sql == null ? prompts.count() : -1)) {
                 // every column in every line, null where empty (Spark's JSON writer drops null fields by default)
                 if (format.equals("jsonl")) writer.option("ignoreNullFields", "false").json(out);
                 else writer.parquet(out);
+            } catch (RuntimeException e) {
+                // Spark's commit protocol already removed the task files (_temporary) and wrote no _SUCCESS; remove
+                // the folder this run created too, so a failed run leaves nothing that looks like output
+                try {
+                    if (!existed && exists(fs, outPath)) fs.delete(outPath, true);
+                } catch (java.io.IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             JobSummary summary = JobSummary.of(EngineTotals.snapshot().minus(before), seconds);
@@ -209,6 +221,22 @@ public final class BatchJob implements Callable<Integer> {
             return 0;
         } finally {
             spark.stop();
+        }
+    }
+
+    private static org.apache.hadoop.fs.FileSystem fileSystem(SparkSession spark, org.apache.hadoop.fs.Path p) {
+        try {
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static boolean exists(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path p) {
+        try {
+            return fs.exists(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

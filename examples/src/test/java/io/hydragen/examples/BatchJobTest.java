@@ -84,6 +84,13 @@ class BatchJobTest {
         assertTrue(r.err().contains("hydragen-batch: error: [PARSE_SYNTAX_ERROR]"), r.err());
         assertTrue(r.err().contains("SELEC"), r.err());
 
+        // a job that fails while writing leaves no output folder behind
+        Path failed = tmp.resolve("failed-job");
+        r = runCapturing("--master", "local[1]", "--output", failed.toString(), "--sql", "SELECT raise_error('boom') AS x FROM prompts");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("boom"), r.err());
+        assertFalse(Files.exists(failed), "nothing left at " + failed);
+
         r = runCapturing("--master", "local[1]", "--output", tmp.resolve("all-errors").toString(), "--sql",
                 "SELECT * FROM hydragen_generate(TABLE(SELECT id, CAST(NULL AS STRING) AS prompt FROM prompts))");
         assertEquals(BatchJob.TOO_MANY_ERRORS, r.code(), r.out() + r.err());

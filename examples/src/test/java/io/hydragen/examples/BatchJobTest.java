@@ -129,6 +129,7 @@ class BatchJobTest {
         assertTrue(r.out().contains("hydragen-batch ") && r.out().contains("Spark 4."), r.out());
         for (var o : new CommandLine(new BatchJob()).getCommandSpec().options()) {
             assertTrue(o.description().length > 0 && !String.join(" ", o.description()).isBlank(), o.longestName() + " has no description");
+            if (o.defaultValue() != null) assertTrue(String.join(" ", o.description()).contains("default"), o.longestName() + " hides its default");
         }
     }
 

@@ -98,6 +98,9 @@ class CliFirstHourTest {
             for (CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
                 assertTrue(o.description().length > 0 && !String.join(" ", o.description()).isBlank(),
                         c.getCommandName() + " " + o.longestName() + " has no description");
+                if (o.defaultValue() != null) {
+                    assertTrue(String.join(" ", o.description()).contains("default"), c.getCommandName() + " " + o.longestName() + " hides its default");
+                }
             }
         }
         assertNotNull(cmd.getSubcommands().get("generate").getCommandSpec().findOption("--max-tokens"));

@@ -117,6 +117,23 @@ class BatchJobTest {
     }
 
     @Test
+    void aMalformedJsonLineIsAnErrorRowSayingSo() throws Exception {
+        Path in = Files.write(tmp.resolve("malformed.jsonl"), List.of("{\"id\": \"a\", \"prompt\": \"Hello there\"}",
+                "{\"id\": \"b\", \"prompt\": ", "{\"id\": \"c\", \"prompt\": \"General Kenobi\"}"));
+        Path out = tmp.resolve("malformed-out");
+        Run r = runCapturing("--master", "local[1]", "--input", in.toString(), "--output", out.toString(), "--format", "jsonl",
+                "--max-new-tokens", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("rows: 3 (1 errors)"), r.out());
+        List<String> lines = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(out)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) lines.addAll(Files.readAllLines(p));
+        }
+        assertEquals(3, lines.size());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"error\":\"not valid JSON: {\\\"id\\\": \\\"b\\\"")), String.join("\n", lines));
+    }
+
+    @Test
     void splitsStatementsLikeTheSparkSqlShell() {
         assertEquals(List.of("SELECT ';' AS a", "SELECT `x;y` FROM t", "SELECT 'it\\'s; ok'"),
                 SqlStatements.split("SELECT ';' AS a; -- a comment; here\nSELECT `x;y` FROM t /* ; */;;\n SELECT 'it\\'s; ok';"));

@@ -93,7 +93,7 @@ public final class BatchRunner {
     /** Sum of the engine's statistics over every batch this runner ran. */
     public BatchStats totals() { return totals; }
 
-    static String problem(String prompt) {
+    public static String problem(String prompt) {
         if (prompt == null) return "prompt is null";
         if (prompt.isEmpty()) return "prompt is empty";
         return null;

@@ -144,6 +144,9 @@ class BatchJobTest {
         Run r = runCapturing("--version");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("hydragen-batch ") && r.out().contains("Spark 4."), r.out());
+        Run help = runCapturing("--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--max-error-fraction") && help.out().contains("--max-tokens") && !help.out().contains("\u001b["), help.out());
         for (var o : new CommandLine(new BatchJob()).getCommandSpec().options()) {
             assertTrue(o.description().length > 0 && !String.join(" ", o.description()).isBlank(), o.longestName() + " has no description");
             if (o.defaultValue() != null) assertTrue(String.join(" ", o.description()).contains("default"), o.longestName() + " hides its default");

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** One decode step of attention alone, Hydragen against per-sequence, on the CPU or a CUDA device. */
-@Command(name = "bench-attention", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench-attention", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Times one decode step of attention alone: B sequences sharing a P-token prefix, S tokens each of their own.",
                 "Reports the median time per mode; on CUDA also the roofline of ../shared/device/README.md."})
 final class BenchAttentionCommand implements Callable<Integer> {

@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
  * {@code hydragen generate}: completes every line of a JSONL prompts file with one engine call, so prompts that
  * share a prefix anywhere in the file share its KV, and writes one JSONL line per sample in input order.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Complete the prompts of a JSONL file, one {\"id\": ..., \"prompt\": \"...\"} per line",
                 "(id: a string or a number, echoed back; default the 0-based line number; blank lines are skipped).",
                 "Writes one JSON line per sample, in input order; a bad line (not UTF-8, not JSON, no prompt, too long) gets",

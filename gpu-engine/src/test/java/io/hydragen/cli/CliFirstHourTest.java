@@ -111,5 +111,7 @@ class CliFirstHourTest {
         CliRun v = CliRun.run("--version");
         assertEquals(0, v.exitCode());
         assertTrue(v.out().startsWith("hydragen "), v.out());
+        CliRun gv = CliRun.run("generate", "--version");
+        assertTrue(gv.exitCode() == 0 && gv.out().startsWith("hydragen "), gv.out() + gv.err());
     }
 }

@@ -99,7 +99,7 @@ public final class BatchJob implements Callable<Integer> {
     Long seed;
 
     @Option(names = "--same-seed-every-row",
-            description = "Use --seed for every row, like bin/hydragen generate (default: a seed per row from --seed and the row's identity).")
+            description = "Use --seed as is for every row, as vLLM does with one seed (default: a seed per row from --seed and the row's identity).")
     boolean sameSeedEveryRow;
 
     @Option(names = "--n", defaultValue = "1", paramLabel = "N", description = "Samples per prompt (default ${DEFAULT-VALUE}).")

@@ -26,7 +26,7 @@ public record JobSummary(long rows, long samples, long errors, long promptTokens
 
     public String format() {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "rows: %d (%d errors), samples: %d%nprompt tokens: %d, of which shared: %d (%.1f%%), prefilled: %d%n"
+                "rows: %d (%d errors), samples: %d%nprompt tokens (answered rows): %d, of which shared: %d (%.1f%%), prefilled: %d%n"
                         + "generated tokens: %d in %.1f s: %.1f tokens/s",
                 rows, errors, samples, promptTokens, sharedPromptTokens, 100 * sharedShare(), prefilledTokens,
                 completionTokens, seconds, tokensPerSecond()));

@@ -125,6 +125,7 @@ class BatchJobTest {
                 "--max-new-tokens", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("rows: 3 (1 errors)"), r.out());
+        assertTrue(r.out().contains("prompt tokens (answered rows): 27,"), "BOS + bytes of the two good prompts: " + r.out());
         List<String> lines = new java.util.ArrayList<>();
         try (Stream<Path> files = Files.list(out)) {
             for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) lines.addAll(Files.readAllLines(p));

@@ -71,11 +71,20 @@ public final class BatchRunner {
                 out.set(rowOfRequest.get(k), cs);
             }
             totals = totals.plus(res.stats);
-            HydragenMetrics.get().record(res.stats, rows.size(), errors, errorMessages(out));
+            HydragenMetrics.get().record(res.stats, rows.size(), errors, errorMessages(out), answeredPromptTokens(out));
         } else {
-            HydragenMetrics.get().record(BatchStats.EMPTY, rows.size(), errors, errorMessages(out));
+            HydragenMetrics.get().record(BatchStats.EMPTY, rows.size(), errors, errorMessages(out), 0);
         }
         return out;
+    }
+
+    /** Prompt tokens of the rows that were answered (each row once, whatever its samples). */
+    static long answeredPromptTokens(List<List<Completion>> out) {
+        long t = 0;
+        for (List<Completion> cs : out) {
+            if (cs != null && !cs.isEmpty() && cs.get(0).finishReason() != io.hydragen.generate.FinishReason.ERROR) t += cs.get(0).promptTokens();
+        }
+        return t;
     }
 
     /** Error rows per message (at most 16 distinct messages of at most 300 characters). */

@@ -39,11 +39,11 @@ public final class ExecutorEngines {
     static void attach(PluginContext ctx) { plugin = ctx; }
 
     /** Tells the driver plugin about one engine call (and waits for it to be counted, so a finished job is all counted). */
-    static void report(io.hydragen.generate.BatchStats s, int rows, int errors, Map<String, Long> errorMessages) {
+    static void report(io.hydragen.generate.BatchStats s, int rows, int errors, Map<String, Long> errorMessages, long answeredPromptTokens) {
         PluginContext ctx = plugin;
         if (ctx == null) return;
         try {
-            ctx.ask(new PluginMessages.BatchDone(ctx.executorID(), rows, s.sequences(), errors, s.promptTokens(),
+            ctx.ask(new PluginMessages.BatchDone(ctx.executorID(), rows, s.sequences(), errors, answeredPromptTokens,
                     s.sharedPromptTokens(), s.prefilledTokens(), s.generatedTokens(), new java.util.HashMap<>(errorMessages)));
         } catch (Exception e) {
             LOG.warn("could not report an engine call to the driver plugin: {}", e.toString());

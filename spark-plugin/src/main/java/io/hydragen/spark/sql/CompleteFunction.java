@@ -64,7 +64,7 @@ final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable
         Completion c = result.completions().get(0);
         boolean error = c.finishReason() == FinishReason.ERROR;
         HydragenMetrics.get().record(result.stats(), 1, error ? 1 : 0,
-                error ? java.util.Map.of(String.valueOf(c.error()), 1L) : java.util.Map.of());
+                error ? java.util.Map.of(String.valueOf(c.error()), 1L) : java.util.Map.of(), error ? 0 : c.promptTokens());
         return c.finishReason() == FinishReason.ERROR ? null : UTF8String.fromString(c.text());
     }
 }

@@ -30,6 +30,130 @@ class BatchJobTest {
     @AfterAll
     static void cleanup() { SparkSession.clearDefaultSession(); }
 
+    record Run(int code, String out, String err) {}
+
+    /** Runs the job in this JVM as {@code main} would, capturing its exit status, stdout and stderr. */
+    static Run runCapturing(String... args) {
+        PrintStream savedOut = System.out, savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = BatchJob.commandLine().execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
+    @Test
+    void sqlStatementsRunInOrderWithTheFlagsAsDefaults() {
+        Path out = tmp.resolve("sql-view");
+        Run r = runCapturing("--master", "local[2]", "--input", data + "/fewshot_classification.jsonl", "--output", out.toString(), "--format", "jsonl",
+                "--max-tokens", "3", "--ignore-eos", "--sql",
+                "CREATE TEMPORARY VIEW v USING hydragen OPTIONS (path '" + data + "/fewshot_classification.jsonl', model 'synthetic:tiny');\n"
+                        + "-- the flags are the view's defaults; a query's own arguments win\n"
+                        + "SELECT * FROM v WHERE id < 'review-05';  SELECT id, completion_tokens FROM hydragen_generate("
+                        + "TABLE(SELECT * FROM prompts WHERE id < 'review-03'), 'max_new_tokens', 2);");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("rows: 3 (0 errors), samples: 3"), r.out());
+        assertTrue(r.out().contains("generated tokens: 6 "), "the query's max_new_tokens wins: " + r.out());
+        assertTrue(r.out().contains("output: " + out + " (jsonl, 3 rows)"), r.out());
+
+        Path out2 = tmp.resolve("sql-view-2");
+        r = runCapturing("--master", "local[2]", "--output", out2.toString(), "--max-tokens", "3", "--ignore-eos", "--sql",
+                "CREATE TEMPORARY VIEW v2 USING hydragen OPTIONS (path '" + data + "/fewshot_classification.jsonl', model 'synthetic:tiny');"
+                        + "SELECT * FROM v2 WHERE id < 'review-05'");
+        assertEquals(0, r.code(), r.err());
+        // the source generates every row of its table (a filter is not pushed into it); 5 rows are written
+        assertTrue(r.out().contains("rows: 20 (0 errors), samples: 20"), r.out());
+        assertTrue(r.out().contains("generated tokens: 60 "), "--max-tokens is the view's default: " + r.out());
+        assertTrue(r.out().contains("(parquet, 5 rows)"), r.out());
+
+        // the same output again: refused before anything runs, naming --overwrite
+        r = runCapturing("--master", "local[1]", "--output", out2.toString(), "--sql", "SELECT 1 AS x");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("already exists: pass --overwrite"), r.err());
+    }
+
+    @Test
+    void aSqlErrorPrintsSparksWholeMessageAndAllRowsFailingIsAFailedRun() {
+        Run r = runCapturing("--master", "local[1]", "--output", tmp.resolve("bad-sql").toString(), "--sql", "SELEC id FROM prompts");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("hydragen-batch: error: [PARSE_SYNTAX_ERROR]"), r.err());
+        assertTrue(r.err().contains("SELEC"), r.err());
+
+        // a job that fails while writing leaves no output folder behind
+        Path failed = tmp.resolve("failed-job");
+        r = runCapturing("--master", "local[1]", "--output", failed.toString(), "--sql", "SELECT raise_error('boom') AS x FROM prompts");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("boom"), r.err());
+        assertFalse(Files.exists(failed), "nothing left at " + failed);
+
+        r = runCapturing("--master", "local[1]", "--output", tmp.resolve("all-errors").toString(), "--sql",
+                "SELECT * FROM hydragen_generate(TABLE(SELECT id, CAST(NULL AS STRING) AS prompt FROM prompts))");
+        assertEquals(BatchJob.TOO_MANY_ERRORS, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("rows failed"), r.err());
+        assertTrue(r.out().matches("(?s).*error \\(\\d+ rows\\): prompt is null.*"), "the most frequent error: " + r.out());
+    }
+
+    @Test
+    void aTruncatedCheckpointIsOneLineBeforeAnyTask() throws Exception {
+        Path model = tmp.resolve("broken-model");
+        try (io.hydragen.model.Model m = io.hydragen.model.ModelLoader.load("synthetic:tiny")) {
+            io.hydragen.model.ModelExporter.saveHuggingFace(m, model, io.hydragen.model.DType.F32);
+        }
+        Path weights = model.resolve("model.safetensors");
+        try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 100);
+        }
+        Run r = runCapturing("--master", "local[1]", "--model", model.toString(), "--output", tmp.resolve("never").toString());
+        assertEquals(1, r.code());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("hydragen-batch: error:")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).contains("model.safetensors"), errors.get(0));
+        assertFalse(Files.exists(tmp.resolve("never")), "no output is left behind");
+    }
+
+    @Test
+    void aMalformedJsonLineIsAnErrorRowSayingSo() throws Exception {
+        Path in = Files.write(tmp.resolve("malformed.jsonl"), List.of("{\"id\": \"a\", \"prompt\": \"Hello there\"}",
+                "{\"id\": \"b\", \"prompt\": ", "{\"id\": \"c\", \"prompt\": \"General Kenobi\"}"));
+        Path out = tmp.resolve("malformed-out");
+        Run r = runCapturing("--master", "local[1]", "--input", in.toString(), "--output", out.toString(), "--format", "jsonl",
+                "--max-new-tokens", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("rows: 3 (1 errors)"), r.out());
+        assertTrue(r.out().contains("prompt tokens (answered rows): 27,"), "BOS + bytes of the two good prompts: " + r.out());
+        List<String> lines = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(out)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) lines.addAll(Files.readAllLines(p));
+        }
+        assertEquals(3, lines.size());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"error\":\"not valid JSON: {\\\"id\\\": \\\"b\\\"")), String.join("\n", lines));
+    }
+
+    @Test
+    void splitsStatementsLikeTheSparkSqlShell() {
+        assertEquals(List.of("SELECT ';' AS a", "SELECT `x;y` FROM t", "SELECT 'it\\'s; ok'"),
+                SqlStatements.split("SELECT ';' AS a; -- a comment; here\nSELECT `x;y` FROM t /* ; */;;\n SELECT 'it\\'s; ok';"));
+    }
+
+    @Test
+    void versionAndHelp() {
+        Run r = runCapturing("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("hydragen-batch ") && r.out().contains("Spark 4."), r.out());
+        Run help = runCapturing("--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--max-error-fraction") && help.out().contains("--max-tokens") && !help.out().contains("\u001b["), help.out());
+        for (var o : new CommandLine(new BatchJob()).getCommandSpec().options()) {
+            assertTrue(o.description().length > 0 && !String.join(" ", o.description()).isBlank(), o.longestName() + " has no description");
+            if (o.defaultValue() != null) assertTrue(String.join(" ", o.description()).contains("default"), o.longestName() + " hides its default");
+        }
+    }
+
     /** Runs the job in this JVM and returns what it printed on stdout. */
     static String run(String... args) {
         PrintStream saved = System.out;
@@ -63,6 +187,10 @@ class BatchJobTest {
             }).sum();
         }
         assertEquals(20, lines);
+        try (Stream<Path> files = Files.list(out)) {
+            Path part = files.filter(p -> p.getFileName().toString().endsWith(".json")).findFirst().orElseThrow();
+            assertTrue(Files.readAllLines(part).get(0).contains("\"error\":null"), "every field in every jsonl row");
+        }
     }
 
     @Test
@@ -72,7 +200,7 @@ class BatchJobTest {
                 "--sql", "SELECT id, completion, finish_reason, prompt_tokens, completion_tokens, shared_prompt_tokens, sample_index "
                         + "FROM hydragen_generate(TABLE(SELECT * FROM prompts WHERE id < 's-06'), 'max_new_tokens', 4, "
                         + "'temperature', 1.0, 'n', 2, 'ignore_eos', true)");
-        assertTrue(summary.contains("rows: 12 (0 errors)"), summary);
+        assertTrue(summary.contains("rows: 6 (0 errors), samples: 12"), summary);
         SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
         try {
             List<Row> rows = spark.read().parquet(out.toString()).collectAsList();

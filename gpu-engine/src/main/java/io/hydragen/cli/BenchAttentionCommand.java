@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** One decode step of attention alone, Hydragen against per-sequence, on the CPU or a CUDA device. */
-@Command(name = "bench-attention", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench-attention", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Times one decode step of attention alone: B sequences sharing a P-token prefix, S tokens each of their own.",
                 "Reports the median time per mode; on CUDA also the roofline of ../shared/device/README.md."})
 final class BenchAttentionCommand implements Callable<Integer> {
@@ -34,29 +34,29 @@ final class BenchAttentionCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "CUDA device ordinal (default ${DEFAULT-VALUE}).")
     int device;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B") int batch;
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Sequences sharing the prefix (default ${DEFAULT-VALUE}).") int batch;
 
-    @Option(names = "--prefix-tokens", defaultValue = "4096", paramLabel = "P") int prefixTokens;
+    @Option(names = "--prefix-tokens", defaultValue = "4096", paramLabel = "P", description = "Tokens of the shared prefix (default ${DEFAULT-VALUE}).") int prefixTokens;
 
-    @Option(names = "--suffix-tokens", defaultValue = "128", paramLabel = "S") int suffixTokens;
+    @Option(names = "--suffix-tokens", defaultValue = "128", paramLabel = "S", description = "Tokens of each sequence's own suffix (default ${DEFAULT-VALUE}).") int suffixTokens;
 
-    @Option(names = "--q-heads", defaultValue = "32", paramLabel = "H") int qHeads;
+    @Option(names = "--q-heads", defaultValue = "32", paramLabel = "H", description = "Query heads (default ${DEFAULT-VALUE}).") int qHeads;
 
-    @Option(names = "--kv-heads", defaultValue = "8", paramLabel = "K") int kvHeads;
+    @Option(names = "--kv-heads", defaultValue = "8", paramLabel = "K", description = "Key/value heads (default ${DEFAULT-VALUE}).") int kvHeads;
 
-    @Option(names = "--head-dim", defaultValue = "128", paramLabel = "D") int headDim;
+    @Option(names = "--head-dim", defaultValue = "128", paramLabel = "D", description = "Head dimension (default ${DEFAULT-VALUE}).") int headDim;
 
     @Option(names = "--attention", defaultValue = "hydragen,per-sequence-shared-kv", split = ",", converter = AttentionModeConverter.class,
             description = "CPU modes to time (default ${DEFAULT-VALUE}; per-sequence copies the prefix per sequence).")
     List<AttentionMode> modes;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "T") int threads;
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "T", description = "CPU threads; 0 = all cores (default ${DEFAULT-VALUE}).") int threads;
 
-    @Option(names = "--warmup", defaultValue = "3") int warmup;
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed runs first (default ${DEFAULT-VALUE}).") int warmup;
 
-    @Option(names = "--reps", defaultValue = "10") int reps;
+    @Option(names = "--reps", defaultValue = "10", paramLabel = "N", description = "Timed runs; the median is reported (default ${DEFAULT-VALUE}).") int reps;
 
-    @Option(names = "--json", paramLabel = "FILE") Path json;
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.") Path json;
 
     @Override
     public Integer call() throws IOException {

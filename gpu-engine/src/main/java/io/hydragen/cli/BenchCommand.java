@@ -167,6 +167,7 @@ final class BenchCommand implements Callable<Integer> {
                     backendName, threadsUsed, machine(), gflops, sgemmSize, results, speedup(results),
                     sameTokens(outputs), "hydragen " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             printTable(report, console.out());
+            BenchWarnings.of(report).forEach(console.err()::println);
             if (json != null) {
                 Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report) + "\n");
             }

@@ -14,6 +14,7 @@ import io.hydragen.generate.GenerationDefaults;
 import io.hydragen.generate.GenerationRequest;
 import io.hydragen.generate.GenerationResult;
 import io.hydragen.generate.SamplingParams;
+import io.hydragen.seed.RowSeeds;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -29,7 +30,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,7 +42,7 @@ import picocli.CommandLine.Option;
  * {@code hydragen generate}: completes every line of a JSONL prompts file with one engine call, so prompts that
  * share a prefix anywhere in the file share its KV, and writes one JSONL line per sample in input order.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         description = {"Complete the prompts of a JSONL file, one {\"id\": ..., \"prompt\": \"...\"} per line",
                 "(or {\"id\": ..., \"messages\": [{\"role\": ..., \"content\": ...}, ...]}, rendered with the chat template)",
                 "(id: a string or a number, echoed back; default the 0-based line number; blank lines are skipped).",
@@ -60,7 +63,7 @@ final class GenerateCommand implements Callable<Integer> {
     String output;
 
     // Sampling options left unset (null) take the model's generation_config.json value, else the built-in default.
-    @Option(names = "--max-new-tokens", paramLabel = "N", description = "New tokens per sample at most (default: the model's generation_config.json, else 16).")
+    @Option(names = {"--max-new-tokens", "--max-tokens"}, paramLabel = "N", description = "New tokens per sample at most (default: the model's generation_config.json, else 16).")
     Integer maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: the model's generation_config.json, else 0).")
@@ -77,8 +80,11 @@ final class GenerateCommand implements Callable<Integer> {
             "(temperature, top_k, top_p, max_new_tokens), as in vLLM; ignore: built-in defaults (default ${DEFAULT-VALUE})."})
     String generationConfig;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed; sample i of a prompt uses the stream (S, i) (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S", description = {
+            "Run seed: a line's seed is derived from S and its \"id\" (else its prompt and its ordinal among equal prompts),",
+            "so identical prompts get different samples and the run is reproducible; sample i of a line uses the stream",
+            "(line seed, i). Default: a fresh seed per line. Each output line records its seed; an input line's own \"seed\" is used as is."})
+    Long seed;
 
     @Option(names = "--n", defaultValue = "1", paramLabel = "N", description = "Samples per prompt (default ${DEFAULT-VALUE}).")
     int n;
@@ -133,15 +139,17 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--generation-config must be auto or ignore, got '" + generationConfig + "'");
         }
         GenerationDefaults defaults = generationConfig.equals("ignore") ? GenerationDefaults.NONE : modelDefaults();
+        // checks the settings once, before reading the input; each line then gets its own seed
         SamplingParams params = new SamplingParams(defaults.maxNewTokens(maxNewTokens), defaults.temperature(temperature),
-                defaults.topK(topK), defaults.topP(topP), seed, stops, stopTokenIds, ignoreEos, n);
+                defaults.topK(topK), defaults.topP(topP), 0, stops, stopTokenIds, ignoreEos, n);
 
         ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
         try (Sink sink = Sink.open(output, console)) {
             long start = System.nanoTime();
             List<GenerationRequest> requests = new ArrayList<>();
-            for (PromptRow r : rows) if (r.ok()) requests.add(request(r, params));
+            Map<Integer, Long> seeds = rowSeeds(rows);
+            for (PromptRow r : rows) if (r.ok()) requests.add(request(r, params.withSeed(seeds.get(r.line()))));
 
             ProgressPrinter progress = new ProgressPrinter(console, quiet, requests.size() * n, batchSize, "");
             GenerationResult result;
@@ -158,7 +166,7 @@ final class GenerateCommand implements Callable<Integer> {
                     progress.finish();
                 }
             }
-            int errors = write(rows, result, sink.writer(), json);
+            int errors = write(rows, seeds, result, sink.writer(), json);
             sink.commit();
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
@@ -200,8 +208,33 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    /** Writes every row's samples in input order; returns how many lines are errors. */
-    private int write(List<PromptRow> rows, GenerationResult result, Writer w, ObjectMapper json) throws IOException {
+    /**
+     * Each usable line's seed ({@link RowSeeds}): its own {@code "seed"}; else, with {@code --seed S}, derived from S
+     * and its id (else its prompt and its ordinal among equal prompts, in file order); else a fresh random seed.
+     */
+    private Map<Integer, Long> rowSeeds(List<PromptRow> rows) {
+        Map<Integer, Long> seeds = new HashMap<>();
+        Map<String, Long> ordinals = new HashMap<>();
+        java.security.SecureRandom fresh = seed == null ? new java.security.SecureRandom() : null;
+        for (PromptRow r : rows) {
+            if (!r.ok()) continue;
+            // a conversation's identity is its messages as JSON text, as in Spark's routing
+            String text = r.prompt() != null ? r.prompt() : r.fields().get("messages").toString();
+            long ordinal = r.userId() ? 0 : ordinals.merge(text, 1L, Long::sum) - 1;
+            long s;
+            if (r.seed() != null) s = r.seed();
+            else if (seed == null) s = fresh.nextLong();
+            else s = RowSeeds.forRow(seed, r.userId() ? r.id().asText() : null, text, ordinal);
+            seeds.put(r.line(), s);
+        }
+        return seeds;
+    }
+
+    /**
+     * Writes every row's samples in input order, each line the input line's fields followed by the output's (an output
+     * field replaces an input field of the same name); returns how many lines are errors.
+     */
+    private int write(List<PromptRow> rows, Map<Integer, Long> seeds, GenerationResult result, Writer w, ObjectMapper json) throws IOException {
         Iterator<Completion> completions = result.completions().iterator();
         int errors = 0;
         for (PromptRow r : rows) {
@@ -215,11 +248,20 @@ final class GenerateCommand implements Callable<Integer> {
                     if (!c.requestId().equals(Integer.toString(r.line())) || c.sampleIndex() != i) {
                         throw new IllegalStateException("engine returned completions out of order: " + c.requestId() + "/" + c.sampleIndex());
                     }
-                    out = OutputRow.of(r.id(), sampleIndex, c);
+                    out = OutputRow.of(r.id(), sampleIndex, seeds.get(r.line()), c);
                     if (r.messages() != null) out = out.withPrompt(c.promptText());
                 }
                 if (FinishReason.ERROR.wireName().equals(out.finishReason())) errors++;
-                w.write(json.writeValueAsString(out));
+                com.fasterxml.jackson.databind.node.ObjectNode line = json.valueToTree(out);
+                if (r.fields() != null) {
+                    com.fasterxml.jackson.databind.node.ObjectNode merged = json.createObjectNode();
+                    merged.set("id", line.get("id"));
+                    r.fields().fields().forEachRemaining(f -> { if (!line.has(f.getKey())) merged.set(f.getKey(), f.getValue()); });
+                    merged.setAll(line);
+                    w.write(json.writeValueAsString(merged));
+                } else {
+                    w.write(json.writeValueAsString(line));
+                }
                 w.write('\n');
             }
         }

@@ -50,6 +50,7 @@ public final class Main implements Callable<Integer> {
         cmd.addSubcommand(new GenerateCommand(console));
         cmd.addSubcommand(new BenchCommand(console));
         cmd.addSubcommand(new BenchAttentionCommand(console));
+        cmd.setColorScheme(CommandLine.Help.defaultColorScheme(colour(console) ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
         cmd.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cmd.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
         cmd.setParameterExceptionHandler((ex, a) -> {
@@ -74,6 +75,15 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: generate or bench");
+    }
+
+    /**
+     * Colour in help only on a terminal: stdout is this process's own and a console is attached (Java 17: stdin and
+     * stdout are terminals), and NO_COLOR (no-color.org) is not set.
+     */
+    static boolean colour(Console console) {
+        return console.out() == System.out && System.console() != null && System.getenv("NO_COLOR") == null
+                && !"dumb".equals(System.getenv("TERM"));
     }
 
     private static String firstLine(String s) {

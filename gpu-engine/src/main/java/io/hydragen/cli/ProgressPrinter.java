@@ -92,10 +92,26 @@ final class ProgressPrinter implements ProgressListener {
         if (phase.equals("decode")) {
             int inBatch = Math.min(batchSize, samples - (Math.min(batch, batches) - 1) * batchSize);
             double rate = seconds > 0 ? done * (double) inBatch / seconds : 0;
-            return String.format(Locale.ROOT, "%sdecode step %d/%d%s, ~%.0f tokens/s", label, done, total, where, rate);
+            int b = Math.min(batch, batches);
+            long samplesDone = (long) (b - 1) * batchSize + (done >= total ? inBatch : 0);
+            String eta = "";
+            if (done > 0 && seconds > 0) {
+                // the rest of this batch, then each later batch as many steps at this batch's pace (prefill not counted)
+                double step = seconds / done;
+                eta = ", ETA ~" + duration((total - done) * step + (double) (batches - b) * total * step);
+            }
+            return String.format(Locale.ROOT, "%sdecode step %d/%d%s, ~%.0f tokens/s, %d/%d samples done%s", label, done, total,
+                    where, rate, samplesDone, samples, eta);
         }
         double rate = seconds > 0 ? done / seconds : 0;
         return String.format(Locale.ROOT, "%s%s %d/%d tokens%s, %.0f tokens/s", label, phase, done, total, where, rate);
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        if (s < 60) return s + "s";
+        if (s < 3600) return (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
+        return (s / 3600) + "h" + String.format(Locale.ROOT, "%02d", (s % 3600) / 60) + "m";
     }
 
     private void draw(String line) {

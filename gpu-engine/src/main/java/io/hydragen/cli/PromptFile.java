@@ -97,28 +97,39 @@ final class PromptFile {
             return new PromptRow(line, lineId, null, "line " + (line + 1) + ": expected a JSON object like {\"id\": ..., \"prompt\": \"...\"}");
         }
         JsonNode id = node.get("id");
-        if (id == null || id.isNull()) id = lineId;
+        boolean userId = id != null && !id.isNull();
+        if (!userId) id = lineId;
         else if (!id.isTextual() && !id.isNumber()) {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": \"id\" must be a string or a number, got " + kind(id));
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode fields = (com.fasterxml.jackson.databind.node.ObjectNode) node;
+        JsonNode seed = node.get("seed");
+        Long ownSeed = null;
+        if (seed != null && !seed.isNull()) {
+            if (!seed.isIntegralNumber() || !seed.canConvertToLong()) {
+                return new PromptRow(line, id, null, "line " + (line + 1) + ": \"seed\" must be a 64-bit integer, got " + seed, fields, userId, null);
+            }
+            ownSeed = seed.longValue();
         }
         JsonNode prompt = node.get("prompt");
         JsonNode messages = node.get("messages");
         if (messages != null && !messages.isNull()) {
             if (prompt != null && !prompt.isNull()) {
-                return new PromptRow(line, id, null, "line " + (line + 1) + ": give either \"prompt\" or \"messages\", not both");
+                return new PromptRow(line, id, null, "line " + (line + 1) + ": give either \"prompt\" or \"messages\", not both", fields, userId, null);
             }
-            return chat(line, id, node, messages);
+            return chat(line, id, node, messages, fields, userId, ownSeed);
         }
-        if (prompt == null || prompt.isNull()) return new PromptRow(line, id, null, "line " + (line + 1) + ": no \"prompt\" (or \"messages\")");
+        if (prompt == null || prompt.isNull()) return new PromptRow(line, id, null, "line " + (line + 1) + ": no \"prompt\" (or \"messages\")", fields, userId, null);
         if (!prompt.isTextual()) {
-            return new PromptRow(line, id, null, "line " + (line + 1) + ": \"prompt\" must be a string, got " + kind(prompt));
+            return new PromptRow(line, id, null, "line " + (line + 1) + ": \"prompt\" must be a string, got " + kind(prompt), fields, userId, null);
         }
-        if (prompt.textValue().isEmpty()) return new PromptRow(line, id, null, "line " + (line + 1) + ": empty prompt");
-        return new PromptRow(line, id, prompt.textValue(), null);
+        if (prompt.textValue().isEmpty()) return new PromptRow(line, id, null, "line " + (line + 1) + ": empty prompt", fields, userId, null);
+        return new PromptRow(line, id, prompt.textValue(), null, fields, userId, ownSeed);
     }
 
     /** A line with {@code "messages"}: an array of {@code {"role": "...", "content": "..."}}. */
-    private static PromptRow chat(int line, JsonNode id, JsonNode node, JsonNode messages) {
+    private static PromptRow chat(int line, JsonNode id, JsonNode node, JsonNode messages,
+                                  com.fasterxml.jackson.databind.node.ObjectNode fields, boolean userId, Long seed) {
         String at = "line " + (line + 1) + ": ";
         JsonNode agp = node.get("add_generation_prompt");
         Boolean addGenerationPrompt = null;
@@ -142,7 +153,7 @@ final class PromptFile {
             }
             out.add(new ChatMessage(m.get("role").textValue(), m.get("content").textValue()));
         }
-        return new PromptRow(line, id, null, null, out, addGenerationPrompt);
+        return new PromptRow(line, id, null, null, fields, userId, seed, out, addGenerationPrompt);
     }
 
     private static String firstLine(String s) {

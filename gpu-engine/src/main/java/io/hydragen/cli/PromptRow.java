@@ -11,12 +11,19 @@ import java.util.List;
  * @param id the {@code id} as the user gave it (a string or a number), or the line number when absent
  * @param prompt the prompt text, or null when the line is unusable
  * @param error why the line is unusable, or null
+ * @param fields the line's JSON object (its other fields are carried to the output), or null
+ * @param userId whether the line has its own {@code id} (its seed then derives from it)
+ * @param seed the line's own {@code "seed"}, used as is, or null
  * @param messages the line's {@code "messages"} (a conversation, instead of a prompt), or null
  * @param addGenerationPrompt the line's {@code "add_generation_prompt"}, or null when it has none
  */
-record PromptRow(int line, JsonNode id, String prompt, String error, List<ChatMessage> messages, Boolean addGenerationPrompt) {
-    PromptRow(int line, JsonNode id, String prompt, String error) {
-        this(line, id, prompt, error, null, null);
+record PromptRow(int line, JsonNode id, String prompt, String error, com.fasterxml.jackson.databind.node.ObjectNode fields,
+                 boolean userId, Long seed, List<ChatMessage> messages, Boolean addGenerationPrompt) {
+    PromptRow(int line, JsonNode id, String prompt, String error) { this(line, id, prompt, error, null, false, null, null, null); }
+
+    PromptRow(int line, JsonNode id, String prompt, String error, com.fasterxml.jackson.databind.node.ObjectNode fields,
+              boolean userId, Long seed) {
+        this(line, id, prompt, error, fields, userId, seed, null, null);
     }
 
     boolean ok() { return error == null; }

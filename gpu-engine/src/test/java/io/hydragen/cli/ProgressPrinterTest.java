@@ -35,7 +35,8 @@ class ProgressPrinterTest {
         at(12); p.onProgress("decode", 8, 10);
         p.finish();
         List<String> lines = text().lines().toList();
-        assertEquals(List.of("decode step 2/10, ~2 tokens/s", "decode step 8/10, ~3 tokens/s"), lines,
+        assertEquals(List.of("decode step 2/10, ~2 tokens/s, 0/4 samples done, ETA ~16s",
+                "decode step 8/10, ~3 tokens/s, 0/4 samples done, ETA ~3s"), lines,
                 "decode began at 2 s; 2 steps × 4 samples in 4 s, then 8 × 4 in 10 s");
         assertTrue(!text().contains("\r"), "no carriage returns in a log");
     }
@@ -52,9 +53,9 @@ class ProgressPrinterTest {
         String[] frames = text().split("\r");
         assertEquals("", frames[0]);
         assertEquals("prefill 1000/1000 tokens (batch 1/2), 500 tokens/s" + ProgressPrinter.ERASE_TO_END, frames[1]);
-        assertEquals("decode step 1/5 (batch 1/2), ~4 tokens/s" + ProgressPrinter.ERASE_TO_END, frames[2]);
+        assertEquals("decode step 1/5 (batch 1/2), ~4 tokens/s, 0/6 samples done, ETA ~9s" + ProgressPrinter.ERASE_TO_END, frames[2]);
         assertEquals("prefill 500/500 tokens (batch 2/2), 500 tokens/s" + ProgressPrinter.ERASE_TO_END, frames[3]);
-        assertEquals("decode step 2/5 (batch 2/2), ~4 tokens/s" + ProgressPrinter.ERASE_TO_END, frames[4], "2 samples left for batch 2");
+        assertEquals("decode step 2/5 (batch 2/2), ~4 tokens/s, 4/6 samples done, ETA ~2s" + ProgressPrinter.ERASE_TO_END, frames[4], "2 samples left for batch 2");
         assertEquals(ProgressPrinter.ERASE_TO_END, frames[5], "finish() erases the line");
     }
 }

@@ -39,7 +39,7 @@ import java.util.Map;
  *                           group bigger than a batch is cut in prompt order, which keeps deeper sharing together)
  * @param perRowSeeds        true (default): each row's seed is derived from {@code seed} and the row's identity, so
  *                           duplicated prompts get independent samples; false: every row uses {@code seed} as is,
- *                           exactly like {@code bin/hydragen generate} and vLLM (equal prompts, equal samples)
+ *                           as vLLM does with one seed (equal prompts, equal samples); {@code bin/hydragen generate} uses the per-row rule
  * @param routing            {@code prefix} (default): prefix-aware routing; {@code none}: rows stay in their input
  *                           partitions and order and are batched as they come (the baseline for benchmarks; equal
  *                           prompts then share a seed)

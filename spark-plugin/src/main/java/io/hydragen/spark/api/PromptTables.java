@@ -87,7 +87,7 @@ public final class PromptTables {
                             ? "Spark's csv reader replaced the bad bytes with U+FFFD, so those prompts are read damaged: "
                             + "fix the file or give its encoding (reader option encoding)"
                             : "Spark's JSON reader read those lines as corrupt records (all columns null, error "
-                            + "'prompt is null'): fix the file or give its encoding (reader option encoding)"));
+                            + "'not valid JSON: ...' through Hydragen.generate, 'prompt is null' through the DataSource): fix the file or give its encoding (reader option encoding)"));
         }
         return table;
     }

@@ -65,7 +65,7 @@ record SourceOptions(String path, String inputFormat, String stagingDir, Generat
         SQLConf sql = SQLConf.get();
         HydragenConf.warnUnknown(sql);
         String model = HydragenConf.MODEL.get(sql);
-        GenerateOptions g = GenerateOptions.fromMap(gen, model == null || model.isBlank() ? null : model);
+        GenerateOptions g = GenerateOptions.fromMap(HydragenConf.withDefaults(HydragenConf.sessionDefaults(sql), gen), model == null || model.isBlank() ? null : model);
         if (staging == null) staging = HydragenConf.STAGING_DIR.get(sql);
         return new SourceOptions(path, format, staging, g, reader);
     }

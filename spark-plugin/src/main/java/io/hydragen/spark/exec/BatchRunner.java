@@ -86,11 +86,32 @@ public final class BatchRunner {
                 out.set(rowOfRequest.get(k), cs);
             }
             totals = totals.plus(res.stats);
-            HydragenMetrics.get().record(res.stats, rows.size(), errors);
+            HydragenMetrics.get().record(res.stats, rows.size(), errors, errorMessages(out), answeredPromptTokens(out));
         } else {
-            HydragenMetrics.get().record(BatchStats.EMPTY, rows.size(), errors);
+            HydragenMetrics.get().record(BatchStats.EMPTY, rows.size(), errors, errorMessages(out), 0);
         }
         return out;
+    }
+
+    /** Prompt tokens of the rows that were answered (each row once, whatever its samples). */
+    static long answeredPromptTokens(List<List<Completion>> out) {
+        long t = 0;
+        for (List<Completion> cs : out) {
+            if (cs != null && !cs.isEmpty() && cs.get(0).finishReason() != io.hydragen.generate.FinishReason.ERROR) t += cs.get(0).promptTokens();
+        }
+        return t;
+    }
+
+    /** Error rows per message (at most 16 distinct messages of at most 300 characters). */
+    static java.util.Map<String, Long> errorMessages(List<List<Completion>> out) {
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        for (List<Completion> cs : out) {
+            if (cs == null || cs.isEmpty() || cs.get(0).finishReason() != io.hydragen.generate.FinishReason.ERROR) continue;
+            String e = String.valueOf(cs.get(0).error());
+            if (e.length() > 300) e = e.substring(0, 300) + "...";
+            if (m.containsKey(e) || m.size() < 16) m.merge(e, 1L, Long::sum);
+        }
+        return m;
     }
 
     /** Sum of the engine's statistics over every batch this runner ran. */
@@ -103,7 +124,7 @@ public final class BatchRunner {
                 .withChatTemplate(options.chatTemplate());
     }
 
-    static String problem(String prompt) {
+    public static String problem(String prompt) {
         if (prompt == null) return "prompt is null";
         if (prompt.isEmpty()) return "prompt is empty";
         return null;

@@ -11,7 +11,11 @@ import java.io.IOException;
 
 /**
  * Checks on the driver, before a job launches tasks, that the model exists, so a typo fails in a second with a
- * message naming the path instead of failing every task after the cluster has started.
+ * message naming the path instead of failing every task after the cluster has started. A model on the local file
+ * system is checked completely without loading weights: its config, and every safetensors file's header, tensor
+ * shapes and sizes against the file's length (the engine's own {@link ShardedWeights} validation), so a broken
+ * or truncated checkpoint is one line naming the file. (A model on a remote file system is checked for existence
+ * here, and completely by each executor once fetched.)
  */
 public final class ModelPreflight {
     private ModelPreflight() {}
@@ -45,8 +49,20 @@ public final class ModelPreflight {
             if (!fs.exists(new Path(dir, "config.json"))) {
                 throw new ModelNotFoundException("model not found: " + model + " has no config.json (not a Hugging Face model directory)");
             }
+            if ("file".equals(fs.getScheme())) checkFiles(java.nio.file.Path.of(fs.makeQualified(dir).toUri()));
         } catch (IOException e) {
             throw new ModelNotFoundException("model not found: cannot read " + model + ": " + e.getMessage());
+        }
+    }
+
+    /** The engine's checks of a local model directory, reading headers only: one line naming the file otherwise. */
+    static void checkFiles(java.nio.file.Path dir) {
+        io.hydragen.model.ModelConfig config = io.hydragen.model.HfConfigReader.read(dir);
+        io.hydragen.model.ShardedWeights weights = io.hydragen.model.ShardedWeights.open(dir);
+        try {
+            weights.validate(io.hydragen.model.LlamaTensors.expected(config));
+        } finally {
+            weights.close();
         }
     }
 }

@@ -10,6 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.plugin.PluginContext;
+import java.util.Map;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,18 @@ public final class ExecutorEngines {
     private ExecutorEngines() {}
 
     static void attach(PluginContext ctx) { plugin = ctx; }
+
+    /** Tells the driver plugin about one engine call (and waits for it to be counted, so a finished job is all counted). */
+    static void report(io.hydragen.generate.BatchStats s, int rows, int errors, Map<String, Long> errorMessages, long answeredPromptTokens) {
+        PluginContext ctx = plugin;
+        if (ctx == null) return;
+        try {
+            ctx.ask(new PluginMessages.BatchDone(ctx.executorID(), rows, s.sequences(), errors, answeredPromptTokens,
+                    s.sharedPromptTokens(), s.prefilledTokens(), s.generatedTokens(), new java.util.HashMap<>(errorMessages)));
+        } catch (Exception e) {
+            LOG.warn("could not report an engine call to the driver plugin: {}", e.toString());
+        }
+    }
 
     /**
      * A lease on the engine of these options' model on the device the current task was given, loading it if this

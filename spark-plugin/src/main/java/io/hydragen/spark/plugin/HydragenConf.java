@@ -124,8 +124,16 @@ public final class HydragenConf {
                     + "not fit in the executor's free memory (instead of failing with an out-of-memory error).",
             parser(HydragenConf::parseBoolean));
 
+    /** Prefix of the session defaults of generation options: {@code spark.hydragen.defaults.max_new_tokens=64}. */
+    public static final String DEFAULTS_PREFIX = "spark.hydragen.defaults.";
+    /** Documents the {@link #DEFAULTS_PREFIX} family in the table; read with {@link #sessionDefaults}. */
+    public static final Entry<String> DEFAULTS = string(DEFAULTS_PREFIX + "OPTION", null, "none",
+            "Session default of a generation option (`OPTION` is any option of `hydragen_generate`, `hydragen_complete` "
+                    + "and the `hydragen` DataSource, e.g. `spark.hydragen.defaults.max_new_tokens=64`); a call's own "
+                    + "argument wins. `bin/hydragen-batch --sql` sets these from its command-line flags. Session conf.");
+
     static {
-        for (Entry<?> e : List.of(MODEL, STAGING_DIR, MODEL_CACHE_DIR, MODEL_CACHE_MAX_BYTES, CHECK_INPUT_UTF8, MAX_MODELS, THREADS, PREFIX_CACHE_TOKENS,
+        for (Entry<?> e : List.of(MODEL, DEFAULTS, STAGING_DIR, MODEL_CACHE_DIR, MODEL_CACHE_MAX_BYTES, CHECK_INPUT_UTF8, MAX_MODELS, THREADS, PREFIX_CACHE_TOKENS,
                 MEMORY_FRACTION, KV_BUDGET_BYTES, MEMORY_CHECK)) {
             ENTRIES.add(e);
         }
@@ -156,6 +164,33 @@ public final class HydragenConf {
         });
     }
 
+    /**
+     * The session's generation option defaults ({@code spark.hydragen.defaults.KEY}), keys in lower case; an unknown
+     * option name is an error naming the nearest known one.
+     */
+    public static Map<String, String> sessionDefaults(SQLConf conf) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (conf == null) return out;
+        for (var e : scala.jdk.javaapi.CollectionConverters.asJava(conf.getAllConfs()).entrySet()) {
+            if (!e.getKey().startsWith(DEFAULTS_PREFIX)) continue;
+            String option = e.getKey().substring(DEFAULTS_PREFIX.length()).toLowerCase(Locale.ROOT);
+            if (!io.hydragen.spark.api.OptionKeys.ALL.contains(option)) {
+                throw new IllegalArgumentException("unknown generation option in " + e.getKey()
+                        + Suggestions.didYouMean(option, io.hydragen.spark.api.OptionKeys.ALL));
+            }
+            out.put(option, e.getValue());
+        }
+        return out;
+    }
+
+    /** {@code defaults} overlaid with {@code explicit} (a call's own options win), keys compared in lower case. */
+    public static Map<String, String> withDefaults(Map<String, String> defaults, Map<String, String> explicit) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        defaults.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
+        explicit.forEach((k, v) -> out.put(k.toLowerCase(Locale.ROOT), v));
+        return out;
+    }
+
     /** Every key, in documentation order. */
     public static List<Entry<?>> entries() { return Collections.unmodifiableList(ENTRIES); }
 
@@ -180,6 +215,8 @@ public final class HydragenConf {
         List<String> known = keys();
         for (String key : conf.keySet()) {
             if (!key.startsWith(PREFIX) || known.contains(key)) continue;
+            if (key.startsWith(DEFAULTS_PREFIX)
+                    && io.hydragen.spark.api.OptionKeys.ALL.contains(key.substring(DEFAULTS_PREFIX.length()).toLowerCase(Locale.ROOT))) continue;
             String m = "unknown configuration key " + key + " is ignored" + Suggestions.didYouMean(key, known)
                     + "; known keys: " + String.join(", ", known);
             out.add(m);

@@ -15,6 +15,7 @@ public final class HydragenDriverPlugin implements DriverPlugin {
     @Override
     public Map<String, String> init(SparkContext sc, PluginContext ctx) {
         DriverRegistry.clear();
+        EngineTotals.reset();
         HydragenConf.warnUnknown(sc.conf());
         return Map.of();
     }
@@ -27,6 +28,8 @@ public final class HydragenDriverPlugin implements DriverPlugin {
         } else if (message instanceof PluginMessages.ModelLoaded m) {
             DriverRegistry.add(m);
             LOG.info("executor {} loaded model {} on {} in {} ms", m.executorId(), m.model(), m.backend(), m.loadMillis());
+        } else if (message instanceof PluginMessages.BatchDone m) {
+            EngineTotals.add(m);
         } else {
             throw new IllegalArgumentException("unknown plugin message " + message);
         }

@@ -26,11 +26,28 @@ public final class HydragenExecutorPlugin implements ExecutorPlugin {
         List<String> gpus = new ArrayList<>();
         ResourceInformation gpu = ctx.resources().get("gpu");
         if (gpu != null) gpus.addAll(Arrays.asList(gpu.addresses()));
+        if (gpus.isEmpty()) quietGpuProbe();
         try {
             ctx.ask(new PluginMessages.ExecutorReady(ctx.executorID(), hostname(ctx), ProcessHandle.current().pid(), gpus));
         } catch (Exception e) {
             // the report is for operators and tests; an executor that cannot make it can still generate
             LOG.warn("hydragen executor plugin could not report to the driver plugin: {}", e.toString());
+        }
+    }
+
+    /**
+     * DJL's tokenizer library probes for a GPU when it loads and warns "Failed to detect GPU count" where there is
+     * none; on an executor without a GPU that warning is noise (the engine picks its device itself), so its logger
+     * is set to ERROR when the logging backend is Spark's log4j 2.
+     */
+    static void quietGpuProbe() {
+        try {
+            Class<?> configurator = Class.forName("org.apache.logging.log4j.core.config.Configurator");
+            Class<?> level = Class.forName("org.apache.logging.log4j.Level");
+            configurator.getMethod("setLevel", String.class, level)
+                    .invoke(null, "ai.djl.util.cuda.CudaUtils", level.getField("ERROR").get(null));
+        } catch (ReflectiveOperationException | LinkageError e) {
+            // another logging backend: leave it as configured
         }
     }
 

@@ -35,6 +35,16 @@ public final class HydragenMetrics {
 
     /** Counts one engine call. */
     public void record(BatchStats s, int rows, int errors) {
+        record(s, rows, errors, java.util.Map.of(), s.promptTokens());
+    }
+
+    /**
+     * Counts one engine call, and reports it to the driver ({@link EngineTotals}) with its error rows' messages
+     * (message to rows) and the prompt tokens of its answered rows, so the driver knows what the engine did without
+     * reading the output.
+     */
+    public void record(BatchStats s, int rows, int errors, java.util.Map<String, Long> errorMessages, long answeredPromptTokens) {
+        ExecutorEngines.report(s, rows, errors, errorMessages, answeredPromptTokens);
         prompts.inc(rows);
         errorRows.inc(errors);
         batches.inc();

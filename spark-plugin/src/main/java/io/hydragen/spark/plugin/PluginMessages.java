@@ -12,4 +12,13 @@ public final class PluginMessages {
 
     /** An executor loaded a model into a new engine (once per executor and {@link ModelKey}, until evicted). */
     public record ModelLoaded(String executorId, String model, String backend, long loadMillis) implements Serializable {}
+
+    /**
+     * An executor finished one engine call: the engine's own counts ({@code promptTokens}: of the rows answered, not
+     * of error rows), and its error rows' messages with how many rows got each (the driver sums them into
+     * {@link EngineTotals}).
+     */
+    public record BatchDone(String executorId, long rows, long samples, long errorRows, long promptTokens,
+                            long sharedPromptTokens, long prefilledTokens, long generatedTokens,
+                            java.util.Map<String, Long> errors) implements Serializable {}
 }

@@ -62,7 +62,9 @@ final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable
             result = engine.generate(List.of(req), options.batchOptions());
         }
         Completion c = result.completions().get(0);
-        HydragenMetrics.get().record(result.stats(), 1, c.finishReason() == FinishReason.ERROR ? 1 : 0);
+        boolean error = c.finishReason() == FinishReason.ERROR;
+        HydragenMetrics.get().record(result.stats(), 1, error ? 1 : 0,
+                error ? java.util.Map.of(String.valueOf(c.error()), 1L) : java.util.Map.of(), error ? 0 : c.promptTokens());
         return c.finishReason() == FinishReason.ERROR ? null : UTF8String.fromString(c.text());
     }
 }

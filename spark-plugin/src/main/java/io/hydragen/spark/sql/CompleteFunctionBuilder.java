@@ -23,8 +23,9 @@ final class CompleteFunctionBuilder extends AbstractFunction1<Seq<Expression>, E
             throw new IllegalArgumentException(CompleteFunction.NAME + " takes (prompt), (prompt, map(option, value, ...)) "
                     + "or (prompt, 'option', value, ...), got no arguments");
         }
-        GenerateOptions options = GenerateOptions.fromMap(SqlArguments.options(CompleteFunction.NAME, args.subList(1, args.size())),
-                GenerateTableFunction.defaultModel());
+        GenerateOptions options = GenerateOptions.fromMap(io.hydragen.spark.plugin.HydragenConf.withDefaults(
+                io.hydragen.spark.plugin.HydragenConf.sessionDefaults(org.apache.spark.sql.internal.SQLConf.get()),
+                SqlArguments.options(CompleteFunction.NAME, args.subList(1, args.size()))), GenerateTableFunction.defaultModel());
         SparkSession spark = SparkSession.active();
         io.hydragen.spark.plugin.HydragenConf.warnUnknown(spark.sessionState().conf());
         ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());

@@ -36,8 +36,8 @@ final class GenerateTableFunction extends AbstractFunction1<Seq<Expression>, Log
             throw new IllegalArgumentException(NAME + ": TABLE(...) PARTITION BY / ORDER BY is not supported; "
                     + "name prefix columns with the 'prefix_columns' option instead");
         }
-        GenerateOptions options = GenerateOptions.fromMap(SqlArguments.options(NAME, args.subList(1, args.size())),
-                defaultModel());
+        GenerateOptions options = GenerateOptions.fromMap(HydragenConf.withDefaults(HydragenConf.sessionDefaults(SQLConf.get()),
+                SqlArguments.options(NAME, args.subList(1, args.size()))), defaultModel());
         SparkSession spark = SparkSession.active();
         Dataset<Row> input = org.apache.spark.sql.classic.Dataset.ofRows(spark, table.plan());
         Dataset<Row> out = Hydragen.generate(input, options);

@@ -26,8 +26,9 @@ import static org.apache.spark.sql.functions.rand;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The Spark job and {@code bin/hydragen generate} complete the same prompt file the same way (sampled, with one seed
- * for every row as the CLI uses it), whatever the Spark partitioning and row order.
+ * The Spark job and {@code bin/hydragen generate} complete the same prompt file the same way (sampled, each row's seed
+ * derived from the run seed and its id by the one rule of {@link io.hydragen.seed.RowSeeds}), whatever the Spark
+ * partitioning and row order.
  */
 class CliParityTest {
     static SparkSession spark;
@@ -66,7 +67,7 @@ class CliParityTest {
         assertEquals(lines.size(), cli.size());
 
         GenerateOptions o = GenerateOptions.builder("synthetic:tiny").maxNewTokens(6).temperature(0.9).topK(40).seed(1234)
-                .minSharedTokens(4).perRowSeeds(false).batchSize(5).backend("cpu").build();
+                .minSharedTokens(4).idColumn("id").batchSize(5).backend("cpu").build();
         for (Dataset<Row> input : List.of(spark.read().json(prompts.toString()),
                 spark.read().json(prompts.toString()).orderBy(rand(2)).repartition(4))) {
             Map<String, String> got = new TreeMap<>();

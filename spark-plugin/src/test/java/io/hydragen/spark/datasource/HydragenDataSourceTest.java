@@ -110,4 +110,22 @@ class HydragenDataSourceTest {
         while (root.getCause() != null && !(root instanceof ModelNotFoundException)) root = root.getCause();
         assertTrue(root.getMessage().contains("file:///nowhere/llama"), root.getMessage());
     }
+
+    @Test
+    void aTemporaryViewFromSqlKnowsItsSchemaWithoutGenerating() {
+        String parquet = tmp.resolve("sql_view_parquet").toString();
+        table().write().parquet(parquet);
+        spark.sql("CREATE OR REPLACE TEMPORARY VIEW hydragen_view USING hydragen OPTIONS (path '" + parquet
+                + "', model 'synthetic:tiny', max_new_tokens '2', backend 'cpu')");
+        try {
+            List<String> cols = List.of(spark.table("hydragen_view").columns());
+            assertEquals(List.of("id", "doc", "prompt", "completion", "finish_reason", "error", "prompt_tokens",
+                    "completion_tokens", "shared_prompt_tokens"), cols);
+            List<Row> rows = spark.sql("SELECT id, completion, finish_reason FROM hydragen_view WHERE doc = 'doc1'").collectAsList();
+            assertEquals(5, rows.size());
+            for (Row r : rows) assertNotEquals("error", r.getString(2), r.toString());
+        } finally {
+            spark.sql("DROP VIEW IF EXISTS hydragen_view");
+        }
+    }
 }

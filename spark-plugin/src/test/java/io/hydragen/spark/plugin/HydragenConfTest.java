@@ -70,4 +70,18 @@ class HydragenConfTest {
         long half = ExecutorEngines.kvBudgetBytes(new SparkConf(false), true, 0);
         assertEquals(ModelMemory.capacityBytes() / 2, half, ModelMemory.capacityBytes() / 100 + 1);
     }
+
+    @Test
+    void sessionDefaultsOfGenerationOptions() {
+        org.apache.spark.sql.internal.SQLConf conf = new org.apache.spark.sql.internal.SQLConf();
+        conf.setConfString("spark.hydragen.defaults.max_new_tokens", "5");
+        conf.setConfString("spark.hydragen.defaults.TEMPERATURE", "0.5");
+        assertEquals(Map.of("max_new_tokens", "5", "temperature", "0.5"), HydragenConf.sessionDefaults(conf));
+        assertEquals(Map.of("max_new_tokens", "8", "temperature", "0.5"),
+                HydragenConf.withDefaults(HydragenConf.sessionDefaults(conf), Map.of("MAX_NEW_TOKENS", "8")), "a call's own option wins");
+        assertEquals(List.of(), HydragenConf.warnUnknown(Map.of("spark.hydragen.defaults.max_new_tokens", "5")));
+        conf.setConfString("spark.hydragen.defaults.max_new_token", "5");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HydragenConf.sessionDefaults(conf));
+        assertTrue(e.getMessage().contains("max_new_tokens"), e.getMessage());
+    }
 }

@@ -63,7 +63,8 @@ class ChatCliTest {
             assertEquals(t.render(a, true), rows.get(0).get("prompt").asText());
         }
         assertEquals("length", rows.get(3).get("finish_reason").asText());
-        assertFalse(rows.get(3).has("prompt"));
+        // a prompt line's own fields are carried through: its prompt is the text as given, not a rendering
+        assertEquals("Hello", rows.get(3).get("prompt").asText());
         String[][] errors = {{"notarray", "line 5: \"messages\" must be an array"}, {"nocontent", "line 6: messages[0] has no \"content\""},
                 {"number", "line 7: messages[0]: \"content\" must be a string, got a number"}, {"both", "not both"},
                 {"agp", "\"add_generation_prompt\" must be true or false"}, {"empty", "\"messages\" is empty"}};

@@ -85,11 +85,14 @@ class GenerationConfigTest {
         // the CLI resolves the same way
         Path in = tmp.resolve("in.jsonl"), out = tmp.resolve("out.jsonl");
         List<String> lines = new ArrayList<>();
-        for (Row r : prompts.collectAsList()) lines.add(new ObjectMapper().writeValueAsString(Map.of("id", r.getString(0), "prompt", r.getString(1))));
+        // each line's own seed 5, as per_row_seeds=false gives every Spark row (the CLI's --seed derives one per line)
+        for (Row r : prompts.collectAsList()) {
+            lines.add(new ObjectMapper().writeValueAsString(Map.of("id", r.getString(0), "prompt", r.getString(1), "seed", 5)));
+        }
         Files.write(in, lines);
         int code = Main.run(new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), "generate", "--model", model.toString(),
-                "--input", in.toString(), "--output", out.toString(), "--backend", "cpu", "--ignore-eos", "--seed", "5", "-q");
+                "--input", in.toString(), "--output", out.toString(), "--backend", "cpu", "--ignore-eos", "-q");
         assertEquals(0, code);
         Map<String, String> cli = new TreeMap<>();
         for (String line : Files.readAllLines(out)) {

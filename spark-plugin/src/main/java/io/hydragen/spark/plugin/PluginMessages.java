@@ -12,4 +12,12 @@ public final class PluginMessages {
 
     /** An executor loaded a model into a new engine (once per executor and {@link ModelKey}, until evicted). */
     public record ModelLoaded(String executorId, String model, String backend, long loadMillis) implements Serializable {}
+
+    /**
+     * Where an executor placed a task's engine (sent once per executor and distinct decision): the GPU address Spark
+     * assigned the task (null: none), the backend asked of the engine and the device ordinal chosen from that
+     * address, the backend the engine runs on, and the warning when CUDA could not start and the CPU runs instead.
+     */
+    public record TaskPlaced(String executorId, String taskGpu, String backend, int deviceOrdinal, String engineBackend,
+                             String warning) implements Serializable {}
 }

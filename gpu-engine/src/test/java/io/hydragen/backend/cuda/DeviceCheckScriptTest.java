@@ -61,7 +61,7 @@ class DeviceCheckScriptTest {
             total += Integer.parseInt(m.group(2));
             logs.add(m.group(3));
         }
-        assertEquals(List.of("device", "gpu-tests", "anchors", "attention", "gemm", "e2e"), steps, out);
+        assertEquals(List.of("device", "gpu-tests", "anchors", "attention", "gemm", "e2e-4096", "e2e-16384"), steps, out);
         assertTrue(total <= 480, "steps' timeouts add up to " + total + " s, over 8 minutes");
         assertTrue(logs.size() + 1 <= 8, "at most 8 files under $OUT");
         assertTrue(out.contains("nvidia-smi -q"), out);
@@ -74,7 +74,7 @@ class DeviceCheckScriptTest {
         assertTrue(out.contains("io.hydragen.backend.cuda.GemmBench"), out);
         for (String p : List.of("4096", "16384")) {
             assertTrue(out.contains("bench --backend cuda --model synthetic:llama-8b --batch 256 --prefix-tokens " + p
-                    + " --attention hydragen,per-sequence,none"), p);
+                    + " --new-tokens 16 --attention hydragen,per-sequence,none"), p);
         }
         assertTrue(out.contains("-cp '") && !out.matches("(?s).*-cp [^']*lib/\\*.*"), "class path globs stay quoted");
     }
@@ -85,7 +85,7 @@ class DeviceCheckScriptTest {
         assumeTrue(onPath("timeout"), "coreutils timeout missing");
         String log = run(200, "bash", SCRIPT.toString(), "--out", out.toString(), "--budget", "150");
         String summary = Files.readString(out.resolve("summary.md"));
-        for (String step : List.of("device", "gpu-tests", "anchors", "attention", "gemm", "e2e")) {
+        for (String step : List.of("device", "gpu-tests", "anchors", "attention", "gemm", "e2e-4096", "e2e-16384")) {
             assertTrue(summary.contains("| " + step + " | "), step + " row in\n" + summary);
         }
         try (var files = Files.list(out)) {

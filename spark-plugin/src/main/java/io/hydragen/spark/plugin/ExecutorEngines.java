@@ -62,7 +62,7 @@ public final class ExecutorEngines {
         return lease;
     }
 
-    /** Sends a placement decision to the driver once per executor (operators' log; tests read DriverRegistry). */
+    /** Sends a placement decision to the driver once per executor, without waiting (operators' log; tests read DriverRegistry). */
     private static void report(PluginMessages.TaskPlaced m) {
         if (!REPORTED.add(m)) return;
         LOG.info("engine placement: task gpu {}, backend {}, device {}, running on {}", m.taskGpu(), m.backend(),
@@ -70,7 +70,7 @@ public final class ExecutorEngines {
         PluginContext ctx = plugin;
         if (ctx == null) return;
         try {
-            ctx.ask(m);
+            ctx.send(m);  // fire and forget: the task does not wait for the driver
         } catch (Exception e) {
             LOG.warn("could not report the engine placement to the driver: {}", e.toString());
         }

@@ -89,6 +89,10 @@ class GpuSchedulingTest {
         assertNotNull(why, "this test expects no usable CUDA device");
         for (Row r : out) assertNull(r.get(2), "row " + r.get(0) + " error");
 
+        // placements are sent without waiting: give the last ones a moment to arrive
+        for (int i = 0; i < 100 && DriverRegistry.placements().stream().map(PluginMessages.TaskPlaced::taskGpu).distinct().count() < 2; i++) {
+            sleep(100);
+        }
         List<PluginMessages.TaskPlaced> placed = DriverRegistry.placements();
         assertFalse(placed.isEmpty(), "no placement reported");
         for (PluginMessages.TaskPlaced p : placed) {
@@ -115,6 +119,14 @@ class GpuSchedulingTest {
         String msg = err != null ? stackText(err) : rowError;
         assertNotNull(msg, "backend=cuda must fail without a GPU");
         assertTrue(msg.contains("not available") && msg.contains("the task's GPU"), msg.length() > 2000 ? msg.substring(0, 2000) : msg);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static String stackText(Throwable t) {

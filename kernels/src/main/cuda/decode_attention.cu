@@ -23,8 +23,8 @@ namespace {
 
 enum DecodeField { DF_QROW = 0, DF_KADDR, DF_VADDR, DF_HSTRIDE, DF_LSTRIDE, DF_KV0, DF_KV1, DF_SLOT, DEC_FIELDS };
 constexpr int DEC_THREADS = 128;
-constexpr int DEC_HEADS_PER_PASS = 8;
-constexpr int DEC_UNROLL = 2;         // tokens per thread whose K (or V) loads are in flight together  // query heads whose output accumulators live in registers at once
+constexpr int DEC_HEADS_PER_PASS = 8;  // query heads whose output accumulators live in registers at once
+constexpr int DEC_UNROLL = 2;          // tokens per thread whose K (or V) loads are in flight together
 
 template <int D>
 __device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const long long* __restrict__ items,

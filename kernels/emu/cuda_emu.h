@@ -169,6 +169,13 @@ namespace hg {
 // cp.async.cg.shared.global [smem], [gmem], 16, srcBytes: 16 bytes, the first srcBytes from gmem, the rest zero.
 inline void cp_async16(void* smem, const void* gmem, int src_bytes) { emu::cp_async(smem, gmem, src_bytes); }
 inline void cp_async_commit() { emu::cp_async_commit(); }
+// ld.global.nc.v4.u32: a 16-byte load; the address must be 16-byte aligned (as the GPU requires).
+inline uint4 ld_nc_v4(const void* p) {
+    if (((uintptr_t)p & 15) != 0) emu::fail("ld.global.nc.v4 address not 16-byte aligned");
+    uint4 r;
+    std::memcpy(&r, p, 16);
+    return r;
+}
 template <int N>
 inline void cp_async_wait() { emu::cp_async_wait(N); }
 

@@ -109,15 +109,19 @@ __device__ __forceinline__ void attention_tile(const bf16* __restrict__ q, const
         const int sr = row0 + warp * 16 + g + h * 8;
         rowLimit[h] = MASKED && sr < stacked ? limits[rowListOff + sr / group] : 0x7fffffff;
     }
+    // The Q fragments, loaded once before the key loop (loading them at j == 0 inside it made ptxas spill
+    // on sm_90 for D 16 and 64: PtxasResourcesTest).
     uint32_t qf[KSTEPS][4];
+    cp_async_wait<0>();
+    __syncthreads();  // Q (and K/V tile 0) landed for all threads
+#pragma unroll
+    for (int kk = 0; kk < KSTEPS; ++kk)
+        ldmatrix_x4(qf[kk], sQ + (warp * 16 + (lane & 15)) * P + kk * 16 + (lane >> 4) * 8);
 
     for (int j = 0; j < nTiles; ++j) {
-        cp_async_wait<0>();
-        __syncthreads();  // tile j landed for all threads; stage (j+1)&1 is no longer being read
-        if (j == 0) {
-#pragma unroll
-            for (int kk = 0; kk < KSTEPS; ++kk)
-                ldmatrix_x4(qf[kk], sQ + (warp * 16 + (lane & 15)) * P + kk * 16 + (lane >> 4) * 8);
+        if (j > 0) {
+            cp_async_wait<0>();
+            __syncthreads();  // tile j landed for all threads; stage (j+1)&1 is no longer being read
         }
         if (j + 1 < nTiles) load_kv((j + 1) & 1, kv0 + (j + 1) * ATT_BN);
         cp_async_commit();

@@ -24,14 +24,14 @@ __device__ __forceinline__ uint32_t pack_bf16x2(float lo, float hi) {
     return *reinterpret_cast<uint32_t*>(&v);
 }
 
-// Eight bf16 (one 16-byte vector) widened to floats.
-__device__ __forceinline__ void unpack8(const uint4& raw, float out[8]) {
-    const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
+// Eight bf16 (one 16-byte vector, by value: a reference to memory would let nvcc split the load into
+// four 4-byte loads) widened to floats. A bf16 is the high half of its float.
+__device__ __forceinline__ void unpack8(uint4 raw, float out[8]) {
+    const uint32_t w[4] = {raw.x, raw.y, raw.z, raw.w};
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
-        float2 f = __bfloat1622float2(h[i]);
-        out[2 * i] = f.x;
-        out[2 * i + 1] = f.y;
+        out[2 * i] = __uint_as_float(w[i] << 16);
+        out[2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
     }
 }
 
@@ -82,6 +82,16 @@ __device__ __forceinline__ uint32_t smem_addr(const void* p) {
 // rows and columns past the end of a matrix, whose `src` must still be a valid address).
 __device__ __forceinline__ void cp_async16(void* smem, const void* gmem, int src_bytes) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(smem)), "l"(gmem), "r"(src_bytes));
+}
+
+// One 16-byte load through the read-only (non-coherent) path: ld.global.nc.v4.u32. `p` must be 16-byte
+// aligned and its memory not written by the kernel (K and V in attention).
+__device__ __forceinline__ uint4 ld_nc_v4(const void* p) {
+    uint4 r;
+    asm("ld.global.nc.v4.u32 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w)
+                 : "l"(p));
+    return r;
 }
 
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }

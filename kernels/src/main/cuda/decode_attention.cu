@@ -24,6 +24,7 @@ namespace {
 enum DecodeField { DF_QROW = 0, DF_KADDR, DF_VADDR, DF_HSTRIDE, DF_LSTRIDE, DF_KV0, DF_KV1, DF_SLOT, DEC_FIELDS };
 constexpr int DEC_THREADS = 128;
 constexpr int DEC_HEADS_PER_PASS = 8;  // query heads whose output accumulators live in registers at once
+constexpr int DEC_UNROLL = 2;          // tokens per thread whose K (or V) loads are in flight together
 
 template <int D>
 __device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const long long* __restrict__ items,
@@ -55,27 +56,37 @@ __device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const lo
     for (int e = tid; e < group * D; e += DEC_THREADS) sq[e] = to_f32(qsrc[e]);
     __syncthreads();
 
-    // Pass 1: scores (log2 units) of every token in the chunk for every head of the group.
-    // The loop runs the same number of times in every lane (n is block-uniform), because the
-    // shuffles below need the whole warp.
-    for (int base = 0; base < n; base += TOK) {
-        const int tt = base + tokSlot;
-        const bool ok = tt < n;
-        float kf[8];
-        if (ok) {
-            unpack8(*reinterpret_cast<const uint4*>(Kp + (long long)(s0 + tt) * D + li * 8), kf);
-        } else {
+    // Pass 1: scores (log2 units) of every token in the chunk for every head of the group. Each thread
+    // issues DEC_UNROLL independent 16-byte non-coherent loads (tokens TOK apart) before using them, so
+    // more than one load per thread is in flight. The loop runs the same number of times in every lane
+    // (n is block-uniform), because the shuffles below need the whole warp.
+    for (int base = 0; base < n; base += DEC_UNROLL * TOK) {
+        float kf[DEC_UNROLL][8];
 #pragma unroll
-            for (int i = 0; i < 8; ++i) kf[i] = 0.f;
+        for (int u = 0; u < DEC_UNROLL; ++u) {
+            const int tt = base + u * TOK + tokSlot;
+            if (tt < n) {
+                unpack8(ld_nc_v4(Kp + (long long)(s0 + tt) * D + li * 8), kf[u]);
+            } else {
+#pragma unroll
+                for (int i = 0; i < 8; ++i) kf[u][i] = 0.f;
+            }
         }
         for (int gg = 0; gg < group; ++gg) {
             const float* qv = sq + gg * D + li * 8;
-            float dot = 0.f;
+            float qf[8];
 #pragma unroll
-            for (int i = 0; i < 8; ++i) dot += qv[i] * kf[i];
+            for (int i = 0; i < 8; ++i) qf[i] = qv[i];
 #pragma unroll
-            for (int o = TPT / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
-            if (ok && li == 0) ss[gg * chunkMax + tt] = dot * scaleLog2;
+            for (int u = 0; u < DEC_UNROLL; ++u) {
+                const int tt = base + u * TOK + tokSlot;
+                float dot = 0.f;
+#pragma unroll
+                for (int i = 0; i < 8; ++i) dot += qf[i] * kf[u][i];
+#pragma unroll
+                for (int o = TPT / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
+                if (tt < n && li == 0) ss[gg * chunkMax + tt] = dot * scaleLog2;
+            }
         }
     }
     __syncthreads();
@@ -108,10 +119,29 @@ __device__ __forceinline__ void decode_item(const bf16* __restrict__ q, const lo
         for (int a = 0; a < DEC_HEADS_PER_PASS; ++a)
 #pragma unroll
             for (int i = 0; i < 8; ++i) acc[a][i] = 0.f;
-        for (int tt = tokSlot; tt < n; tt += TOK) {
-            const uint4 raw = *reinterpret_cast<const uint4*>(Vp + (long long)(s0 + tt) * D + li * 8);
+        // DEC_UNROLL tokens TOK apart per iteration: their 16-byte V loads are issued together.
+        int tt = tokSlot;
+        for (; tt + (DEC_UNROLL - 1) * TOK < n; tt += DEC_UNROLL * TOK) {
+            uint4 raw[DEC_UNROLL];
+#pragma unroll
+            for (int u = 0; u < DEC_UNROLL; ++u) raw[u] = ld_nc_v4(Vp + (long long)(s0 + tt + u * TOK) * D + li * 8);
+#pragma unroll
+            for (int u = 0; u < DEC_UNROLL; ++u) {
+                float vf[8];
+                unpack8(raw[u], vf);
+#pragma unroll
+                for (int a = 0; a < DEC_HEADS_PER_PASS; ++a) {
+                    if (a < gn) {
+                        const float p = ss[(gb + a) * chunkMax + tt + u * TOK];
+#pragma unroll
+                        for (int i = 0; i < 8; ++i) acc[a][i] += p * vf[i];
+                    }
+                }
+            }
+        }
+        for (; tt < n; tt += TOK) {  // the last tokens, fewer than DEC_UNROLL per thread
             float vf[8];
-            unpack8(raw, vf);
+            unpack8(ld_nc_v4(Vp + (long long)(s0 + tt) * D + li * 8), vf);
 #pragma unroll
             for (int a = 0; a < DEC_HEADS_PER_PASS; ++a) {
                 if (a < gn) {

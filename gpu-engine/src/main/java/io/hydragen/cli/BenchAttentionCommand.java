@@ -92,7 +92,9 @@ final class BenchAttentionCommand implements Callable<Integer> {
                 out.printf("cuda:%d: batch %d, prefix %d, suffix %d, heads %d/%d, head_dim %d (bf16), roofline %.3f ms%n",
                         device, batch, prefixTokens, suffixTokens, qHeads, kvHeads, headDim, c.rooflineMs());
                 for (AttentionBench.Result r : AttentionBench.run(c, device, warmup, reps)) {
-                    out.printf("  %-14s median %8.4f ms  (%.0f%% of roofline)%n", r.mode(), r.medianMs(), 100 * r.rooflineMs() / r.medianMs());
+                    out.printf("  %-14s median %8.4f ms  (%.0f%% of roofline; %.0f%% of this device's roofline %.4f ms, bandwidth and peak"
+                            + " from its attributes: memory clock x bus width x 2, SMs x clock x bf16 FLOP/clk)  %s%n", r.mode(), r.medianMs(),
+                            100 * r.rooflineMs() / r.medianMs(), 100 * r.deviceRooflineMs() / r.medianMs(), r.deviceRooflineMs(), r.plan());
                     rows.add(Map.of("mode", r.mode(), "median_ms", r.medianMs(), "min_ms", r.minMs(), "max_ms", r.maxMs(), "roofline_ms", r.rooflineMs()));
                 }
             }

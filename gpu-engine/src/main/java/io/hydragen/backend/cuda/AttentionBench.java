@@ -40,13 +40,20 @@ public final class AttentionBench {
         public double rooflineMs() { return 1e3 * Math.max(bytes() / BANDWIDTH, flops() / TENSOR_FLOPS); }
     }
 
-    public record Result(String mode, double medianMs, double minMs, double maxMs, double rooflineMs, String plan) {}
+    /**
+     * @param rooflineMs the README's roofline (H100 constants); deviceRooflineMs the same from this device's own
+     *                   bandwidth and peak ({@link DevicePeaks}, whose source the output states)
+     */
+    public record Result(String mode, double medianMs, double minMs, double maxMs, double rooflineMs, double deviceRooflineMs,
+                         String plan) {}
 
     /** Runs both modes on device {@code ordinal}; the device and kernels must be usable. */
     public static List<Result> run(Config c, int ordinal, int warmup, int reps) {
         List<Result> out = new ArrayList<>();
         try (CudaDevice dev = CudaDevice.open(ordinal); KernelLibrary lib = KernelLibrary.load(dev)) {
             AttentionShape s = c.shape();
+            DevicePeaks peaks = dev.peaks();
+            double deviceRoofline = peaks.rooflineMs(c.bytes(), c.flops());
             List<CudaKvSegment> segs = new ArrayList<>();
             try {
                 Random rnd = new Random(1);
@@ -58,7 +65,8 @@ public final class AttentionBench {
                     segs.add(o);
                     own.add(o);
                 }
-                AttentionPlanner planner = new AttentionPlanner(s, dev.info().multiprocessors(), true);
+                AttentionPlanner planner = new AttentionPlanner(s, dev.info().multiprocessors(),
+                        CudaBackend.tileResidentPerSm(lib, s), true);
                 AttentionRunner runner = new AttentionRunner(lib, s);
                 try (DeviceBuffer q = randomBf16(dev, (long) c.batch() * s.numQHeads() * s.headDim(), rnd);
                      DeviceBuffer o = DeviceBuffer.allocate(dev, 2L * c.batch() * s.numQHeads() * s.headDim(), "attention output");
@@ -82,7 +90,8 @@ public final class AttentionBench {
                                     bufs.get(4), bufs.get(5), bufs.get(6), bufs.get(7));
                             t.upload(plan);
                             float[] ms = timer.median(() -> runner.run(plan, t, q, 0, o, null), warmup, reps);
-                            out.add(new Result(mode, ms[0], ms[1], ms[2], c.rooflineMs(), plan.toString()));
+                            out.add(new Result(mode, ms[0], ms[1], ms[2], c.rooflineMs(), deviceRoofline,
+                                    plan + ", " + String.format("%.2f", planner.waves(plan)) + " waves of " + planner.waveSlots() + " tile blocks"));
                         } finally {
                             for (DeviceBuffer b : bufs) b.close();
                         }
@@ -136,13 +145,22 @@ public final class AttentionBench {
         }
         List<Result> rs = run(c, device, 10, Integer.parseInt(a.getOrDefault("--reps", "50")));
         DeviceInfo info = CudaDevice.probe(device);
+        DevicePeaks peaks;
+        try (CudaDevice dev = CudaDevice.open(device)) {
+            peaks = dev.peaks();
+        }
+        System.out.println(info);
+        System.out.println("device roofline " + peaks.source());
+        System.out.println("README roofline " + DevicePeaks.readmeH100().source());
         for (Result r : rs) {
-            System.out.printf("%-13s %9.4f ms  (min %.4f, max %.4f)  roofline %.4f ms  %.0f%% of roofline  %s%n", r.mode(), r.medianMs(),
-                    r.minMs(), r.maxMs(), r.rooflineMs(), 100 * r.rooflineMs() / r.medianMs(), r.plan());
+            System.out.printf("%-13s %9.4f ms  (min %.4f, max %.4f)  device roofline %.4f ms = %.0f%%  README roofline %.4f ms = %.0f%%  %s%n",
+                    r.mode(), r.medianMs(), r.minMs(), r.maxMs(), r.deviceRooflineMs(), 100 * r.deviceRooflineMs() / r.medianMs(),
+                    r.rooflineMs(), 100 * r.rooflineMs() / r.medianMs(), r.plan());
         }
         if (a.containsKey("--json")) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("device", info.toString());
+            doc.put("peaks", Map.of("bandwidth", peaks.bandwidth(), "tensorFlops", peaks.tensorFlops(), "source", peaks.source()));
             doc.put("config", c);
             doc.put("results", rs);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(Path.of(a.get("--json")).toFile(), doc);

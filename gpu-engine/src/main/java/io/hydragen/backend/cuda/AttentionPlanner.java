@@ -11,8 +11,9 @@ import java.util.List;
  * every row sees the whole segment, as under a shared prefix; prefill_attention with per-row limits otherwise, as
  * in the causal prefill of a segment's own tokens); a source with fewer rows, such as one sequence's own suffix in
  * decode, goes to decode_attention, one item per row and KV chunk. Long segments are split along their keys
- * (split-K) until the launch has about two blocks per SM; every split is its own partial slot, and merge.cu
- * combines a row's slots exactly through their log-sum-exps.
+ * (split-K) so that the launch fills whole waves of the device ({@link #splitsFor}: SMs x resident blocks per SM,
+ * the latter from the tile kernel's occupancy); every split is its own partial slot, and merge.cu combines a row's
+ * slots exactly through their log-sum-exps.
  */
 public final class AttentionPlanner {
     /** One attention job: {@code rows} see all keys of every segment but the last, and {@code visibleInLast[i]} of it. */
@@ -34,7 +35,13 @@ public final class AttentionPlanner {
     static final long SLOT_BUDGET_BYTES = 1L << 30;
 
     private final AttentionShape shape;
+    /** Resident tile blocks per SM assumed where the kernel's occupancy is not known (two at 128 threads, ~80 KB). */
+    public static final int DEFAULT_RESIDENT_PER_SM = 2;
+    /** Fixed cost of one split in keys (Q tile load, epilogue, one more slot to merge), so fewer splits win ties. */
+    static final int SPLIT_OVERHEAD_KEYS = TILE_KEYS;
+
     private final int multiprocessors;
+    private final int residentPerSm;
     private final boolean stableGrid;
 
     /**
@@ -42,9 +49,51 @@ public final class AttentionPlanner {
      *                   steps of a batch have the same grids (a captured CUDA graph can be replayed)
      */
     public AttentionPlanner(AttentionShape shape, int multiprocessors, boolean stableGrid) {
+        this(shape, multiprocessors, DEFAULT_RESIDENT_PER_SM, stableGrid);
+    }
+
+    /**
+     * @param residentPerSm tensor-core tile blocks that fit on one SM at once (cuOccupancyMaxActiveBlocksPerMultiprocessor
+     *                      of the prefix kernel at its block size and shared memory)
+     */
+    public AttentionPlanner(AttentionShape shape, int multiprocessors, int residentPerSm, boolean stableGrid) {
         this.shape = shape;
-        this.multiprocessors = multiprocessors;
+        this.multiprocessors = Math.max(1, multiprocessors);
+        this.residentPerSm = Math.max(1, residentPerSm);
         this.stableGrid = stableGrid;
+    }
+
+    /** Blocks the device runs at once: one wave. */
+    public int waveSlots() { return multiprocessors * residentPerSm; }
+
+    /**
+     * Key splits of a tensor-core source of {@code tiles} blocks (row tiles x KV heads) over {@code keys} keys: the
+     * count that minimises the estimated time, waves x (keys per split + a fixed cost per split), where waves =
+     * ceil(tiles x splits / wave slots). Whole waves are filled rather than a fraction of one more: at 132 SMs x 2,
+     * 128 tiles of 16K keys take 2 splits (256 blocks, 0.97 waves), not 3 (384 blocks, 1.45 waves).
+     */
+    int splitsFor(int tiles, int keys, int maxSplits) {
+        int limit = Math.max(1, Math.min(maxSplits, ceil(keys, MIN_SPLIT_KEYS)));
+        int slots = waveSlots();
+        int best = 1;
+        long bestCost = Long.MAX_VALUE;
+        for (int s = 1; s <= limit; s++) {
+            int chunk = roundUp(ceil(keys, s), TILE_KEYS);
+            int real = ceil(keys, chunk);  // splits after rounding the chunk to whole tiles
+            if (real != s) continue;
+            long waves = ceil((long) tiles * s, slots);
+            long cost = waves * (chunk + SPLIT_OVERHEAD_KEYS);
+            if (cost < bestCost) {
+                bestCost = cost;
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    /** Waves of the tensor-core launches of {@code p} (prefix and masked tiles) on this device: blocks / wave slots. */
+    public double waves(AttentionPlan p) {
+        return (double) ((long) (p.prefixTileCount() + p.maskedTileCount()) * shape.kvHeads()) / waveSlots();
     }
 
     /** Keys per decode item: the scores of G heads x chunk keys stay within 16 KB of shared memory. */
@@ -88,8 +137,7 @@ public final class AttentionPlanner {
                 if (stacked >= TENSOR_CORE_MIN_ROWS) {
                     if (maxVis == 0) continue;
                     int rowTiles = ceil(stacked, TILE_ROWS);
-                    int splits = ceil(2 * multiprocessors, rowTiles * kvHeads);
-                    splits = Math.max(1, Math.min(splits, Math.min(maxSplits, ceil(maxVis, MIN_SPLIT_KEYS))));
+                    int splits = splitsFor(rowTiles * kvHeads, maxVis, maxSplits);
                     int chunk = roundUp(ceil(maxVis, splits), TILE_KEYS);
                     splits = ceil(maxVis, chunk);
                     int off = rowList.size;
@@ -143,6 +191,8 @@ public final class AttentionPlanner {
     }
 
     static int ceil(int a, int b) { return (a + b - 1) / b; }
+
+    static long ceil(long a, long b) { return (a + b - 1) / b; }
 
     static int roundUp(int a, int b) { return ceil(a, b) * b; }
 

@@ -26,11 +26,13 @@ import java.util.Set;
  * <p>Weights are bf16 on the device, activations of the residual stream fp32, all products accumulate in fp32.
  * Every kernel is the project's own (kernels/), loaded from PTX/cubin through the driver API. When a forward pass
  * has the same shape as the one before (consecutive decode steps), its launches are captured once as a
- * {@link CudaGraph} and replayed; {@code -Dhydragen.cuda.graphs=false} turns that off.
+ * {@link CudaGraph} and replayed; {@code -Dhydragen.cuda.graphs=false} turns that off, and
+ * {@code -Dhydragen.cuda.debug=true} turns it off and synchronises after every launch, so a fault names its kernel.
  */
 public final class CudaBackend implements Backend {
     /** Default for {@link #CudaBackend(Model, int)}: capture repeated pass shapes as CUDA graphs. */
-    public static final boolean GRAPHS_BY_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("hydragen.cuda.graphs"));
+    public static final boolean GRAPHS_BY_DEFAULT = !"false".equalsIgnoreCase(System.getProperty("hydragen.cuda.graphs"))
+            && !Kernel.DEBUG;
 
     private final ModelConfig c;
     private final CudaDevice device;
@@ -85,7 +87,7 @@ public final class CudaBackend implements Backend {
      *                       weights do not fit
      */
     public CudaBackend(Model model, int deviceOrdinal, boolean graphs) {
-        this.graphs = graphs;
+        this.graphs = graphs && !Kernel.DEBUG;
         this.c = model.config();
         this.shape = new AttentionShape(c.numHeads(), c.numKvHeads(), c.headDim());
         String why = shape.unsupportedReason();
@@ -117,7 +119,7 @@ public final class CudaBackend implements Backend {
         this.ws = workspace;
         this.invFreq = inv;
         // Decode items laid out by capacity whether or not graphs are used, so both paths compute the very same thing.
-        this.planner = new AttentionPlanner(shape, device.info().multiprocessors(), true);
+        this.planner = new AttentionPlanner(shape, device.info().multiprocessors(), tileResidentPerSm(lib, shape), true);
         this.embedding = new EmbeddingKernel(lib);
         this.rmsnorm = new RmsNormKernel(lib);
         this.rope = new RopeKernel(lib);
@@ -125,6 +127,16 @@ public final class CudaBackend implements Backend {
         this.gemm = new GemmKernel(lib);
         this.attention = new AttentionRunner(lib, shape);
         this.sampler = new SamplingKernel(lib);
+    }
+
+    /** Tensor-core tile blocks resident per SM (the prefix kernel's occupancy), for the planner's key splits. */
+    static int tileResidentPerSm(KernelSource lib, AttentionShape shape) {
+        try {
+            return lib.kernel("prefix_attention", "prefix_attention_d" + shape.headDim())
+                    .residentBlocksPerSm(128, PrefixAttentionKernel.tileSharedBytes(shape));
+        } catch (RuntimeException e) {
+            return AttentionPlanner.DEFAULT_RESIDENT_PER_SM;
+        }
     }
 
     @Override public String name() { return "cuda:" + device.info().ordinal(); }

@@ -141,6 +141,20 @@ public final class CudaDevice implements AutoCloseable {
         CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize (a kernel failed or the device faulted)");
     }
 
+    /** A device attribute (CUdevice_attribute), e.g. the L2 size or the memory clock. */
+    public int attribute(int attr) { return attribute(device, attr); }
+
+    /** L2 cache size in bytes. */
+    public long l2Bytes() { return attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE); }
+
+    /** Memory bandwidth and bf16 tensor peak derived from this device's attributes ({@link DevicePeaks}). */
+    public DevicePeaks peaks() {
+        return DevicePeaks.fromAttributes(info.ccMajor(), info.ccMinor(), info.multiprocessors(),
+                attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE),
+                attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE),
+                attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH));
+    }
+
     /** {free, total} device memory in bytes. */
     public long[] memoryInfo() {
         long[] free = {0}, total = {0};

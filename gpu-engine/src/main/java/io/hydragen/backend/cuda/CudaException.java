@@ -11,8 +11,28 @@ public class CudaException extends RuntimeException {
         this.code = -1;
     }
 
+    /**
+     * A driver call that failed with {@code code}; the message also names the last kernel launched in this process
+     * ({@link LastLaunch}), since an asynchronous fault surfaces at a later, unrelated call.
+     */
     public CudaException(String what, int code) {
-        super(what + " failed: " + errorName(code));
+        super(message(what, errorName(code), LastLaunch.get()));
+        this.code = code;
+    }
+
+    /** "WHAT failed: ERROR; last kernel launched: KERNEL" (the last part only when a kernel was launched). */
+    static String message(String what, String error, String lastLaunch) {
+        String m = what + " failed: " + error;
+        if (lastLaunch != null && !what.contains(lastLaunch)) {
+            m += "; last kernel launched: " + lastLaunch
+                    + (Kernel.SYNC_EACH ? "" : " (asynchronous: run with -Dhydragen.cuda.debug=true to name the kernel that faulted)");
+        }
+        return m;
+    }
+
+    /** A message already complete, with the driver's code (a fault re-thrown naming its kernel). */
+    CudaException(int code, String message) {
+        super(message);
         this.code = code;
     }
 

@@ -21,23 +21,37 @@ public final class GemmBench {
         try (CudaDevice dev = CudaDevice.open(ordinal); KernelLibrary lib = KernelLibrary.load(dev); CudaTimer timer = new CudaTimer(dev)) {
             GemmKernel gemm = new GemmKernel(lib);
             Random rnd = new Random(3);
+            long l2 = dev.l2Bytes();
             for (int[] nk : NK) {
                 int n = nk[0], k = nk[1];
-                try (DeviceBuffer w = random(dev, (long) n * k, rnd)) {
+                int sets = weightSets(2L * n * k, l2);
+                List<DeviceBuffer> ws0 = new ArrayList<>();
+                try {
+                    for (int i = 0; i < sets; i++) ws0.add(random(dev, (long) n * k, rnd));
+                    int[] next = {0};
                     for (int m : MS) {
                         GemmPlan p = gemm.plan(m, n, k);
                         try (DeviceBuffer a = random(dev, (long) m * k, rnd);
                              DeviceBuffer c = DeviceBuffer.allocate(dev, 4L * m * n, "C");
                              DeviceBuffer ws = DeviceBuffer.allocate(dev, 4L * Math.max(1, p.workspaceFloats()), "split-K workspace")) {
-                            float[] ms = timer.median(() -> gemm.launch(p, a, w, 0, c, n, null, false, p.splits() > 1 ? ws : null),
-                                    warmup, reps);
-                            out.add(new Result(m, n, k, p.tile() + " x" + p.splits(), ms[0], 2.0 * m * n * k / (ms[0] * 1e-3) / 1e12));
+                            // each launch reads the next weight set, so the weights come from HBM, not from L2
+                            float[] ms = timer.median(() -> gemm.launch(p, a, ws0.get(next[0]++ % sets), 0, c, n, null, false,
+                                    p.splits() > 1 ? ws : null), warmup, reps);
+                            out.add(new Result(m, n, k, p.tile() + " x" + p.splits() + ", " + sets + " weight sets (L2 " + (l2 >> 20)
+                                    + " MiB)", ms[0], 2.0 * m * n * k / (ms[0] * 1e-3) / 1e12));
                         }
                     }
+                } finally {
+                    for (DeviceBuffer b : ws0) b.close();
                 }
             }
         }
         return out;
+    }
+
+    /** Weight sets of {@code weightBytes} each to rotate through so that together they exceed twice the L2. */
+    static int weightSets(long weightBytes, long l2Bytes) {
+        return (int) Math.max(2, 2 * Math.max(0, l2Bytes) / Math.max(1, weightBytes) + 1);
     }
 
     private static DeviceBuffer random(CudaDevice dev, long n, Random rnd) {

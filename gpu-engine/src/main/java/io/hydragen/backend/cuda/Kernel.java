@@ -10,11 +10,17 @@ import java.util.List;
 
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor;
 
 /** One kernel function of a loaded module, launched on its device's stream. */
 public class Kernel {
+    /**
+     * Debug mode ({@code -Dhydragen.cuda.debug=true}): CUDA graphs off and a synchronisation after every launch, so
+     * the kernel that faults is the one named. {@code -Dhydragen.cuda.syncEachLaunch=true} synchronises only.
+     */
+    public static final boolean DEBUG = Boolean.getBoolean("hydragen.cuda.debug");
     /** Launch-by-launch synchronisation, so a faulting kernel is named (debugging on the GPU machine). */
-    private static final boolean SYNC_EACH = Boolean.getBoolean("hydragen.cuda.syncEachLaunch");
+    static final boolean SYNC_EACH = DEBUG || Boolean.getBoolean("hydragen.cuda.syncEachLaunch");
     private static final int DEFAULT_SMEM_LIMIT = 48 * 1024;
 
     private final CudaDevice device;
@@ -38,15 +44,34 @@ public class Kernel {
             throw new IllegalArgumentException(name + ": bad grid " + gx + "x" + gy + "x" + gz);
         }
         ensureSharedMemory(smemBytes);
+        String what = describe(name, gx, gy, gz, bx, smemBytes);
+        LastLaunch.record(what);
         CudaException.check(cuLaunchKernel(function, gx, gy, gz, bx, 1, 1, smemBytes, device.stream(), args.pointer(), null),
-                "launch of " + name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + bx + ", smem " + smemBytes + ")");
+                "launch of " + what);
         if (SYNC_EACH && !device.capturing()) {
             try {
                 device.synchronize();
             } catch (CudaException e) {
-                throw new CudaException("kernel " + name + " failed: " + e.getMessage());
+                throw new CudaException(e.code(), "kernel " + what + " failed (synchronised after its launch): " + e.getMessage());
             }
         }
+    }
+
+    /** How a launch is named in error messages: "gemm_bf16_64x128 (grid 12x1x1, block 128, smem 0)". */
+    static String describe(String name, int gx, int gy, int gz, int bx, int smemBytes) {
+        return name + " (grid " + gx + "x" + gy + "x" + gz + ", block " + bx + ", smem " + smemBytes + ")";
+    }
+
+    /**
+     * Blocks of this kernel resident on one SM at {@code blockSize} threads and {@code smemBytes} of dynamic shared
+     * memory (cuOccupancyMaxActiveBlocksPerMultiprocessor, after opting in to that much shared memory); at least 1.
+     */
+    public int residentBlocksPerSm(int blockSize, int smemBytes) {
+        ensureSharedMemory(smemBytes);
+        int[] n = {0};
+        CudaException.check(cuOccupancyMaxActiveBlocksPerMultiprocessor(n, function, blockSize, smemBytes),
+                "cuOccupancyMaxActiveBlocksPerMultiprocessor(" + name + ")");
+        return Math.max(1, n[0]);
     }
 
     /** Blocks may use more than 48 KB of dynamic shared memory only after opting in per function. */

@@ -258,4 +258,50 @@ class AttentionPlannerTest {
         assertEquals(n, p.decodeItemCount(), "one item per sequence suffix (chunk of 1024 keys)");
         assertEquals(9, p.slots(), "8 prefix splits + 1 suffix");
     }
+    /** A shared prefix of {@code prefix} keys under {@code batch} rows, each with its own 128-key suffix. */
+    private static AttentionPlan prefixPlan(AttentionPlanner planner, AttentionShape s, int batch, int prefix) {
+        World w = new World(s, 2);
+        w.rows = batch;
+        SegmentRef seg = w.segment(prefix, prefix);
+        int[] rows = new int[batch], vis = new int[batch];
+        for (int r = 0; r < batch; r++) { rows[r] = r; vis[r] = prefix; }
+        w.block(List.of(seg), rows, vis);
+        return planner.plan(w.blocks, batch);
+    }
+
+    /** Splits fill whole waves (H100/H200: 132 SMs, 2 tile blocks resident per SM) instead of ~2 blocks per SM. */
+    @Test
+    void prefixSplitsFillWholeWavesOn132Sms() {
+        AttentionShape s = new AttentionShape(32, 8, 128);
+        AttentionPlanner h100 = new AttentionPlanner(s, 132, 2, true);
+        assertEquals(264, h100.waveSlots());
+        // {batch, prefix, expected tile records (row tiles x splits), expected splits}
+        int[][] cases = {
+                {256, 16384, 16 * 2, 2},   // 128 tiles: 2 splits = 256 blocks, 0.97 waves (the old rule: 3 = 1.45 waves)
+                {64, 16384, 4 * 8, 8},     // 32 tiles: 8 splits = 256 blocks, 0.97 waves
+                {256, 4096, 16 * 2, 2},
+                {1024, 16384, 64, 1},      // 512 tiles: already 1.94 waves; splitting adds no whole wave
+                {4, 4096, 8, 8},           // 8 tiles: split as far as MAX_SPLITS
+        };
+        for (int[] c : cases) {
+            AttentionPlan p = prefixPlan(h100, s, c[0], c[1]);
+            assertEquals(c[2], p.prefixTileCount(), "tile records at batch " + c[0] + ", prefix " + c[1]);
+            assertEquals(c[3], p.slots(), "splits at batch " + c[0] + ", prefix " + c[1]);
+            double waves = h100.waves(p);
+            double fill = waves / Math.ceil(waves);
+            assertTrue(fill > 0.9 || waves < 1, "batch " + c[0] + ", prefix " + c[1] + ": " + waves + " waves leaves the last one "
+                    + Math.round(100 * (1 - fill)) + "% empty");
+        }
+        assertEquals(256.0 / 264, h100.waves(prefixPlan(h100, s, 256, 16384)), 1e-9);
+        // the old rule, ceil(2 * SMs / tiles) = 3 splits, would have been 384 blocks for 264 slots
+        assertEquals(3, AttentionPlanner.ceil(2 * 132, 128));
+        // small devices and shapes: a full wave without splitting stays unsplit; a short segment is not split finer
+        // than MIN_SPLIT_KEYS
+        AttentionPlanner small = new AttentionPlanner(s, 4, 2, true);
+        assertEquals(1, small.splitsFor(8, 1024, 8), "8 tiles fill the 8 slots");
+        assertEquals(2, small.splitsFor(4, 1024, 8), "4 tiles: 2 splits fill the wave");
+        assertEquals(1, small.splitsFor(1, 200, 8), "under MIN_SPLIT_KEYS");
+        assertEquals(1, new AttentionPlanner(s, 132, 1, true).splitsFor(132, 4096, 8), "one wave exactly");
+        assertEquals(2, new AttentionPlanner(s, 132, 1, true).splitsFor(66, 4096, 8));
+    }
 }

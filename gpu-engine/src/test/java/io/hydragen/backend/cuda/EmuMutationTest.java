@@ -79,18 +79,24 @@ class EmuMutationTest {
         });
     }
 
-    /** Decode reads V one token further: past the end of the KV segment for its last token (AddressSanitizer). */
+    /**
+     * Decode reads V one token further: past the end of the KV segment for its last token (AddressSanitizer). 128
+     * keys at D 16 (64 tokens per pass) are read by the unrolled loop only, 40 by its remainder loop only.
+     */
     @Test
     void outOfBoundsReadInDecode() {
         assumeTrue(EmuBuild.sanitized(), "needs AddressSanitizer, which this compiler cannot link");
-        EmuBuild.Mutation m = new EmuBuild.Mutation("decode_attention.cu", "Vp + (long long)(s0 + tt) * D", "Vp + (long long)(s0 + tt + 1) * D");
-        caught(m, () -> {
-            EmuAttentionTest.World w = new EmuAttentionTest.World(new EmuDevice(132, m), new AttentionShape(4, 2, 16), 12);
-            w.rows = 1;
-            SegmentRef own = w.segment(40, 40);
-            w.block(List.of(own), new int[] {0}, new int[] {40});
-            EmuAttentionTest.run(w, 132, false, "decode to the end of a full segment");
-        });
+        EmuBuild.Mutation m = new EmuBuild.Mutation("decode_attention.cu", "(it[DF_VADDR]) + layerOff + kvh * hs;",
+                "(it[DF_VADDR]) + layerOff + kvh * hs + D;");
+        for (int keys : new int[] {128, 40}) {
+            caught(m, () -> {
+                EmuAttentionTest.World w = new EmuAttentionTest.World(new EmuDevice(132, m), new AttentionShape(4, 2, 16), 12);
+                w.rows = 1;
+                SegmentRef own = w.segment(keys, keys);
+                w.block(List.of(own), new int[] {0}, new int[] {keys});
+                EmuAttentionTest.run(w, 132, false, "decode to the end of a full segment of " + keys);
+            });
+        }
     }
 
     private static void prefill(EmuDevice emu) {

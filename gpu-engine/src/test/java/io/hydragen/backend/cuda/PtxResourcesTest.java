@@ -111,4 +111,31 @@ class PtxResourcesTest {
         assertFalse(text(KernelCatalog.RESOURCE_ROOT + "sm_90/decode_attention.ptx").contains("mma.sync"),
                 "decode attention stays on CUDA cores");
     }
+    /** The body of {@code .entry name} in {@code ptx}: from its declaration to the next entry (or the end). */
+    static String entryBody(String ptx, String name) {
+        int at = ptx.indexOf(".entry " + name + "(");
+        assertTrue(at >= 0, "no .entry " + name);
+        int next = ptx.indexOf(".entry ", at + 7);
+        return ptx.substring(at, next < 0 ? ptx.length() : next);
+    }
+
+    /**
+     * The decode kernels read K and V with 16-byte non-coherent loads (ld.global.nc.v4), several per thread in
+     * flight: not four 4-byte loads (an {@code unpack8} by reference did that) nor generic 16-byte loads.
+     */
+    @Test
+    void decodeKernelsLoadKAndVWith16ByteNonCoherentLoads() throws IOException {
+        assumeTrue(KernelCatalog.fromClassPath() != null, "kernels jar built without nvcc");
+        for (String arch : List.of("sm_80", "sm_90")) {
+            String ptx = text(KernelCatalog.RESOURCE_ROOT + arch + "/decode_attention.ptx");
+            for (String entry : expectedEntries().get("decode_attention")) {
+                String body = entryBody(ptx, entry);
+                long nc = body.lines().filter(l -> l.contains("ld.global.nc.v4")).count();
+                // K and V, each unrolled by two, plus the V tail: at least 5 such loads per entry
+                assertTrue(nc >= 5, arch + " " + entry + " has " + nc + " ld.global.nc.v4 loads (K and V, unrolled, need >= 5)");
+                long scalarGlobal = body.lines().filter(l -> l.matches("\\s*ld\\.global(\\.nc)?\\.(u32|b32|v2\\.u32)\\s.*")).count();
+                assertEquals(0, scalarGlobal, arch + " " + entry + ": K/V must not be read with scalar global loads");
+            }
+        }
+    }
 }

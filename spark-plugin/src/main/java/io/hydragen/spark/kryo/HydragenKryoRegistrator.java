@@ -27,7 +27,7 @@ public final class HydragenKryoRegistrator implements KryoRegistrator {
     /** Records of this plugin that may travel through Kryo. */
     static final List<Class<?>> RECORDS = List.of(GenerateOptions.class, PromptRow.class, RoutedLayout.class,
             ModelKey.class, Placement.class, PluginMessages.ExecutorReady.class, PluginMessages.ModelLoaded.class,
-            PluginMessages.BatchDone.class);
+            PluginMessages.BatchDone.class, PluginMessages.TaskPlaced.class);
 
     /**
      * Spark classes that a generate job (range-partition sampling, collect, file writes) serializes with the

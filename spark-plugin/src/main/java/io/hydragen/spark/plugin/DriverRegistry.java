@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class DriverRegistry {
     private static final List<PluginMessages.ExecutorReady> EXECUTORS = new CopyOnWriteArrayList<>();
     private static final List<PluginMessages.ModelLoaded> LOADS = new CopyOnWriteArrayList<>();
+    private static final List<PluginMessages.TaskPlaced> PLACEMENTS = new CopyOnWriteArrayList<>();
 
     private DriverRegistry() {}
 
@@ -21,9 +22,15 @@ public final class DriverRegistry {
 
     static void add(PluginMessages.ModelLoaded m) { LOADS.add(m); }
 
+    /** Where executors placed task engines: task GPU address, device ordinal, engine backend, CPU-fallback warning. */
+    public static List<PluginMessages.TaskPlaced> placements() { return List.copyOf(PLACEMENTS); }
+
+    static void add(PluginMessages.TaskPlaced m) { PLACEMENTS.add(m); }
+
     /** Forgets everything: called when a new driver plugin starts (a new SparkContext in this JVM). */
     static void clear() {
         EXECUTORS.clear();
         LOADS.clear();
+        PLACEMENTS.clear();
     }
 }

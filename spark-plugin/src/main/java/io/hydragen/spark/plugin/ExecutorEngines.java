@@ -1,6 +1,7 @@
 package io.hydragen.spark.plugin;
 
 import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.cuda.CudaBackend;
 import io.hydragen.generate.Engine;
 import io.hydragen.generate.EngineOptions;
 import io.hydragen.model.ModelConfig;
@@ -17,6 +18,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,6 +37,10 @@ public final class ExecutorEngines {
 
     private static final EngineCache<LoadedEngine> CACHE = new EngineCache<>(() -> HydragenConf.MAX_MODELS.get(), ExecutorEngines::load);
     private static volatile PluginContext plugin;
+    /** Why CUDA could not start for an engine that runs on the CPU instead (backend=auto with a GPU), by model key. */
+    private static final Map<ModelKey, String> FALLBACKS = new ConcurrentHashMap<>();
+    /** Placement decisions already reported to the driver by this executor. */
+    private static final Set<PluginMessages.TaskPlaced> REPORTED = ConcurrentHashMap.newKeySet();
 
     private ExecutorEngines() {}
 
@@ -56,7 +64,59 @@ public final class ExecutorEngines {
      */
     public static EngineLease acquire(GenerateOptions o) {
         Placement p = Placement.forCurrentTask(o);
-        return new EngineLease(CACHE.acquire(new ModelKey(o.model(), p.backend(), p.deviceOrdinal())));
+        ModelKey key = new ModelKey(o.model(), p.backend(), p.deviceOrdinal());
+        EngineLease lease = new EngineLease(CACHE.acquire(key));
+        try {
+            report(new PluginMessages.TaskPlaced(executorId(), p.taskGpu(), p.backend(), p.deviceOrdinal(),
+                    lease.engine().backendName(), FALLBACKS.get(key)));
+        } catch (RuntimeException e) {
+            LOG.debug("placement report failed: {}", e.toString());
+        }
+        return lease;
+    }
+
+    /** Sends a placement decision to the driver once per executor, without waiting (operators' log; tests read DriverRegistry). */
+    private static void report(PluginMessages.TaskPlaced m) {
+        if (!REPORTED.add(m)) return;
+        LOG.info("engine placement: task gpu {}, backend {}, device {}, running on {}", m.taskGpu(), m.backend(),
+                m.deviceOrdinal(), m.engineBackend());
+        PluginContext ctx = plugin;
+        if (ctx == null) return;
+        try {
+            ctx.send(m);  // fire and forget: the task does not wait for the driver
+        } catch (Exception e) {
+            LOG.warn("could not report the engine placement to the driver: {}", e.toString());
+        }
+    }
+
+    private static String executorId() {
+        PluginContext ctx = plugin;
+        if (ctx != null) return ctx.executorID();
+        SparkEnv env = SparkEnv.get();
+        return env == null ? "local" : env.executorId();
+    }
+
+    /**
+     * The backend an engine of {@code key} opens: "auto" with a GPU becomes "cpu", with a warning saying why, when the
+     * CUDA backend cannot start on the task's device (no driver, no such device, no kernels packaged, a head dimension
+     * without kernels); the reason is kept for the placement report. Forced "cuda" is left to fail with the reason.
+     */
+    static String effectiveBackend(ModelKey key, ModelConfig config) {
+        if (!key.backend().equals("auto")) return key.backend();
+        String why = config == null ? CudaBackend.unavailableReason(key.deviceOrdinal())
+                : CudaBackend.unavailableReason(config, key.deviceOrdinal());
+        if (why == null) return "cuda";
+        String warning = fallbackWarning(key.deviceOrdinal(), why);
+        FALLBACKS.put(key, warning);
+        HydragenMetrics.get().cpuFallbacks.inc();
+        LOG.warn(warning);
+        return "cpu";
+    }
+
+    /** The warning of a GPU task whose engine runs on the CPU. */
+    static String fallbackWarning(int ordinal, String why) {
+        return "the task was assigned GPU " + ordinal + " but the CUDA backend cannot start on it (" + why
+                + "); running on the CPU backend instead (set backend=cuda to fail instead)";
     }
 
     /** How many models (engines) this JVM holds. */
@@ -69,7 +129,11 @@ public final class ExecutorEngines {
     public static int openLeases() { return CACHE.openLeases(); }
 
     /** Evicts every engine (executor shutdown; tests): idle ones close now, ones in use when released. */
-    public static void closeAll() { CACHE.clear(); }
+    public static void closeAll() {
+        CACHE.clear();
+        FALLBACKS.clear();
+        REPORTED.clear();
+    }
 
     private static LoadedEngine load(ModelKey key) {
         long t0 = System.nanoTime();
@@ -84,16 +148,24 @@ public final class ExecutorEngines {
     }
 
     private static LoadedEngine open(ModelKey key, SparkConf conf, String local, long t0) {
-        boolean cpu = key.backend().equals("cpu");
         ModelConfig config = ModelMemory.config(local);
+        String backend = effectiveBackend(key, config);
+        boolean cpu = backend.equals("cpu");
         long weights = config == null ? 0 : ModelMemory.cpuWeightBytes(config);
         if (cpu && config != null && HydragenConf.MEMORY_CHECK.get(conf)) {
             ModelMemory.check(key.model(), weights, ModelMemory.availableBytes(), "loaded: " + CACHE.keys());
         }
         int threads = engineThreads(conf);
         long kvBudget = kvBudgetBytes(conf, cpu, weights);
-        Engine engine = Engine.open(new EngineOptions(local, key.backend(), key.deviceOrdinal(), AttentionMode.HYDRAGEN,
+        Engine engine;
+        try {
+            engine = Engine.open(new EngineOptions(local, backend, key.deviceOrdinal(), AttentionMode.HYDRAGEN,
                 16, threads, 256, HydragenConf.PREFIX_CACHE_TOKENS.get(conf), kvBudget));
+        } catch (IllegalArgumentException e) {
+            if (!backend.equals("cuda")) throw e;
+            throw new IllegalArgumentException("model " + key.model() + " on CUDA device " + key.deviceOrdinal()
+                    + " (the task's GPU): " + e.getMessage(), e);
+        }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         HydragenMetrics.get().modelLoads.inc();
         LOG.info("loaded model {} on {} in {} ms ({} threads, KV budget {} bytes)", key.model(), engine.backendName(),

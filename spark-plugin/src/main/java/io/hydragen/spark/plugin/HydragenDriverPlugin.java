@@ -30,6 +30,11 @@ public final class HydragenDriverPlugin implements DriverPlugin {
             LOG.info("executor {} loaded model {} on {} in {} ms", m.executorId(), m.model(), m.backend(), m.loadMillis());
         } else if (message instanceof PluginMessages.BatchDone m) {
             EngineTotals.add(m);
+        } else if (message instanceof PluginMessages.TaskPlaced m) {
+            DriverRegistry.add(m);
+            LOG.info("executor {} placed an engine: task gpu {}, backend {}, device {}, running on {}", m.executorId(),
+                    m.taskGpu(), m.backend(), m.deviceOrdinal(), m.engineBackend());
+            if (m.warning() != null) LOG.warn("executor {}: {}", m.executorId(), m.warning());
         } else {
             throw new IllegalArgumentException("unknown plugin message " + message);
         }

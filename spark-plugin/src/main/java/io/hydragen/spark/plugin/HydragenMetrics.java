@@ -25,6 +25,8 @@ public final class HydragenMetrics {
     public final Counter batches = new Counter();
     public final Counter errorRows = new Counter();
     public final Counter modelLoads = new Counter();
+    /** Engines that were given a GPU but run on the CPU because the CUDA backend could not start (backend=auto). */
+    public final Counter cpuFallbacks = new Counter();
     /** Decode tokens/s of the batches of the last minute. */
     public final Histogram decodeTokensPerSecond = new Histogram(new SlidingTimeWindowArrayReservoir(60, TimeUnit.SECONDS));
     private volatile double lastDecodeTokensPerSecond;
@@ -68,6 +70,7 @@ public final class HydragenMetrics {
         registry.register("generatedTokens", generatedTokens);
         registry.register("batches", batches);
         registry.register("errorRows", errorRows);
+        registry.register("cpuFallbacks", cpuFallbacks);
         registry.register("modelLoads", modelLoads);
         registry.register("decodeTokensPerSecond", decodeTokensPerSecond);
         registry.register("lastDecodeTokensPerSecond", (Gauge<Double>) () -> lastDecodeTokensPerSecond);

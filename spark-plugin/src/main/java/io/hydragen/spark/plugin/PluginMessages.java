@@ -21,4 +21,12 @@ public final class PluginMessages {
     public record BatchDone(String executorId, long rows, long samples, long errorRows, long promptTokens,
                             long sharedPromptTokens, long prefilledTokens, long generatedTokens,
                             java.util.Map<String, Long> errors) implements Serializable {}
+
+    /**
+     * Where an executor placed a task's engine (sent once per executor and distinct decision): the GPU address Spark
+     * assigned the task (null: none), the backend asked of the engine and the device ordinal chosen from that
+     * address, the backend the engine runs on, and the warning when CUDA could not start and the CPU runs instead.
+     */
+    public record TaskPlaced(String executorId, String taskGpu, String backend, int deviceOrdinal, String engineBackend,
+                             String warning) implements Serializable {}
 }

@@ -157,9 +157,14 @@ class ExecutorLossTest {
         GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(1500).ignoreEos(true).temperature(0.9)
                 .seed(99).batchSize(8).partitions(1).backend("cpu").build();
         Map<String, Long> pids = new TreeMap<>();
-        for (PluginMessages.ExecutorReady e : DriverRegistry.executors()) {
-            // executors of this session still up (the previous test killed one)
-            if (!e.executorId().equals("driver") && executorProcess(e.pid()).isPresent()) pids.put(e.executorId(), e.pid());
+        // an executor registers with the driver before its plugin starts and reports: wait (bounded) for the report
+        for (int i = 0; i < 300 && pids.size() < 2; i++) {
+            if (i > 0) Thread.sleep(100);
+            pids.clear();
+            for (PluginMessages.ExecutorReady e : DriverRegistry.executors()) {
+                // executors of this session still up (the previous test killed one)
+                if (!e.executorId().equals("driver") && executorProcess(e.pid()).isPresent()) pids.put(e.executorId(), e.pid());
+            }
         }
         assertEquals(2, pids.size(), "two live executors: " + DriverRegistry.executors());
         int removedBefore = events.removed.size();

@@ -101,6 +101,17 @@ final class PromptFile {
         else if (!id.isTextual() && !id.isNumber()) {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": \"id\" must be a string or a number, got " + kind(id));
         }
+        io.hydragen.constrain.Constraint constraint;
+        try {
+            constraint = ConstraintOptions.rowConstraint(node);
+        } catch (io.hydragen.constrain.ConstraintException e) {
+            return new PromptRow(line, id, null, "line " + (line + 1) + ": " + e.getMessage());
+        }
+        PromptRow row = promptOrChat(line, id, node);
+        return constraint == null || !row.ok() ? row : row.withConstraint(constraint);
+    }
+
+    private PromptRow promptOrChat(int line, JsonNode id, JsonNode node) {
         JsonNode prompt = node.get("prompt");
         JsonNode messages = node.get("messages");
         if (messages != null && !messages.isNull()) {

@@ -2,6 +2,7 @@ package io.hydragen.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hydragen.chat.ChatMessage;
+import io.hydragen.constrain.Constraint;
 import java.util.List;
 
 /**
@@ -13,11 +14,19 @@ import java.util.List;
  * @param error why the line is unusable, or null
  * @param messages the line's {@code "messages"} (a conversation, instead of a prompt), or null
  * @param addGenerationPrompt the line's {@code "add_generation_prompt"}, or null when it has none
+ * @param constraint the line's own {@code response_format} / {@code regex} / {@code choice}, or null
  */
-record PromptRow(int line, JsonNode id, String prompt, String error, List<ChatMessage> messages, Boolean addGenerationPrompt) {
+record PromptRow(int line, JsonNode id, String prompt, String error, List<ChatMessage> messages, Boolean addGenerationPrompt,
+                 Constraint constraint) {
     PromptRow(int line, JsonNode id, String prompt, String error) {
         this(line, id, prompt, error, null, null);
     }
+
+    PromptRow(int line, JsonNode id, String prompt, String error, List<ChatMessage> messages, Boolean addGenerationPrompt) {
+        this(line, id, prompt, error, messages, addGenerationPrompt, null);
+    }
+
+    PromptRow withConstraint(Constraint c) { return new PromptRow(line, id, prompt, error, messages, addGenerationPrompt, c); }
 
     boolean ok() { return error == null; }
 }

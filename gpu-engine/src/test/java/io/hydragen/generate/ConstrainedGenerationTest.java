@@ -147,6 +147,8 @@ class ConstrainedGenerationTest {
         GenerationResult r = engine.generate(reqs, engine.options().batchOptions().withScheduler(scheduler), ProgressListener.NONE);
         int stops = check(engine, reqs, r);
         assertTrue(stops >= 24, "regex and choice rows always finish: " + stops);
+        long jsonStops = r.completions().stream().filter(c -> c.requestId().startsWith("json") && c.finishReason() == FinishReason.STOP).count();
+        assertTrue(jsonStops >= 4, "most JSON rows finish within 48 tokens (validated above): " + jsonStops);
         // regex and choices are short: they always finish with stop
         for (Completion c : r.completions()) {
             if (c.requestId().startsWith("re") || c.requestId().startsWith("ch")) assertEquals(FinishReason.STOP, c.finishReason(), c.requestId());

@@ -116,6 +116,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     BackendOptions engineOptions = new BackendOptions();
 
+    @Mixin
+    ConstraintOptions constraintOptions = new ConstraintOptions();
+
     @Option(names = "--min-shared-tokens", defaultValue = "16", paramLabel = "N",
             description = "A prefix shared by two or more samples becomes a shared KV segment from this length on (default ${DEFAULT-VALUE}).")
     int minSharedTokens;
@@ -141,7 +144,7 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationDefaults defaults = generationConfig.equals("ignore") ? GenerationDefaults.NONE : modelDefaults();
         // checks the settings once, before reading the input; each line then gets its own seed
         SamplingParams params = new SamplingParams(defaults.maxNewTokens(maxNewTokens), defaults.temperature(temperature),
-                defaults.topK(topK), defaults.topP(topP), 0, stops, stopTokenIds, ignoreEos, n);
+                defaults.topK(topK), defaults.topP(topP), 0, stops, stopTokenIds, ignoreEos, n).withConstraint(constraintOptions.constraint());
 
         ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
@@ -185,6 +188,7 @@ final class GenerateCommand implements Callable<Integer> {
     /** A line's request: its prompt, or its messages rendered with the chat template. */
     private GenerationRequest request(PromptRow r, SamplingParams params) {
         String id = Integer.toString(r.line());
+        if (r.constraint() != null) params = params.withConstraint(r.constraint()); // a line's own constraint wins
         if (r.messages() == null) return GenerationRequest.ofText(id, r.prompt(), params);
         boolean addGenerationPrompt = r.addGenerationPrompt() != null ? r.addGenerationPrompt() : !noGenerationPrompt;
         return GenerationRequest.ofMessages(id, r.messages(), addGenerationPrompt, params)

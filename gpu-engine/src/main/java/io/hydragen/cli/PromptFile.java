@@ -102,6 +102,17 @@ final class PromptFile {
         else if (!id.isTextual() && !id.isNumber()) {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": \"id\" must be a string or a number, got " + kind(id));
         }
+        io.hydragen.constrain.Constraint constraint;
+        try {
+            constraint = ConstraintOptions.rowConstraint(node);
+        } catch (io.hydragen.constrain.ConstraintException e) {
+            return new PromptRow(line, id, null, "line " + (line + 1) + ": " + e.getMessage());
+        }
+        PromptRow row = promptOrChat(line, id, userId, node);
+        return constraint == null || !row.ok() ? row : row.withConstraint(constraint);
+    }
+
+    private PromptRow promptOrChat(int line, JsonNode id, boolean userId, JsonNode node) {
         com.fasterxml.jackson.databind.node.ObjectNode fields = (com.fasterxml.jackson.databind.node.ObjectNode) node;
         JsonNode seed = node.get("seed");
         Long ownSeed = null;

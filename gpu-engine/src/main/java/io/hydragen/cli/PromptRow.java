@@ -2,6 +2,7 @@ package io.hydragen.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hydragen.chat.ChatMessage;
+import io.hydragen.constrain.Constraint;
 import java.util.List;
 
 /**
@@ -16,14 +17,24 @@ import java.util.List;
  * @param seed the line's own {@code "seed"}, used as is, or null
  * @param messages the line's {@code "messages"} (a conversation, instead of a prompt), or null
  * @param addGenerationPrompt the line's {@code "add_generation_prompt"}, or null when it has none
+ * @param constraint the line's own {@code response_format} / {@code regex} / {@code choice}, or null
  */
 record PromptRow(int line, JsonNode id, String prompt, String error, com.fasterxml.jackson.databind.node.ObjectNode fields,
-                 boolean userId, Long seed, List<ChatMessage> messages, Boolean addGenerationPrompt) {
-    PromptRow(int line, JsonNode id, String prompt, String error) { this(line, id, prompt, error, null, false, null, null, null); }
+                 boolean userId, Long seed, List<ChatMessage> messages, Boolean addGenerationPrompt, Constraint constraint) {
+    PromptRow(int line, JsonNode id, String prompt, String error) { this(line, id, prompt, error, null, false, null, null, null, null); }
 
     PromptRow(int line, JsonNode id, String prompt, String error, com.fasterxml.jackson.databind.node.ObjectNode fields,
               boolean userId, Long seed) {
-        this(line, id, prompt, error, fields, userId, seed, null, null);
+        this(line, id, prompt, error, fields, userId, seed, null, null, null);
+    }
+
+    PromptRow(int line, JsonNode id, String prompt, String error, com.fasterxml.jackson.databind.node.ObjectNode fields,
+              boolean userId, Long seed, List<ChatMessage> messages, Boolean addGenerationPrompt) {
+        this(line, id, prompt, error, fields, userId, seed, messages, addGenerationPrompt, null);
+    }
+
+    PromptRow withConstraint(Constraint c) {
+        return new PromptRow(line, id, prompt, error, fields, userId, seed, messages, addGenerationPrompt, c);
     }
 
     boolean ok() { return error == null; }

@@ -100,6 +100,9 @@ public final class TokenIndex {
     public boolean deadEnd(int state) { return !dfa.accepting(state) && !anyAllowed(state); }
 
     /** The state after {@code token}, or -1 when the token is not allowed in {@code state}. */
+    /** The state after one more byte of text, or -1 where it leaves the language. */
+    public int nextByte(int state, byte b) { return dfa.next(state, b); }
+
     public int next(int state, int token) {
         if (token < 0 || token >= tokenBytes.length) return -1;
         byte[] b = tokenBytes[token];

@@ -142,7 +142,10 @@ public final class Engine implements AutoCloseable {
 
     private Completion completion(GenerationRequest req, Sequence s) {
         if (s.error != null) return Completion.error(req.id(), s.sampleIndex, s.prompt, s.error);
-        String text = s.text != null ? s.text : model.tokenizer().decode(s.tokens());
+        // a constrained completion's text is exactly the bytes its automaton walked (decode may strip a leading space)
+        String text = s.text != null ? s.text
+                : s.constraint != null ? io.hydragen.tokenizer.TokenBytes.text(model.tokenizer(), s.tokens())
+                : model.tokenizer().decode(s.tokens());
         return new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, s.error);
     }
 
@@ -307,6 +310,10 @@ public final class Engine implements AutoCloseable {
 
     private Sequence newSequence(int request, int sampleIndex, int[] ids, SamplingParams params) {
         Sequence s = new Sequence(request, sampleIndex, ids, params);
+        if (params.constraint() != null) {
+            s.constraint = ConstraintState.start(ConstraintState.compile(model.tokenizer(), model.config().vocabSize(), params.constraint()),
+                    model.tokenizer().eosTokenIds());
+        }
         s.reservedNewTokens = KvSizing.reservedNewTokens(ids.length, params.maxNewTokens(), model.config().maxPositionEmbeddings());
         return s;
     }
@@ -412,6 +419,8 @@ public final class Engine implements AutoCloseable {
         }
         int vocab = model.config().vocabSize();
         for (int id : ids) if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+        // a constraint that does not compile is this request's error (compiled once, cached for its samples and other rows)
+        if (p.constraint() != null) ConstraintState.compile(model.tokenizer(), vocab, p.constraint());
     }
 
     public Model model() { return model; }

@@ -34,11 +34,13 @@ public final class Sampler {
             for (int i = 0; i < n; i++) sum += prob[i];
         }
         double target = u * sum, acc = 0;
+        int lastPossible = 0;
         for (int i = 0; i < n; i++) {
             acc += prob[i];
             if (acc > target) return ids[i];
+            if (prob[i] > 0) lastPossible = i;
         }
-        return ids[n - 1];
+        return ids[lastPossible]; // rounding: never an id of probability 0 (a masked one)
     }
 
     /** Largest logit; the lowest id wins a tie. */

@@ -1,5 +1,6 @@
 package io.hydragen.generate;
 
+import io.hydragen.constrain.Constraint;
 import java.util.List;
 
 /**
@@ -11,11 +12,21 @@ import java.util.List;
  * @param seed the sample's random stream; sample i of a request uses a stream derived from (seed, i),
  *             so a completion never depends on the other rows of its batch
  * @param n samples per prompt
+ * @param constraint what the completion must be (a regex, choices, a JSON schema: {@link Constraint}), or null for
+ *                   free text. Decoding is constrained token by token ({@link io.hydragen.constrain}): the sample
+ *                   ends with {@code stop} when the text is complete, or {@code length} with a valid prefix. A
+ *                   constraint that does not compile is the request's error.
  */
 public record SamplingParams(int maxNewTokens, double temperature, int topK, double topP, long seed,
-                             List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, int n) {
+                             List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, int n, Constraint constraint) {
 
     public static final SamplingParams GREEDY = new SamplingParams(16, 0.0, 0, 1.0, 0L, List.of(), List.of(), false, 1);
+
+    /** Without a constraint. */
+    public SamplingParams(int maxNewTokens, double temperature, int topK, double topP, long seed,
+                          List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, int n) {
+        this(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n, null);
+    }
 
     public SamplingParams {
         if (maxNewTokens < 0) throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + maxNewTokens);
@@ -31,7 +42,10 @@ public record SamplingParams(int maxNewTokens, double temperature, int topK, dou
 
     public boolean greedy() { return temperature == 0.0; }
 
-    public SamplingParams withMaxNewTokens(int m) { return new SamplingParams(m, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n); }
+    public SamplingParams withMaxNewTokens(int m) { return new SamplingParams(m, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n, constraint); }
 
-    public SamplingParams withSeed(long s) { return new SamplingParams(maxNewTokens, temperature, topK, topP, s, stop, stopTokenIds, ignoreEos, n); }
+    public SamplingParams withSeed(long s) { return new SamplingParams(maxNewTokens, temperature, topK, topP, s, stop, stopTokenIds, ignoreEos, n, constraint); }
+
+    /** These settings with a constraint (null: none). */
+    public SamplingParams withConstraint(Constraint c) { return new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n, c); }
 }

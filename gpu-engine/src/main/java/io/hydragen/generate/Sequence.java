@@ -23,6 +23,8 @@ final class Sequence {
     String text;
     StopCheck.TextState stopText; // incremental decoding for stop strings, made on first use
     float[] promptLogits;   // next-token logits after the prompt, kept on request
+    /** The constraint's automaton state when {@link SamplingParams#constraint()} is set, else null. */
+    ConstraintState constraint;
     /** Why the sample has no completion: its KV does not fit (finish null), or the model's logits were not finite (finish ERROR). */
     String error;
 
@@ -44,6 +46,7 @@ final class Sequence {
         text = null;
         promptLogits = null;
         stopText = null;
+        if (constraint != null) constraint.reset();
     }
 
     void append(int token) {

@@ -46,8 +46,27 @@ final class StopCheck {
             s.error = "the model produced non-finite logits (" + bad + ") at step " + s.count;
             return;
         }
-        s.append(Sampler.sample(logits, s.params, s.sampleIndex, s.count));
+        ConstraintState c = s.constraint;
+        if (c == null) {
+            s.append(Sampler.sample(logits, s.params, s.sampleIndex, s.count));
+            after(s);
+            return;
+        }
+        if (c.complete()) { s.finish = FinishReason.STOP; return; }   // nothing can follow (an empty match)
+        if (c.deadEnd()) {
+            s.finish = FinishReason.ERROR;
+            s.error = "no token of the model's vocabulary continues the constrained text at step " + s.count;
+            return;
+        }
+        int t = Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.params, s.sampleIndex, s.count);
+        s.append(t);
+        if (!isEos(t)) c.advance(t);
         after(s);
+    }
+
+    private boolean isEos(int t) {
+        for (int e : eos) if (e == t) return true;
+        return false;
     }
 
     /** "NaN" when a logit is NaN, else "Infinity" or "-Infinity" when one is infinite, else null. */
@@ -65,6 +84,17 @@ final class StopCheck {
         int t = s.last();
         SamplingParams p = s.params;
         if (!p.ignoreEos()) for (int e : eos) if (e == t) { s.finish = FinishReason.STOP; return; }
+        ConstraintState c = s.constraint;
+        if (c != null) {
+            // a constrained sample ends as complete, or at a stop only where the text is a whole match
+            if (c.complete() || (c.accepting() && p.stopTokenIds().contains(t))) { s.finish = FinishReason.STOP; return; }
+            if (!p.stop().isEmpty()) {
+                String cut = c.cutAtStop(tokenizer, s.generated, s.count, p.stop());
+                if (cut != null) { s.finish = FinishReason.STOP; s.text = cut; return; }
+            }
+            if (s.count >= p.maxNewTokens() || s.prompt.length + s.count >= contextLength) s.finish = FinishReason.LENGTH;
+            return;
+        }
         if (p.stopTokenIds().contains(t)) { s.finish = FinishReason.STOP; return; }
         if (!p.stop().isEmpty()) {
             if (s.stopText == null) s.stopText = new TextState();

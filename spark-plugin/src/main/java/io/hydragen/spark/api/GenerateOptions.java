@@ -57,6 +57,10 @@ import java.util.Map;
  *                           on the executor (as in vLLM), else the built-in defaults that the fields hold;
  *                           {@code ignore}: the fields as they are
  * @param userSettings       which of those four the user set (their option keys); the builder's setters record them
+ * @param constraint         structured output for every row (issue #11), as {@link io.hydragen.constrain.Constraint#parse}
+ *                           reads it ({@code {"type": "json_schema", "schema": {...}}}, {@code {"type": "json_object"}},
+ *                           {@code {"type": "regex", "pattern": ...}}, {@code {"type": "choice", "choices": [...]}}), or
+ *                           null; options {@code response_format}, {@code regex}, {@code choice} set it
  */
 public record GenerateOptions(
         String model,
@@ -84,7 +88,8 @@ public record GenerateOptions(
         String chatTemplate,
         boolean addGenerationPrompt,
         String generationConfig,
-        java.util.Set<String> userSettings) implements Serializable {
+        java.util.Set<String> userSettings,
+        String constraint) implements Serializable {
 
     /** The name {@link #resolveFor} looks for when the table has no prompt column and no messages column is set. */
     public static final String DEFAULT_MESSAGES_COLUMN = "messages";
@@ -123,6 +128,19 @@ public record GenerateOptions(
         // validates max_new_tokens, temperature, top_k, top_p and n with the engine's own rules (NaN, infinite and
         // out-of-range values are refused there, for the CLI and Spark alike)
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
+        if (constraint != null && constraint.isBlank()) constraint = null;
+        if (constraint != null) io.hydragen.constrain.Constraint.parse(constraint); // a malformed one fails here (a schema's keywords on the executor, per row)
+    }
+
+    /** Without a constraint. */
+    public GenerateOptions(String model, String promptColumn, String idColumn, int maxNewTokens, double temperature, int topK,
+                           double topP, long seed, List<String> stop, List<Integer> stopTokenIds, boolean ignoreEos, int n,
+                           List<String> prefixColumns, int batchSize, int minSharedTokens, String backend, String attention,
+                           int partitions, int routingPrefixChars, boolean perRowSeeds, String routing, String messagesColumn,
+                           String chatTemplate, boolean addGenerationPrompt, String generationConfig, java.util.Set<String> userSettings) {
+        this(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n,
+                prefixColumns, batchSize, minSharedTokens, backend, attention, partitions, routingPrefixChars, perRowSeeds,
+                routing, messagesColumn, chatTemplate, addGenerationPrompt, generationConfig, userSettings, null);
     }
 
     /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
@@ -140,7 +158,8 @@ public record GenerateOptions(
                 userSettings.contains(OptionKeys.TEMPERATURE) ? temperature : d.temperature() != null ? d.temperature() : temperature,
                 userSettings.contains(OptionKeys.TOP_K) ? topK : d.topK() != null ? d.topK() : topK,
                 userSettings.contains(OptionKeys.TOP_P) ? topP : d.topP() != null ? d.topP() : topP,
-                rowSeed, stop, stopTokenIds, ignoreEos, n);
+                rowSeed, stop, stopTokenIds, ignoreEos, n)
+                .withConstraint(constraint == null ? null : io.hydragen.constrain.Constraint.parse(constraint));
     }
 
     /** The model's defaults these options use: those of the engine's model, or none with {@code generation_config=ignore}. */
@@ -193,6 +212,7 @@ public record GenerateOptions(
         b.perRowSeeds = perRowSeeds; b.routing = routing;
         b.messagesColumn = messagesColumn; b.chatTemplate = chatTemplate; b.addGenerationPrompt = addGenerationPrompt;
         b.generationConfig = generationConfig; b.userSettings = new java.util.HashSet<>(userSettings);
+        b.constraint = constraint;
         return b;
     }
 
@@ -238,6 +258,9 @@ public record GenerateOptions(
                     case OptionKeys.CHAT_TEMPLATE -> b.chatTemplate(v);
                     case OptionKeys.ADD_GENERATION_PROMPT -> b.addGenerationPrompt(parseBoolean(key, v));
                     case OptionKeys.GENERATION_CONFIG -> b.generationConfig(v);
+                    case OptionKeys.RESPONSE_FORMAT -> b.responseFormat(v);
+                    case OptionKeys.REGEX -> b.regex(v);
+                    case OptionKeys.CHOICE -> b.choice(parseList(key, v));
                     default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
                             + Suggestions.didYouMean(key, OptionKeys.ALL) + "; known: " + String.join(", ", OptionKeys.ALL));
                 }
@@ -337,6 +360,7 @@ public record GenerateOptions(
         private boolean addGenerationPrompt = true;
         private String generationConfig = "auto";
         private java.util.Set<String> userSettings = new java.util.HashSet<>();
+        private String constraint;
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
@@ -365,12 +389,40 @@ public record GenerateOptions(
         public Builder addGenerationPrompt(boolean v) { addGenerationPrompt = v; return this; }
         /** {@code auto} (default) or {@code ignore}: whether unset sampling settings come from generation_config.json. */
         public Builder generationConfig(String v) { generationConfig = v; return this; }
+        /**
+         * Structured output: an OpenAI-style {@code response_format} as JSON text ({@code {"type": "json_schema",
+         * "schema": {...}}} or {@code {"type": "json_object"}}); {@code {"type": "text"}} or null: none.
+         */
+        public Builder responseFormat(String json) {
+            JsonNode n = null;
+            if (json != null && !json.isBlank()) {
+                try {
+                    n = new ObjectMapper().readTree(json);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("option 'response_format' is not valid JSON: " + e.getMessage());
+                }
+            }
+            if (n == null || n.path("type").asText("").equals("text")) { constraint = null; return this; }
+            io.hydragen.constrain.Constraint.parse(n);
+            constraint = n.toString();
+            return this;
+        }
+        /** Structured output: completions match this regular expression as a whole. */
+        public Builder regex(String pattern) {
+            constraint = pattern == null ? null : "{\"type\":\"regex\",\"pattern\":" + new ObjectMapper().valueToTree(pattern) + "}";
+            return this;
+        }
+        /** Structured output: completions are one of these strings. */
+        public Builder choice(List<String> choices) {
+            constraint = choices == null ? null : "{\"type\":\"choice\",\"choices\":" + new ObjectMapper().valueToTree(choices) + "}";
+            return this;
+        }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
                     routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt,
-                    generationConfig, userSettings);
+                    generationConfig, userSettings, constraint);
         }
     }
 }

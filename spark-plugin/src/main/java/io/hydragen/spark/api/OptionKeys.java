@@ -31,9 +31,10 @@ public final class OptionKeys {
     public static final String CHAT_TEMPLATE = "chat_template";
     public static final String ADD_GENERATION_PROMPT = "add_generation_prompt";
     public static final String GENERATION_CONFIG = "generation_config";
+    public static final String SCHEDULER = "scheduler";
 
     public static final List<String> ALL = List.of(MODEL, PROMPT_COLUMN, ID_COLUMN, MAX_NEW_TOKENS, TEMPERATURE, TOP_K,
             TOP_P, SEED, STOP, STOP_TOKEN_IDS, IGNORE_EOS, N, PREFIX_COLUMNS, BATCH_SIZE, MIN_SHARED_TOKENS, BACKEND,
             ATTENTION, PARTITIONS, ROUTING_PREFIX_CHARS, PER_ROW_SEEDS, ROUTING,
-            MESSAGES_COLUMN, CHAT_TEMPLATE, ADD_GENERATION_PROMPT, GENERATION_CONFIG);
+            MESSAGES_COLUMN, CHAT_TEMPLATE, ADD_GENERATION_PROMPT, GENERATION_CONFIG, SCHEDULER);
 }

@@ -117,6 +117,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Most samples decoded together (default ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Mixin
+    SchedulerOptions scheduling = new SchedulerOptions();
+
     @Option(names = {"-q", "--quiet"}, description = "No progress and no summary on stderr.")
     boolean quiet;
 
@@ -126,6 +129,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
         engineOptions.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
+        scheduling.check();
         if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) throw new UsageException("--chat-template " + chatTemplate + ": no such file");
         List<String> stops = new ArrayList<>();
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
@@ -145,6 +149,7 @@ final class GenerateCommand implements Callable<Integer> {
 
             ProgressPrinter progress = new ProgressPrinter(console, quiet, requests.size() * n, batchSize, "");
             GenerationResult result;
+            SchedulerOptions.Written streamed = null;
             if (requests.isEmpty()) {
                 result = new GenerationResult(List.of(), BatchStats.EMPTY);
             } else {
@@ -153,12 +158,17 @@ final class GenerateCommand implements Callable<Integer> {
                         .withMinSharedTokens(minSharedTokens).withMaxBatchSequences(batchSize);
                 try (Engine engine = Engine.open(options)) {
                     progress.begin();
-                    result = engine.generate(requests, progress);
+                    if (scheduling.streams()) {
+                        streamed = scheduling.stream(engine, options.batchOptions(), requests, rows, n, sink.writer(), json);
+                        result = new GenerationResult(List.of(), streamed.stats());
+                    } else {
+                        result = engine.generate(requests, progress);
+                    }
                 } finally {
                     progress.finish();
                 }
             }
-            int errors = write(rows, result, sink.writer(), json);
+            int errors = streamed != null ? streamed.errors() : write(rows, result, sink.writer(), json);
             sink.commit();
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }

@@ -83,4 +83,15 @@ class BatchRunnerStreamTest {
                 io.hydragen.generate.GenerationDefaults.NONE).stream(rows));
         assertEquals(0, staticCalls.get());
     }
+
+    @Test
+    void theSchedulerOptionIsStaticByDefaultAndParsedFromStrings() {
+        assertEquals(Scheduler.STATIC, GenerateOptions.builder("synthetic:tiny").build().batchOptions().scheduler());
+        GenerateOptions c = GenerateOptions.fromMap(Map.of("scheduler", "Continuous"), "synthetic:tiny");
+        assertTrue(c.continuous());
+        assertEquals(Scheduler.CONTINUOUS, c.batchOptions().scheduler());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GenerateOptions.fromMap(Map.of("scheduler", "eager"), "synthetic:tiny"));
+        assertTrue(e.getMessage().contains("static, continuous"), e.getMessage());
+    }
 }

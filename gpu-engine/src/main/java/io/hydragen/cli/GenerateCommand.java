@@ -126,6 +126,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Most samples decoded together (default ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Mixin
+    SchedulerOptions scheduling = new SchedulerOptions();
+
     @Option(names = {"-q", "--quiet"}, description = "No progress and no summary on stderr.")
     boolean quiet;
 
@@ -135,6 +138,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
         engineOptions.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
+        scheduling.check();
         if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) throw new UsageException("--chat-template " + chatTemplate + ": no such file");
         List<String> stops = new ArrayList<>();
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
@@ -156,6 +160,7 @@ final class GenerateCommand implements Callable<Integer> {
 
             ProgressPrinter progress = new ProgressPrinter(console, quiet, requests.size() * n, batchSize, "");
             GenerationResult result;
+            SchedulerOptions.Written streamed = null;
             if (requests.isEmpty()) {
                 result = new GenerationResult(List.of(), BatchStats.EMPTY);
             } else {
@@ -164,12 +169,18 @@ final class GenerateCommand implements Callable<Integer> {
                         .withMinSharedTokens(minSharedTokens).withMaxBatchSequences(batchSize);
                 try (Engine engine = Engine.open(options)) {
                     progress.begin();
-                    result = engine.generate(requests, progress);
+                    if (scheduling.streams()) {
+                        streamed = scheduling.stream(engine, options.batchOptions(), requests, rows, n, sink.writer(),
+                                (row, i, c) -> outputLine(row, i, c, seeds, json));
+                        result = new GenerationResult(List.of(), streamed.stats());
+                    } else {
+                        result = engine.generate(requests, progress);
+                    }
                 } finally {
                     progress.finish();
                 }
             }
-            int errors = write(rows, seeds, result, sink.writer(), json);
+            int errors = streamed != null ? streamed.errors() : write(rows, seeds, result, sink.writer(), json);
             sink.commit();
             if (!quiet) console.err().println(summary(rows.size(), errors, result.stats(), (System.nanoTime() - start) / 1e9));
         }
@@ -243,33 +254,52 @@ final class GenerateCommand implements Callable<Integer> {
         int errors = 0;
         for (PromptRow r : rows) {
             for (int i = 0; i < n; i++) {
-                Integer sampleIndex = n > 1 ? i : null;
-                OutputRow out;
-                if (!r.ok()) {
-                    out = OutputRow.error(r.id(), sampleIndex, r.error());
-                } else {
-                    Completion c = completions.next();
+                Completion c = null;
+                if (r.ok()) {
+                    c = completions.next();
                     if (!c.requestId().equals(Integer.toString(r.line())) || c.sampleIndex() != i) {
                         throw new IllegalStateException("engine returned completions out of order: " + c.requestId() + "/" + c.sampleIndex());
                     }
-                    out = OutputRow.of(r.id(), sampleIndex, seeds.get(r.line()), c);
-                    if (r.messages() != null) out = out.withPrompt(c.promptText());
                 }
-                if (FinishReason.ERROR.wireName().equals(out.finishReason())) errors++;
-                com.fasterxml.jackson.databind.node.ObjectNode line = json.valueToTree(out);
-                if (r.fields() != null) {
-                    com.fasterxml.jackson.databind.node.ObjectNode merged = json.createObjectNode();
-                    merged.set("id", line.get("id"));
-                    r.fields().fields().forEachRemaining(f -> { if (!line.has(f.getKey())) merged.set(f.getKey(), f.getValue()); });
-                    merged.setAll(line);
-                    w.write(json.writeValueAsString(merged));
-                } else {
-                    w.write(json.writeValueAsString(line));
-                }
-                w.write('\n');
+                OutputLine line = outputLine(r, i, c, seeds, json);
+                if (line.error()) errors++;
+                w.write(line.text());
             }
         }
         return errors;
+    }
+
+    /** One written line, with a newline, and whether it is an error. */
+    record OutputLine(String text, boolean error) {}
+
+    /**
+     * The line of sample {@code i} of row {@code r} ({@code c} null: the row's own error): the input line's fields,
+     * then the output's (an output field replaces an input field of the same name). The one format of both the
+     * written-at-the-end and the streamed paths.
+     */
+    private OutputLine outputLine(PromptRow r, int i, Completion c, Map<Integer, Long> seeds, ObjectMapper json) {
+        Integer sampleIndex = n > 1 ? i : null;
+        OutputRow out;
+        if (c == null) {
+            out = OutputRow.error(r.id(), sampleIndex, r.error());
+        } else {
+            out = OutputRow.of(r.id(), sampleIndex, seeds.get(r.line()), c);
+            if (r.messages() != null) out = out.withPrompt(c.promptText());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode line = json.valueToTree(out);
+        com.fasterxml.jackson.databind.node.ObjectNode written = line;
+        if (r.fields() != null) {
+            written = json.createObjectNode();
+            written.set("id", line.get("id"));
+            com.fasterxml.jackson.databind.node.ObjectNode w = written;
+            r.fields().fields().forEachRemaining(f -> { if (!line.has(f.getKey())) w.set(f.getKey(), f.getValue()); });
+            written.setAll(line);
+        }
+        try {
+            return new OutputLine(json.writeValueAsString(written) + "\n", FinishReason.ERROR.wireName().equals(out.finishReason()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private String summary(int rows, int errors, BatchStats s, double seconds) {

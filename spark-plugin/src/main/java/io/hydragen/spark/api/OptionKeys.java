@@ -37,9 +37,10 @@ public final class OptionKeys {
     public static final String REGEX = "regex";
     /** Structured output: the completion is one of these strings (a JSON array or comma-separated). */
     public static final String CHOICE = "choice";
+    public static final String SCHEDULER = "scheduler";
 
     public static final List<String> ALL = List.of(MODEL, PROMPT_COLUMN, ID_COLUMN, MAX_NEW_TOKENS, TEMPERATURE, TOP_K,
             TOP_P, SEED, STOP, STOP_TOKEN_IDS, IGNORE_EOS, N, PREFIX_COLUMNS, BATCH_SIZE, MIN_SHARED_TOKENS, BACKEND,
             ATTENTION, PARTITIONS, ROUTING_PREFIX_CHARS, PER_ROW_SEEDS, ROUTING,
-            MESSAGES_COLUMN, CHAT_TEMPLATE, ADD_GENERATION_PROMPT, GENERATION_CONFIG, RESPONSE_FORMAT, REGEX, CHOICE);
+            MESSAGES_COLUMN, CHAT_TEMPLATE, ADD_GENERATION_PROMPT, GENERATION_CONFIG, RESPONSE_FORMAT, REGEX, CHOICE, SCHEDULER);
 }

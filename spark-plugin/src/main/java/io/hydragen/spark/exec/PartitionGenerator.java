@@ -22,6 +22,19 @@ import java.util.function.Supplier;
  * the consumer asks for its first row. The engine is leased at the first batch and released when the rows run out,
  * on {@link #close}, or when the task completes, whichever comes first; between batches a cancelled task stops.
  *
+ * <p>Continuous scheduling ({@link GenerateOptions#continuous()}): the rows go to the engine's
+ * {@link io.hydragen.generate.Engine#stream} in slices of {@value #STREAM_SLICE_BATCHES} unit-preserving batches,
+ * pulled from the input only as the slice is built, and the samples come out in the order they finished
+ * ({@link BatchRunner#stream}). Why slices and not one stream over the whole partition: {@code stream} pushes its
+ * completions to a callback and returns only when its input runs out, while this iterator is pulled by Spark on the
+ * task thread. One stream over the whole partition would need the engine on a second thread handing rows over a
+ * queue, and that thread would hold the engine's lock, receive the task's interrupt second-hand and read the input
+ * outside the task's {@code TaskContext}. Run slice by slice on the task thread instead, the engine sees the task's
+ * interrupt directly (a cancelled task stops within one forward pass), {@link Cancellation} and the bad-row isolation
+ * of {@link BatchRunner} apply unchanged, and memory stays bounded by one slice (its input rows and finished
+ * samples, released when the slice has been yielded), whatever the partition's size. Within a slice the running
+ * batch is kept full, so the drain at the end of a batch is paid once per slice rather than once per batch.
+ *
  * @param <T> the row type (Spark {@code Row} or {@code InternalRow})
  */
 public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.Generated<T>>, AutoCloseable {
@@ -42,6 +55,9 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     /** One output sample: the input row it answers and its completion. */
     public record Generated<T>(T input, Completion completion) {}
 
+    /** Unit-preserving batches per continuous slice (one {@code Engine.stream} call). */
+    public static final int STREAM_SLICE_BATCHES = 2;
+
     private final GenerateOptions options;
     private final RowAccess<T> access;
     private final UnitBatcher<T> batches;
@@ -51,8 +67,10 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     private BatchRunner runner;
     private List<T> batch = List.of();
     private List<List<Completion>> results = List.of();
+    private List<BatchRunner.Finished> finished = List.of();   // continuous: the slice's samples, in finishing order
     private int row;
     private int sample;
+    private int sampleCursor;
     private boolean closed;
 
     public PartitionGenerator(Iterator<T> input, RowAccess<T> access, GenerateOptions options) {
@@ -79,7 +97,18 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
             List<T> next = batches.next();
             if (runner == null) {
                 lease = engines.get();
-                runner = new BatchRunner(lease::generate, options, modelDefaults(lease));
+                EngineLease l = lease;
+                runner = new BatchRunner(l::generate, l::stream, options, modelDefaults(l));
+            }
+            if (options.continuous()) {
+                List<T> slice = new java.util.ArrayList<>(next);
+                for (int k = 1; k < STREAM_SLICE_BATCHES && batches.hasNext(); k++) slice.addAll(batches.next());
+                finished = runner.stream(slice.stream().map(this::promptRow).toList());
+                batch = slice;
+                sampleCursor = 0;
+                if (finished.isEmpty()) { batch = List.of(); continue; }
+                row = 0;
+                return true;
             }
             List<PromptRow> prompts = next.stream().map(this::promptRow).toList();
             results = runner.run(prompts);
@@ -93,6 +122,17 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     @Override
     public Generated<T> next() {
         if (!hasNext()) throw new NoSuchElementException();
+        if (options.continuous()) {
+            BatchRunner.Finished f = finished.get(sampleCursor++);
+            if (sampleCursor >= finished.size()) {
+                T in = batch.get(f.row());
+                batch = List.of();   // the slice is out: release its rows
+                finished = List.of();
+                row = 0;
+                return new Generated<>(in, f.completion());
+            }
+            return new Generated<>(batch.get(f.row()), f.completion());
+        }
         T in = batch.get(row);
         List<Completion> samples = results.get(row);
         Completion c = samples.get(sample);

@@ -28,6 +28,18 @@ public final class EngineLease implements AutoCloseable {
         return lease.locked(() -> lease.get().engine().generate(requests, batching, ProgressListener.NONE));
     }
 
+    /**
+     * Streams requests through the engine ({@link Engine#stream}) after waiting (interruptibly) for the calls ahead of
+     * it, handing each completion to {@code out} as it finishes. The engine's lock is held, on this thread, until the
+     * iterator runs out.
+     *
+     * @throws java.util.concurrent.CancellationException when the thread is interrupted while waiting or generating
+     */
+    public io.hydragen.generate.BatchStats stream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching,
+                                                  java.util.function.Consumer<io.hydragen.generate.Completion> out) {
+        return lease.locked(() -> lease.get().engine().stream(requests, batching, out));
+    }
+
     public Engine engine() { return lease.get().engine(); }
 
     public ModelKey key() { return lease.key(); }

@@ -79,7 +79,7 @@ class ExecutorLossTest {
                 .config("spark.shuffle.io.retryWait", "200ms")
                 .getOrCreate();
         spark.sparkContext().addSparkListener(events);
-        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
         assertEquals(3, spark.sparkContext().statusTracker().getExecutorInfos().length, "driver + 2 executors");
     }
 
@@ -148,21 +148,21 @@ class ExecutorLossTest {
         assertEquals(undisturbed, disturbed, "the same completions as an undisturbed run");
 
         // the master replaces the lost executor (the job itself may have finished on the survivor alone)
-        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
         assertEquals(3, spark.sparkContext().statusTracker().getExecutorInfos().length, "driver + 2 executors again");
     }
 
     @Test
     @Order(2)
     void cancellingAJobGroupKeepsTheExecutorsAndTheirEngines() throws Exception {
-        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
         List<Row> rows = prompts().subList(0, 8);
         Dataset<Row> df = spark.createDataFrame(rows, SCHEMA);
         GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(1500).ignoreEos(true).temperature(0.9)
                 .seed(99).batchSize(8).partitions(1).backend("cpu").build();
         Map<String, Long> pids = new TreeMap<>();
         // an executor registers with the driver before its plugin starts and reports: wait (bounded) for the report
-        for (int i = 0; i < 300 && pids.size() < 2; i++) {
+        for (int i = 0; i < 600 && pids.size() < 2; i++) {
             if (i > 0) Thread.sleep(100);
             pids.clear();
             for (PluginMessages.ExecutorReady e : DriverRegistry.executors()) {
@@ -196,7 +196,7 @@ class ExecutorLossTest {
     @Test
     @Order(3)
     void aCancelledTaskOnAOneThreadEngineStopsPromptly() throws Exception {
-        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
         GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(3000).ignoreEos(true).temperature(0.9)
                 .seed(99).batchSize(16).partitions(1).backend("cpu").build();
         Dataset<Row> df = spark.createDataFrame(prompts().subList(0, 16), SCHEMA);

@@ -56,17 +56,7 @@ class ExecutorLossTest {
 
     @BeforeAll
     static void start() throws Exception {
-        SparkSession.getDefaultSession().foreach(s -> { s.stop(); return null; });
-        SparkSession.clearActiveSession();
-        SparkSession.clearDefaultSession();
-        Path home = Path.of(System.getProperty("spark.test.home", "target/spark-home"));
-        Files.createDirectories(home.resolve("jars"));
-        Files.createDirectories(home.resolve("launcher/target/scala-2.13"));
-        spark = TestSpark.local("ExecutorLossTest")
-                .master("local-cluster[2,1,1024]")
-                .config("spark.executor.extraClassPath", LocalClusterTest.testClassPath())
-                .config("spark.executor.extraJavaOptions", System.getProperty("hydragen.jvm.flags", ""))
-                .config("spark.hydragen.modelCacheDir", home.resolve("model-cache").toString())
+        spark = TestSpark.localCluster("ExecutorLossTest", "local-cluster[2,1,1024]")
                 // a lost executor does not count against a task's failures; a margin for anything else
                 .config("spark.task.maxFailures", "4")
                 // A rerun task's executor may hold a different prefix cache (warm or cold); copying cached KV instead

@@ -36,20 +36,10 @@ class GpuSchedulingTest {
 
     @BeforeAll
     static void start() throws Exception {
-        SparkSession.getDefaultSession().foreach(s -> { s.stop(); return null; });
-        SparkSession.clearActiveSession();
-        SparkSession.clearDefaultSession();
-        Path home = Path.of(System.getProperty("spark.test.home", "target/spark-home"));
-        Files.createDirectories(home.resolve("jars"));
-        Files.createDirectories(home.resolve("launcher/target/scala-2.13"));
         Path script = Files.createTempFile("gpu-discovery", ".sh");
         Files.writeString(script, "#!/usr/bin/env bash\necho '{\"name\":\"gpu\",\"addresses\":[\"0\",\"1\"]}'\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        spark = TestSpark.local("GpuSchedulingTest")
-                .master("local-cluster[1,2,1024]")
-                .config("spark.executor.extraClassPath", LocalClusterTest.testClassPath())
-                .config("spark.executor.extraJavaOptions", System.getProperty("hydragen.jvm.flags", ""))
-                .config("spark.hydragen.modelCacheDir", home.resolve("model-cache").toString())
+        spark = TestSpark.localCluster("GpuSchedulingTest", "local-cluster[1,2,1024]")
                 .config("spark.task.maxFailures", "1")
                 .config("spark.worker.resource.gpu.amount", "2")
                 .config("spark.worker.resource.gpu.discoveryScript", script.toString())

@@ -41,17 +41,7 @@ class LocalClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        SparkSession.getDefaultSession().foreach(s -> { s.stop(); return null; });
-        SparkSession.clearActiveSession();
-        SparkSession.clearDefaultSession();
-        Path home = Path.of(System.getProperty("spark.test.home", "target/spark-home"));
-        Files.createDirectories(home.resolve("jars"));
-        Files.createDirectories(home.resolve("launcher/target/scala-2.13"));
-        spark = TestSpark.local("LocalClusterTest")
-                .master("local-cluster[2,1,1024]")
-                .config("spark.executor.extraClassPath", testClassPath())
-                .config("spark.executor.extraJavaOptions", System.getProperty("hydragen.jvm.flags", ""))
-                .config("spark.hydragen.modelCacheDir", home.resolve("model-cache").toString())
+        spark = TestSpark.localCluster("LocalClusterTest", "local-cluster[2,1,1024]")
                 .config("spark.task.maxFailures", "1")
                 .config("spark.deploy.maxExecutorRetries", "2")
                 .getOrCreate();
@@ -68,21 +58,6 @@ class LocalClusterTest {
     }
 
     /** This JVM's class path as plain entries (surefire may hand us a manifest-only jar). */
-    static String testClassPath() throws Exception {
-        List<String> entries = new ArrayList<>();
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            entries.add(e);
-            if (e.endsWith(".jar") && e.contains("surefire")) {
-                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(e)) {
-                    String cp = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Class-Path");
-                    if (cp != null) {
-                        for (String u : cp.trim().split("\\s+")) entries.add(new File(new java.net.URI(u)).getPath());
-                    }
-                }
-            }
-        }
-        return String.join(File.pathSeparator, entries);
-    }
 
     @Test
     void pluginStartsOnEachExecutorWhichLoadsTheModelOnce() {

@@ -10,7 +10,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,22 +19,27 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Cancelling a job stops its generation task between batches, without running the rest or retrying rows. */
+/**
+ * Cancelling a job stops its generation task between batches (static) or slices (continuous), without running the
+ * rest or retrying rows, and releases the engine.
+ */
 class CancellationSparkTest {
 
-    @Test
-    void aCancelledJobStopsGeneratingAndReleasesTheEngine() throws Exception {
+    /** @param units the engine calls the whole job would make: 60 one-row batches, or 30 two-batch slices */
+    @ParameterizedTest
+    @CsvSource({"static, 60", "continuous, 30"})
+    void aCancelledJobStopsGeneratingAndReleasesTheEngine(String scheduler, int units) throws Exception {
         SparkSession spark = TestSpark.shared();
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 60; i++) rows.add(RowFactory.create("Count slowly to a hundred, step " + i + ":"));
         var prompts = spark.createDataFrame(rows, new StructType().add("prompt", DataTypes.StringType)).coalesce(1);
         GenerateOptions o = GenerateOptions.builder("synthetic:tiny").maxNewTokens(48).ignoreEos(true).batchSize(1)
-                .routing("none").build();
+                .routing("none").scheduler(scheduler).build();
         HydragenMetrics m = HydragenMetrics.get();
         long batches0 = m.batches.getCount();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread job = new Thread(() -> {
-            spark.sparkContext().setJobGroup("cancel-me", "cancellation test", true);
+            spark.sparkContext().setJobGroup("cancel-" + scheduler, "cancellation test", true);
             try {
                 Hydragen.generate(prompts, o).collectAsList();
             } catch (Throwable t) {
@@ -48,13 +54,13 @@ class CancellationSparkTest {
         assertNull(failure.get(), () -> "the job failed before it was cancelled: " + failure.get());
         assertTrue(m.batches.getCount() - batches0 >= 2, "the job started generating");
         long t0 = System.nanoTime();
-        spark.sparkContext().cancelJobGroup("cancel-me");
+        spark.sparkContext().cancelJobGroup("cancel-" + scheduler);
         job.join(30_000);
         assertFalse(job.isAlive());
         assertNotNull(failure.get(), "the job was cancelled, not completed");
         double seconds = (System.nanoTime() - t0) / 1e9;
         long ran = m.batches.getCount() - batches0;
-        assertTrue(ran < 60, "stopped between batches, ran " + ran + " of 60 batches");
+        assertTrue(ran < units, "stopped early, ran " + ran + " of " + units + " engine calls");
         Thread.sleep(300);
         assertEquals(ran, m.batches.getCount() - batches0, "nothing runs after the task was killed");
         assertTrue(seconds < 10, "stopped promptly: " + seconds + " s");

@@ -136,45 +136,5 @@ class ContinuousSchedulingSparkTest {
         assertEquals(0, ExecutorEngines.openLeases());
     }
 
-    @Test
-    void aCancelledContinuousJobStopsPromptly() throws Exception {
-        SparkSession spark = TestSpark.shared();
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 60; i++) rows.add(RowFactory.create("Count slowly to a hundred, step " + i + ":"));
-        var prompts = spark.createDataFrame(rows, new StructType().add("prompt", DataTypes.StringType)).coalesce(1);
-        GenerateOptions o = GenerateOptions.builder("synthetic:tiny").maxNewTokens(48).ignoreEos(true).batchSize(1)
-                .routing("none").scheduler("continuous").build();
-        HydragenMetrics m = HydragenMetrics.get();
-        long batches0 = m.batches.getCount();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread job = new Thread(() -> {
-            spark.sparkContext().setJobGroup("cancel-continuous", "cancellation test", true);
-            try {
-                Hydragen.generate(prompts, o).collectAsList();
-            } catch (Throwable t) {
-                failure.set(t);
-            } finally {
-                spark.sparkContext().clearJobGroup();
-            }
-        });
-        job.start();
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (m.batches.getCount() - batches0 < 2 && job.isAlive() && System.currentTimeMillis() < deadline) Thread.sleep(5);
-        assertNull(failure.get(), () -> "the job failed before it was cancelled: " + failure.get());
-        assertTrue(m.batches.getCount() - batches0 >= 2, "the job started generating");
-        long t0 = System.nanoTime();
-        spark.sparkContext().cancelJobGroup("cancel-continuous");
-        job.join(30_000);
-        assertFalse(job.isAlive());
-        assertNotNull(failure.get(), "the job was cancelled, not completed");
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        long ran = m.batches.getCount() - batches0;
-        assertTrue(ran < 30, "stopped early, ran " + ran + " of 30 slices");
-        Thread.sleep(300);
-        assertEquals(ran, m.batches.getCount() - batches0, "nothing runs after the task was killed");
-        assertTrue(seconds < 10, "stopped promptly: " + seconds + " s");
-        long deadlineRelease = System.currentTimeMillis() + 10_000;
-        while (ExecutorEngines.openLeases() > 0 && System.currentTimeMillis() < deadlineRelease) Thread.sleep(10);
-        assertEquals(0, ExecutorEngines.openLeases(), "the killed task released its engine");
-    }
+    // cancellation under both schedulers: CancellationSparkTest
 }

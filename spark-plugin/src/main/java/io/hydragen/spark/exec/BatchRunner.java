@@ -59,6 +59,19 @@ public final class BatchRunner {
         this.batching = options.batchOptions();
     }
 
+    /** A row's engine request, or why it has none (no usable prompt, a malformed conversation). */
+    private record Prepared(GenerationRequest request, String problem) {}
+
+    private Prepared prepare(int i, PromptRow r) {
+        String problem = options.chat() ? null : problem(r.prompt());
+        if (problem != null) return new Prepared(null, problem);
+        try {
+            return new Prepared(request(Integer.toString(i), r), null);
+        } catch (IllegalArgumentException e) {
+            return new Prepared(null, e.getMessage());
+        }
+    }
+
     /** @return per row, its samples in sample order (one error completion for a failed row) */
     public List<List<Completion>> run(List<PromptRow> rows) {
         List<List<Completion>> out = new ArrayList<>(rows.size());
@@ -68,15 +81,9 @@ public final class BatchRunner {
         for (int i = 0; i < rows.size(); i++) {
             PromptRow r = rows.get(i);
             out.add(null);
-            String problem = options.chat() ? null : problem(r.prompt());
-            GenerationRequest req = null;
-            if (problem == null) {
-                try {
-                    req = request(Integer.toString(i), r);
-                } catch (IllegalArgumentException e) {
-                    problem = e.getMessage();
-                }
-            }
+            Prepared prepared = prepare(i, r);
+            String problem = prepared.problem();
+            GenerationRequest req = prepared.request();
             if (problem != null) {
                 out.set(i, List.of(Completion.error(null, 0, null, problem)));
                 errors++;
@@ -146,15 +153,9 @@ public final class BatchRunner {
         boolean[] failedRow = new boolean[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             PromptRow r = rows.get(i);
-            String problem = options.chat() ? null : problem(r.prompt());
-            GenerationRequest req = null;
-            if (problem == null) {
-                try {
-                    req = request(Integer.toString(i), r);
-                } catch (IllegalArgumentException e) {
-                    problem = e.getMessage();
-                }
-            }
+            Prepared prepared = prepare(i, r);
+            String problem = prepared.problem();
+            GenerationRequest req = prepared.request();
             if (problem != null) {
                 out.add(new Finished(i, Completion.error(null, 0, null, problem)));
                 failedRow[i] = true;

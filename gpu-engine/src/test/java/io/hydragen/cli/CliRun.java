@@ -18,6 +18,14 @@ import java.util.List;
 record CliRun(int exitCode, String out, String err) {
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A prompts-file line {@code {"id": id, "prompt": prompt}}, leaving out what is null. */
+    static String promptLine(Object id, Object prompt) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = JSON.createObjectNode();
+        if (id != null) n.putPOJO("id", id);
+        if (prompt != null) n.putPOJO("prompt", prompt);
+        return n.toString();
+    }
+
     static CliRun run(String... args) { return runWithStdin("", args); }
 
     static CliRun runWithStdin(String stdin, String... args) {

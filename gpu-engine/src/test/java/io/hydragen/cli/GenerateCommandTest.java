@@ -29,13 +29,6 @@ class GenerateCommandTest {
     @TempDir
     Path dir;
 
-    private static String line(Object id, Object prompt) {
-        ObjectNode n = CliRun.JSON.createObjectNode();
-        if (id != null) n.putPOJO("id", id);
-        if (prompt != null) n.putPOJO("prompt", prompt);
-        return n.toString();
-    }
-
     private Path write(String name, List<String> lines) throws IOException {
         Path p = dir.resolve(name);
         Files.write(p, lines);
@@ -46,15 +39,15 @@ class GenerateCommandTest {
     void everyLineIsAnsweredAndBadLinesCarryTheirError() throws IOException {
         int context = SyntheticModels.config("tiny").maxPositionEmbeddings();
         List<String> lines = new ArrayList<>();
-        lines.add(line("first", STORY + "Where did it live?"));     // 0
+        lines.add(CliRun.promptLine("first", STORY + "Where did it live?"));     // 0
         lines.add("");                                              // 1: blank, skipped
         lines.add("{\"id\": \"broken\", \"prompt\": ");              // 2: not JSON
-        lines.add(line(7, null));                                   // 3: no prompt
-        lines.add(line(42, STORY + "What did it eat?"));            // 4
-        lines.add(line("long", "x".repeat(context + 10)));          // 5: longer than the context
-        lines.add(line(null, STORY + "Who were its friends?"));     // 6: id defaults to the line number
-        lines.add(line("empty", ""));                               // 7
-        lines.add(line("number", 12));                              // 8: prompt not a string
+        lines.add(CliRun.promptLine(7, null));                                   // 3: no prompt
+        lines.add(CliRun.promptLine(42, STORY + "What did it eat?"));            // 4
+        lines.add(CliRun.promptLine("long", "x".repeat(context + 10)));          // 5: longer than the context
+        lines.add(CliRun.promptLine(null, STORY + "Who were its friends?"));     // 6: id defaults to the line number
+        lines.add(CliRun.promptLine("empty", ""));                               // 7
+        lines.add(CliRun.promptLine("number", 12));                              // 8: prompt not a string
         Path in = write("prompts.jsonl", lines);
         Path out = dir.resolve("out.jsonl");
 
@@ -109,7 +102,7 @@ class GenerateCommandTest {
 
     @Test
     void samplesOfAPromptAreAdjacentWithTheirIndex() throws IOException {
-        Path in = write("p.jsonl", List.of(line("a", STORY + "One?"), line("b", STORY + "Two?")));
+        Path in = write("p.jsonl", List.of(CliRun.promptLine("a", STORY + "One?"), CliRun.promptLine("b", STORY + "Two?")));
         Path out = dir.resolve("out.jsonl");
         CliRun r = CliRun.run("generate", "--model", MODEL, "--input", in.toString(), "--output", out.toString(),
                 "--n", "2", "--temperature", "1.0", "--seed", "11", "--max-new-tokens", "8", "--ignore-eos", "--threads", "1");
@@ -131,8 +124,8 @@ class GenerateCommandTest {
     void completionsFollowTheirRowWhateverTheOrderOfTheFile() throws IOException {
         List<String> prompts = List.of(STORY + "Zebra?", STORY + "Apple?", "Unrelated text about rivers.", STORY + "Mango?");
         List<String> forward = new ArrayList<>(), backward = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++) forward.add(line("r" + i, prompts.get(i)));
-        for (int i = prompts.size() - 1; i >= 0; i--) backward.add(line("r" + i, prompts.get(i)));
+        for (int i = 0; i < prompts.size(); i++) forward.add(CliRun.promptLine("r" + i, prompts.get(i)));
+        for (int i = prompts.size() - 1; i >= 0; i--) backward.add(CliRun.promptLine("r" + i, prompts.get(i)));
         Map<String, JsonNode> a = byId(generate(write("f.jsonl", forward))), b = byId(generate(write("b.jsonl", backward)));
         assertEquals(a.keySet(), b.keySet());
         for (String id : a.keySet()) {
@@ -158,7 +151,7 @@ class GenerateCommandTest {
 
     @Test
     void stdinToStdoutCarriesOnlyJsonLines() {
-        String stdin = "{\"id\": 1.10, \"prompt\": \"" + STORY + "Where?\"}\n" + line(null, "Hi") + "\n";
+        String stdin = "{\"id\": 1.10, \"prompt\": \"" + STORY + "Where?\"}\n" + CliRun.promptLine(null, "Hi") + "\n";
         CliRun r = CliRun.runWithStdin(stdin, "generate", "--model", MODEL, "--input", "-", "--output", "-",
                 "--max-new-tokens", "3", "--ignore-eos", "--threads", "1");
         assertEquals(0, r.exitCode(), r.err());
@@ -173,7 +166,7 @@ class GenerateCommandTest {
     @Test
     void stopStringCutsTheCompletion() throws IOException {
         // Greedy output of the tiny model, then the same run stopped at a piece of that output.
-        Path in = write("p.jsonl", List.of(line("s", STORY)));
+        Path in = write("p.jsonl", List.of(CliRun.promptLine("s", STORY)));
         Path out = dir.resolve("full.jsonl");
         assertEquals(0, CliRun.run("generate", "--model", MODEL, "--input", in.toString(), "--output", out.toString(),
                 "--max-new-tokens", "12", "--ignore-eos", "--threads", "1").exitCode());

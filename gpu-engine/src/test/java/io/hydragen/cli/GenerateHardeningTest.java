@@ -29,13 +29,6 @@ class GenerateHardeningTest {
     @TempDir
     Path dir;
 
-    private static String line(Object id, Object prompt) {
-        ObjectNode n = CliRun.JSON.createObjectNode();
-        if (id != null) n.putPOJO("id", id);
-        if (prompt != null) n.putPOJO("prompt", prompt);
-        return n.toString();
-    }
-
     private List<JsonNode> generate(Path in, String... extra) throws IOException {
         Path out = dir.resolve(in.getFileName() + ".out");
         List<String> args = new ArrayList<>(List.of("generate", "--model", MODEL, "--input", in.toString(), "--output", out.toString(),
@@ -51,7 +44,7 @@ class GenerateHardeningTest {
     @Test
     void nonUtf8LineIsAnErrorRowNamingLineAndByte() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.writeBytes(utf8(line("a", STORY + "One?") + "\n"));
+        b.writeBytes(utf8(CliRun.promptLine("a", STORY + "One?") + "\n"));
         b.writeBytes(utf8("\n"));
         b.writeBytes(utf8("{\"prompt\": \"caf")); // 15 bytes, then a bad byte at offset 15
         b.write(0xff);
@@ -60,7 +53,7 @@ class GenerateHardeningTest {
         b.write(0xE2); // a three-byte character cut short
         b.write(0x82);
         b.writeBytes(utf8("\"}\n"));
-        b.writeBytes(utf8(line("z", STORY + "Two, é€😀?"))); // valid multi-byte text, no final newline
+        b.writeBytes(utf8(CliRun.promptLine("z", STORY + "Two, é€😀?"))); // valid multi-byte text, no final newline
         Path in = dir.resolve("bytes.jsonl");
         Files.write(in, b.toByteArray());
         List<JsonNode> rows = generate(in);
@@ -81,17 +74,17 @@ class GenerateHardeningTest {
         int context = SyntheticModels.config("tiny").maxPositionEmbeddings();
         List<String> good = List.of(STORY + "Where?", STORY + "When?", "Another prompt entirely.");
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.writeBytes(utf8(line("g0", good.get(0)) + "\n"));
-        b.writeBytes(utf8(line("empty", "") + "\n"));
+        b.writeBytes(utf8(CliRun.promptLine("g0", good.get(0)) + "\n"));
+        b.writeBytes(utf8(CliRun.promptLine("empty", "") + "\n"));
         b.writeBytes(utf8("{\"id\": \"latin1\", \"prompt\": \"na"));
         b.write(0xEF); // "naïve" in Latin-1: 0xEF then 'v' is not UTF-8
         b.writeBytes(utf8("ve\"}\n"));
-        b.writeBytes(utf8(line("g1", good.get(1)) + "\n"));
+        b.writeBytes(utf8(CliRun.promptLine("g1", good.get(1)) + "\n"));
         b.writeBytes(utf8("{\"id\": \"broken\", \"prompt\": \n"));
-        b.writeBytes(utf8(line("trailing", "ok") + " {}\n"));
-        b.writeBytes(utf8(line("long", "x".repeat(context + 5)) + "\n"));
+        b.writeBytes(utf8(CliRun.promptLine("trailing", "ok") + " {}\n"));
+        b.writeBytes(utf8(CliRun.promptLine("long", "x".repeat(context + 5)) + "\n"));
         b.writeBytes(utf8("[1, 2]\n"));
-        b.writeBytes(utf8(line("g2", good.get(2)) + "\n"));
+        b.writeBytes(utf8(CliRun.promptLine("g2", good.get(2)) + "\n"));
         Path in = dir.resolve("mixed.jsonl");
         Files.write(in, b.toByteArray());
         List<JsonNode> rows = generate(in);
@@ -111,7 +104,7 @@ class GenerateHardeningTest {
         assertTrue(rows.get(7).get("error").asText().startsWith("line 8: expected a JSON object"), rows.get(7).toString());
         for (int i = 0; i < good.size(); i++) {
             Path alone = dir.resolve("alone" + i + ".jsonl");
-            Files.write(alone, List.of(line("g" + i, good.get(i))));
+            Files.write(alone, List.of(CliRun.promptLine("g" + i, good.get(i))));
             JsonNode want = generate(alone).get(0);
             JsonNode got = rows.get(ids.indexOf("g" + i));
             assertEquals(want.get("completion_token_ids"), got.get("completion_token_ids"), "g" + i);
@@ -122,7 +115,7 @@ class GenerateHardeningTest {
     @Test
     void stopStringsAreUnescapedAndMayHoldCommas() throws IOException {
         Path in = dir.resolve("p.jsonl");
-        Files.write(in, List.of(line("s", STORY)));
+        Files.write(in, List.of(CliRun.promptLine("s", STORY)));
         String full = generate(in).get(0).get("completion").asText();
         java.util.regex.Matcher word = java.util.regex.Pattern.compile("[a-z]{3,}").matcher(full);
         assertTrue(word.find(), "no word to stop at in: " + full);
@@ -174,7 +167,7 @@ class GenerateHardeningTest {
                     io.hydragen.model.DType.F32);
         }
         Path in = dir.resolve("nan.jsonl");
-        Files.write(in, List.of(line("good", STORY + "Where?"), line("bad", STORY + "Zebra?"), line("good2", "Hello")));
+        Files.write(in, List.of(CliRun.promptLine("good", STORY + "Where?"), CliRun.promptLine("bad", STORY + "Zebra?"), CliRun.promptLine("good2", "Hello")));
         Path out = dir.resolve("nan.out");
         CliRun r = CliRun.run("generate", "--model", m.toString(), "--input", in.toString(), "--output", out.toString(),
                 "--max-new-tokens", "4", "--ignore-eos", "--threads", "1", "--quiet");
@@ -196,7 +189,7 @@ class GenerateHardeningTest {
         Path predictable = dir.resolve(".p.jsonl.out." + ProcessHandle.current().pid() + ".tmp");
         Files.createSymbolicLink(predictable, victim);
         Path in = dir.resolve("p.jsonl");
-        Files.write(in, List.of(line("a", "Hello")));
+        Files.write(in, List.of(CliRun.promptLine("a", "Hello")));
         List<JsonNode> rows = generate(in);
         assertEquals(1, rows.size());
         assertEquals("precious", Files.readString(victim));
@@ -212,7 +205,7 @@ class GenerateHardeningTest {
         Path victim = dir.resolve("victim.txt");
         Files.writeString(victim, "precious");
         Path in = dir.resolve("p.jsonl");
-        Files.write(in, List.of(line("a", "Hello")));
+        Files.write(in, List.of(CliRun.promptLine("a", "Hello")));
         Path out = dir.resolve("p.jsonl.out");
         Files.createSymbolicLink(out, victim);
         List<JsonNode> rows = generate(in);

@@ -31,7 +31,7 @@ import java.util.Map;
  * and its JSON reader turns the line into a corrupt record (every column null, so the row's error says the prompt is
  * null), in both cases without a word. Before returning, a pre-pass over the raw lines ({@code text} format, which
  * keeps bytes as they are) counts the lines that are not valid UTF-8 in each file and logs a warning naming the file
- * and the count. It costs one more scan of the input, cheap next to generation; {@value #CHECK_UTF8_CONF}
+ * and the count. It costs one more scan of the input, cheap next to generation; {@code spark.hydragen.checkInputUtf8} ({@link io.hydragen.spark.plugin.HydragenConf#CHECK_INPUT_UTF8})
  * {@code =false} turns it off, and it is skipped when the reader is given another {@code encoding}. Rows whose prompt
  * Spark holds as invalid UTF-8 bytes (parquet, ORC, text, binary columns) get an error row of their own instead
  * ({@link Hydragen#generate}).
@@ -39,12 +39,6 @@ import java.util.Map;
 public final class PromptTables {
     private static final Logger LOG = LoggerFactory.getLogger(PromptTables.class);
 
-    /**
-     * Spark conf, boolean, default {@value #CHECK_UTF8_DEFAULT}: count the lines of csv / JSON lines prompt files
-     * that are not valid UTF-8 and log a warning per file (one extra scan of the input).
-     */
-    public static final String CHECK_UTF8_CONF = "spark.hydragen.checkInputUtf8"; // HydragenConf.CHECK_INPUT_UTF8
-    public static final boolean CHECK_UTF8_DEFAULT = true;
 
     /** Reader options whose file selection the UTF-8 pre-pass copies, so it reads the same files. */
     private static final List<String> FILE_SELECTION_OPTIONS = List.of("pathglobfilter", "recursivefilelookup",
@@ -62,7 +56,7 @@ public final class PromptTables {
     }
 
     /**
-     * @param checkUtf8 false to skip the UTF-8 pre-pass whatever {@value #CHECK_UTF8_CONF} says (e.g. when only the
+     * @param checkUtf8 false to skip the UTF-8 pre-pass whatever {@code spark.hydragen.checkInputUtf8} ({@link io.hydragen.spark.plugin.HydragenConf#CHECK_INPUT_UTF8}) says (e.g. when only the
      *                  schema is wanted)
      */
     public static Dataset<Row> read(SparkSession spark, String path, String format, Map<String, String> readerOptions,

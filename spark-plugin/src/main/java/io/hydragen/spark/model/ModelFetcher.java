@@ -1,5 +1,6 @@
 package io.hydragen.spark.model;
 
+import io.hydragen.spark.plugin.HydragenConf;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -48,7 +49,7 @@ import java.util.stream.Stream;
  * the listing (names, sizes, modification times), so an updated model is fetched again and an unchanged one never is.
  *
  * <ul>
- *   <li>Private: the cache directory ({@value #CACHE_DIR_CONF}; default {@link #defaultCacheRoot()}) is created 0700,
+ *   <li>Private: the cache directory ({@code spark.hydragen.modelCacheDir}; default {@link #defaultCacheRoot()}) is created 0700,
  *       and one that belongs to another user or that others may write to is refused, since whoever can write there
  *       can change the weights this executor runs.</li>
  *   <li>Atomic: a model is copied into a temporary directory, then renamed into place, so concurrent executors on one
@@ -58,7 +59,7 @@ import java.util.stream.Stream;
  *       those sizes; the first use in a JVM also checks every file's SHA-256. An entry that fails (a truncated or
  *       tampered file, a marker written by hand or by an older version) is set aside and fetched again.</li>
  *   <li>Bounded: after a fetch, entries are evicted least recently used first until the cache fits
- *       {@value #MAX_BYTES_CONF} (default {@value #MAX_BYTES_DEFAULT}); an entry in use in this JVM
+ *       {@code spark.hydragen.modelCacheMaxBytes} (default {@code 50g}); an entry in use in this JVM
  *       ({@link #localize} not yet {@link #release}d) is never evicted, and neither is the one just fetched.
  *       Another executor JVM on the host may evict a model this one loaded: files already opened stay readable.</li>
  * </ul>
@@ -66,11 +67,9 @@ import java.util.stream.Stream;
 public final class ModelFetcher {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFetcher.class);
 
-    /** Spark conf, a local directory: where models from remote file systems are cached. */
-    public static final String CACHE_DIR_CONF = "spark.hydragen.modelCacheDir"; // HydragenConf.MODEL_CACHE_DIR
-    /** Spark conf, a size ({@code 50g}, bytes without a unit): the most the model cache keeps. */
-    public static final String MAX_BYTES_CONF = "spark.hydragen.modelCacheMaxBytes"; // HydragenConf.MODEL_CACHE_MAX_BYTES
-    public static final String MAX_BYTES_DEFAULT = "50g";
+    /** The keys, as declared (with their defaults) in the registry, for messages. */
+    private static final String CACHE_DIR_CONF = HydragenConf.MODEL_CACHE_DIR.key();
+    private static final String MAX_BYTES_CONF = HydragenConf.MODEL_CACHE_MAX_BYTES.key();
 
     static final String MARKER = ".complete";
     static final String LAST_USED = ".last-used";
@@ -88,11 +87,11 @@ public final class ModelFetcher {
     private ModelFetcher() {}
 
     /**
-     * The cache directory for a Spark configuration: {@value #CACHE_DIR_CONF} when set, else
+     * The cache directory for a Spark configuration: {@code spark.hydragen.modelCacheDir} when set, else
      * {@link #defaultCacheRoot()}.
      */
     public static java.nio.file.Path cacheRoot(SparkConf conf) {
-        String dir = io.hydragen.spark.plugin.HydragenConf.MODEL_CACHE_DIR.get(conf);
+        String dir = HydragenConf.MODEL_CACHE_DIR.get(conf);
         return dir != null ? java.nio.file.Path.of(dir) : defaultCacheRoot();
     }
 
@@ -115,13 +114,13 @@ public final class ModelFetcher {
     }
 
     /**
-     * Localizes with the cache limit of this executor's Spark conf ({@value #MAX_BYTES_CONF}).
+     * Localizes with the cache limit of this executor's Spark conf ({@code spark.hydragen.modelCacheMaxBytes}).
      *
      * @return a local directory (or {@code synthetic:NAME}) the engine can load; in use until {@link #release}d
      */
     public static String localize(String model, Configuration hadoopConf, java.nio.file.Path cacheRoot) {
         SparkEnv env = SparkEnv.get();
-        long max = io.hydragen.spark.plugin.HydragenConf.MODEL_CACHE_MAX_BYTES.get(env == null ? null : env.conf());
+        long max = HydragenConf.MODEL_CACHE_MAX_BYTES.get(env == null ? null : env.conf());
         return localize(model, hadoopConf, cacheRoot, max);
     }
 
@@ -418,9 +417,6 @@ public final class ModelFetcher {
         }
     }
 
-    static long parseBytes(String size) {
-        return new SparkConf(false).set(MAX_BYTES_CONF, size).getSizeAsBytes(MAX_BYTES_CONF);
-    }
 
     private static void deleteRecursively(java.nio.file.Path p) throws IOException {
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;

@@ -62,7 +62,7 @@ public final class Hydragen {
         org.apache.spark.sql.Column corrupt = output.col("`" + name.replace("`", "``") + "`");
         org.apache.spark.sql.Column error = output.col(OutputColumns.ERROR);
         return output.withColumn(OutputColumns.ERROR, org.apache.spark.sql.functions.when(
-                corrupt.isNotNull().and(error.equalTo(org.apache.spark.sql.functions.lit(io.hydragen.spark.exec.BatchRunner.problem(null)))),
+                corrupt.isNotNull().and(error.equalTo(org.apache.spark.sql.functions.lit(io.hydragen.spark.exec.FaultIsolatingRunner.problem(null)))),
                 org.apache.spark.sql.functions.concat(org.apache.spark.sql.functions.lit("not valid JSON: "),
                         org.apache.spark.sql.functions.substring(corrupt, 1, 200))).otherwise(error));
     }

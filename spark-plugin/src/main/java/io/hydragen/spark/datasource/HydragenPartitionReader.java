@@ -1,7 +1,7 @@
 package io.hydragen.spark.datasource;
 
 import io.hydragen.spark.api.GenerateOptions;
-import io.hydragen.spark.exec.OutputRow;
+import io.hydragen.spark.exec.SampleRow;
 import io.hydragen.spark.exec.PartitionGenerator;
 import io.hydragen.spark.exec.RoutedLayout;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -57,7 +57,7 @@ final class HydragenPartitionReader implements PartitionReader<InternalRow> {
         for (int i = 0; i < inputs.length; i++) {
             inputs[i] = in.isNullAt(i) ? null : in.get(i, routedSchema.fields()[i].dataType());
         }
-        Object[] v = OutputRow.values(inputs, g.completion(), options.n(), options.chat());
+        Object[] v = SampleRow.values(inputs, g.completion(), options.n(), options.chat());
         // the output columns as Spark's internal types: strings as UTF8String
         for (int i = inputs.length; i < v.length; i++) if (v[i] instanceof String s) v[i] = UTF8String.fromString(s);
         return new GenericInternalRow(v);

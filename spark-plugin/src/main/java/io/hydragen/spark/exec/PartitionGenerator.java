@@ -1,5 +1,7 @@
 package io.hydragen.spark.exec;
 
+import io.hydragen.seed.RowSeeds;
+
 import io.hydragen.generate.Completion;
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.partition.DuplicateCounter;
@@ -18,20 +20,20 @@ import java.util.function.Supplier;
  * The generation loop of one routed partition, shared by the DataFrame path ({@link GeneratePartitionFunction}) and
  * the DataSource reader: cuts the rows into unit-preserving batches ({@link UnitBatcher}), gives each row its seed
  * ({@link RowSeeds}, with {@link DuplicateCounter} ordinals), runs each batch through the executor's engine
- * ({@link BatchRunner}), and yields (input row, completion) pairs, one per sample. Lazy: a batch is generated when
+ * ({@link FaultIsolatingRunner}), and yields (input row, completion) pairs, one per sample. Lazy: a batch is generated when
  * the consumer asks for its first row. The engine is leased at the first batch and released when the rows run out,
  * on {@link #close}, or when the task completes, whichever comes first; between batches a cancelled task stops.
  *
  * <p>Continuous scheduling ({@link GenerateOptions#continuous()}): the rows go to the engine's
  * {@link io.hydragen.generate.Engine#stream} in slices of {@value #STREAM_SLICE_BATCHES} unit-preserving batches,
  * pulled from the input only as the slice is built, and the samples come out in the order they finished
- * ({@link BatchRunner#stream}). Why slices and not one stream over the whole partition: {@code stream} pushes its
+ * ({@link FaultIsolatingRunner#stream}). Why slices and not one stream over the whole partition: {@code stream} pushes its
  * completions to a callback and returns only when its input runs out, while this iterator is pulled by Spark on the
  * task thread. One stream over the whole partition would need the engine on a second thread handing rows over a
  * queue, and that thread would hold the engine's lock, receive the task's interrupt second-hand and read the input
  * outside the task's {@code TaskContext}. Run slice by slice on the task thread instead, the engine sees the task's
- * interrupt directly (a cancelled task stops within one forward pass), {@link Cancellation} and the bad-row isolation
- * of {@link BatchRunner} apply unchanged, and memory stays bounded by one slice (its input rows and finished
+ * interrupt directly (a cancelled task stops within one forward pass), {@link TaskCancellation} and the bad-row isolation
+ * of {@link FaultIsolatingRunner} apply unchanged, and memory stays bounded by one slice (its input rows and finished
  * samples, released when the slice has been yielded), whatever the partition's size. Within a slice the running
  * batch is kept full, so the drain at the end of a batch is paid once per slice rather than once per batch.
  *
@@ -64,10 +66,10 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     private final Supplier<EngineLease> engines;
     private final DuplicateCounter duplicates = new DuplicateCounter();
     private EngineLease lease;
-    private BatchRunner runner;
+    private FaultIsolatingRunner runner;
     private List<T> batch = List.of();
     private List<List<Completion>> results = List.of();
-    private List<BatchRunner.Finished> finished = List.of();   // continuous: the slice's samples, in finishing order
+    private List<FaultIsolatingRunner.Finished> finished = List.of();   // continuous: the slice's samples, in finishing order
     private int row;
     private int sample;
     private int sampleCursor;
@@ -93,12 +95,12 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
                 close();
                 return false;
             }
-            Cancellation.check();
+            TaskCancellation.check();
             List<T> next = batches.next();
             if (runner == null) {
                 lease = engines.get();
                 EngineLease l = lease;
-                runner = new BatchRunner(l::generate, l::stream, options, modelDefaults(l));
+                runner = new FaultIsolatingRunner(l::generate, l::stream, options, modelDefaults(l));
             }
             if (options.continuous()) {
                 List<T> slice = new java.util.ArrayList<>(next);
@@ -110,7 +112,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
                 row = 0;
                 return true;
             }
-            List<PromptRow> prompts = next.stream().map(this::promptRow).toList();
+            List<BatcherRow> prompts = next.stream().map(this::promptRow).toList();
             results = runner.run(prompts);
             batch = next;
             row = 0;
@@ -123,7 +125,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     public Generated<T> next() {
         if (!hasNext()) throw new NoSuchElementException();
         if (options.continuous()) {
-            BatchRunner.Finished f = finished.get(sampleCursor++);
+            FaultIsolatingRunner.Finished f = finished.get(sampleCursor++);
             if (sampleCursor >= finished.size()) {
                 T in = batch.get(f.row());
                 batch = List.of();   // the slice is out: release its rows
@@ -152,11 +154,11 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         }
     }
 
-    private PromptRow promptRow(T r) {
+    private BatcherRow promptRow(T r) {
         String prompt = access.prompt(r);
         long unit = access.unit(r);
         long dup = duplicates.ordinal(access.duplicateOrdinal(r), unit, prompt);
-        return new PromptRow(prompt, RowSeeds.forRow(options.seed(), access.identity(r), prompt, dup), unit);
+        return new BatcherRow(prompt, RowSeeds.forRow(options.seed(), access.identity(r), prompt, dup), unit);
     }
 
     /** Releases the engine (idempotent); no more rows are generated after it. */

@@ -46,7 +46,7 @@ public final class Utf8Prompts {
         Column error = output.col(OutputColumns.ERROR);
         Column prompt = output.col("`" + promptColumn.replace("`", "``") + "`");
         return output.withColumn(OutputColumns.ERROR,
-                when(prompt.isNotNull().and(error.equalTo(lit(BatchRunner.problem(null)))), lit(MESSAGE)).otherwise(error));
+                when(prompt.isNotNull().and(error.equalTo(lit(FaultIsolatingRunner.problem(null)))), lit(MESSAGE)).otherwise(error));
     }
 
     /**

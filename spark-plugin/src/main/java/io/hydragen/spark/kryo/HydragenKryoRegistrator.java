@@ -3,7 +3,7 @@ package io.hydragen.spark.kryo;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import io.hydragen.spark.api.GenerateOptions;
-import io.hydragen.spark.exec.PromptRow;
+import io.hydragen.spark.exec.BatcherRow;
 import io.hydragen.spark.exec.RoutedLayout;
 import io.hydragen.spark.plugin.ModelKey;
 import io.hydragen.spark.plugin.PluginMessages;
@@ -25,7 +25,7 @@ import java.util.List;
 public final class HydragenKryoRegistrator implements KryoRegistrator {
 
     /** Records of this plugin that may travel through Kryo. */
-    static final List<Class<?>> RECORDS = List.of(GenerateOptions.class, PromptRow.class, RoutedLayout.class,
+    static final List<Class<?>> RECORDS = List.of(GenerateOptions.class, BatcherRow.class, RoutedLayout.class,
             ModelKey.class, Placement.class, PluginMessages.ExecutorReady.class, PluginMessages.ModelLoaded.class,
             PluginMessages.BatchDone.class, PluginMessages.TaskPlaced.class);
 

@@ -6,7 +6,7 @@ import io.hydragen.generate.GenerationRequest;
 import io.hydragen.generate.GenerationResult;
 import io.hydragen.spark.plugin.EngineLease;
 import io.hydragen.spark.api.GenerateOptions;
-import io.hydragen.spark.exec.RowSeeds;
+import io.hydragen.seed.RowSeeds;
 import io.hydragen.spark.plugin.ExecutorEngines;
 import io.hydragen.spark.plugin.HydragenMetrics;
 import org.apache.spark.sql.catalyst.InternalRow;

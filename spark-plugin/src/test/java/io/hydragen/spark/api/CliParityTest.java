@@ -1,5 +1,7 @@
 package io.hydragen.spark.api;
 
+import io.hydragen.seed.RowSeeds;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hydragen.cli.Main;

@@ -5,7 +5,7 @@ import io.hydragen.generate.Engine;
 import io.hydragen.generate.EngineOptions;
 import io.hydragen.generate.GenerationRequest;
 import io.hydragen.spark.TestSpark;
-import io.hydragen.spark.exec.RowSeeds;
+import io.hydragen.seed.RowSeeds;
 import io.hydragen.spark.model.ModelNotFoundException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

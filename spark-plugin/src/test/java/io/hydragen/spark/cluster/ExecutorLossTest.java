@@ -7,7 +7,7 @@ import io.hydragen.generate.GenerationRequest;
 import io.hydragen.spark.TestSpark;
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.api.Hydragen;
-import io.hydragen.spark.exec.RowSeeds;
+import io.hydragen.seed.RowSeeds;
 import io.hydragen.spark.plugin.DriverRegistry;
 import io.hydragen.spark.plugin.PluginMessages;
 import org.apache.spark.ExecutorLostFailure;

@@ -1,7 +1,7 @@
 package io.hydragen.spark.kryo;
 
 import io.hydragen.spark.api.GenerateOptions;
-import io.hydragen.spark.exec.PromptRow;
+import io.hydragen.spark.exec.BatcherRow;
 import io.hydragen.spark.plugin.PluginMessages;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
@@ -30,7 +30,7 @@ class HydragenKryoRegistratorTest {
         GenerateOptions o = GenerateOptions.builder("hdfs://nn/models/x").stop(List.of("\n", "END")).n(3)
                 .prefixColumns("a", "b").temperature(0.5).build();
         assertEquals(o, roundTrip(ser, o));
-        PromptRow p = new PromptRow("hello", 42L, -7L);
+        BatcherRow p = new BatcherRow("hello", 42L, -7L);
         assertEquals(p, roundTrip(ser, p));
         var m = new PluginMessages.ModelLoaded("3", "synthetic:tiny", "cpu", 12);
         assertEquals(m, roundTrip(ser, m));
@@ -40,6 +40,6 @@ class HydragenKryoRegistratorTest {
     void unregisteredClassesAreRefusedSoTheCheckIsReal() {
         SparkConf conf = new SparkConf().set("spark.kryo.registrationRequired", "true");
         SerializerInstance ser = new KryoSerializer(conf).newInstance();
-        assertThrows(Exception.class, () -> roundTrip(ser, new PromptRow("x", 1, 2)));
+        assertThrows(Exception.class, () -> roundTrip(ser, new BatcherRow("x", 1, 2)));
     }
 }

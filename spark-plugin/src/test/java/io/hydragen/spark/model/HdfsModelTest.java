@@ -11,7 +11,7 @@ import io.hydragen.model.ModelLoader;
 import io.hydragen.spark.TestSpark;
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.api.Hydragen;
-import io.hydragen.spark.exec.RowSeeds;
+import io.hydragen.seed.RowSeeds;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;

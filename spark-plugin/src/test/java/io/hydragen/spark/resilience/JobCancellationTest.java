@@ -7,7 +7,7 @@ import io.hydragen.generate.GenerationRequest;
 import io.hydragen.spark.TestSpark;
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.api.Hydragen;
-import io.hydragen.spark.exec.RowSeeds;
+import io.hydragen.seed.RowSeeds;
 import io.hydragen.spark.plugin.HydragenMetrics;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
@@ -188,7 +188,7 @@ class JobCancellationTest {
 
     /**
      * The local session's engine runs on 2 CPU threads (local[2]): the interrupt reaches it in its worker pool's wait
-     * and exec/Cancellation rethrows it without rerunning rows. (With one engine thread it needs h-cancel: see
+     * and exec/TaskCancellation rethrows it without rerunning rows. (With one engine thread it needs h-cancel: see
      * ExecutorLossTest.)
      */
     @Test

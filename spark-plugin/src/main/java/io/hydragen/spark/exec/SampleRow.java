@@ -3,8 +3,8 @@ package io.hydragen.spark.exec;
 import io.hydragen.generate.Completion;
 
 /** The output columns of one sample, after the row's input values, in {@link io.hydragen.spark.api.OutputColumns} order. */
-public final class OutputRow {
-    private OutputRow() {}
+public final class SampleRow {
+    private SampleRow() {}
 
     public static Object[] values(Object[] input, Completion c, int n) { return values(input, c, n, false); }
 

@@ -12,8 +12,8 @@ import java.util.concurrent.CancellationException;
  * is cancelled or a speculative copy is killed), the engine raised its cancellation exception, or Spark marked the
  * task interrupted. A cancelled generation is not a bad batch: it is rethrown at once, never retried row by row.
  */
-public final class Cancellation {
-    private Cancellation() {}
+public final class TaskCancellation {
+    private TaskCancellation() {}
 
     /** True when {@code failure} (or the state of this thread and task) means the work was cancelled. */
     public static boolean isCancellation(Throwable failure) {

@@ -1,5 +1,7 @@
 package io.hydragen.spark.exec;
 
+import io.hydragen.seed.RowSeeds;
+
 /**
  * One row as the batcher sees it.
  *
@@ -7,4 +9,4 @@ package io.hydragen.spark.exec;
  * @param seed   the row's derived seed ({@link RowSeeds})
  * @param unit   rows with the same unit (one prefix group, or one batch-sized slice of a big group) go to one batch
  */
-public record PromptRow(String prompt, long seed, long unit) implements java.io.Serializable {}
+public record BatcherRow(String prompt, long seed, long unit) implements java.io.Serializable {}

@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** A bad batch is isolated row by row; a cancelled one is rethrown at once. Per-call batching reaches the engine. */
-class BatchRunnerTest {
+class FaultIsolatingRunnerTest {
     final GenerateOptions options = GenerateOptions.builder("synthetic:tiny").batchSize(8).n(2).minSharedTokens(5)
             .attention("per-sequence").build();
-    final List<PromptRow> rows = List.of(new PromptRow("a", 1, 0), new PromptRow("b", 2, 0), new PromptRow("c", 3, 0));
+    final List<BatcherRow> rows = List.of(new BatcherRow("a", 1, 0), new BatcherRow("b", 2, 0), new BatcherRow("c", 3, 0));
     final AtomicInteger calls = new AtomicInteger();
     final List<BatchOptions> seen = new ArrayList<>();
 
@@ -42,7 +42,7 @@ class BatchRunnerTest {
 
     @Test
     void passesThisCallsBatchingToTheEngine() {
-        List<List<Completion>> out = new BatchRunner((req, b) -> {
+        List<List<Completion>> out = new FaultIsolatingRunner((req, b) -> {
             seen.add(b);
             return ok(req);
         }, options).run(rows);
@@ -53,7 +53,7 @@ class BatchRunnerTest {
 
     @Test
     void aFailedBatchIsIsolatedRowByRow() {
-        List<List<Completion>> out = new BatchRunner((req, b) -> {
+        List<List<Completion>> out = new FaultIsolatingRunner((req, b) -> {
             calls.incrementAndGet();
             if (req.size() > 1 || req.get(0).prompt().equals("b")) throw new IllegalStateException("bad row");
             return ok(req);
@@ -65,7 +65,7 @@ class BatchRunnerTest {
 
     @Test
     void aCancelledBatchIsRethrownNotRetriedRowByRow() {
-        BatchRunner runner = new BatchRunner((req, b) -> {
+        FaultIsolatingRunner runner = new FaultIsolatingRunner((req, b) -> {
             calls.incrementAndGet();
             throw new CancellationException("generation interrupted");
         }, options);
@@ -75,7 +75,7 @@ class BatchRunnerTest {
 
     @Test
     void anyFailureOnAnInterruptedThreadIsRethrownAtOnce() {
-        BatchRunner runner = new BatchRunner((req, b) -> {
+        FaultIsolatingRunner runner = new FaultIsolatingRunner((req, b) -> {
             calls.incrementAndGet();
             Thread.currentThread().interrupt();   // e.g. a kill arrived while the batch ran
             throw new IllegalStateException("native call failed");
@@ -87,7 +87,7 @@ class BatchRunnerTest {
 
     @Test
     void aCancellationWhileIsolatingRowsStopsTheRest() {
-        BatchRunner runner = new BatchRunner((req, b) -> {
+        FaultIsolatingRunner runner = new FaultIsolatingRunner((req, b) -> {
             calls.incrementAndGet();
             if (req.size() > 1) throw new IllegalStateException("bad batch");
             throw new CancellationException("cancelled");

@@ -16,9 +16,9 @@ import java.util.List;
  * itself: rows with no usable prompt get an error without reaching the engine, and when the engine rejects a batch
  * the rows are retried one by one, so only the row at fault gets the error. (If every row fails alone too, the
  * engine itself is broken and the exception is raised, failing the task so Spark retries it.) A cancelled
- * generation ({@link Cancellation}) is rethrown at once, never isolated row by row.
+ * generation ({@link TaskCancellation}) is rethrown at once, never isolated row by row.
  */
-public final class BatchRunner {
+public final class FaultIsolatingRunner {
     /** One engine call: the executor's {@link io.hydragen.spark.plugin.EngineLease#generate}, or a test's stand-in. */
     @FunctionalInterface
     public interface Generator {
@@ -41,17 +41,17 @@ public final class BatchRunner {
     private final io.hydragen.generate.GenerationDefaults modelDefaults;
     private BatchStats totals = BatchStats.EMPTY;
 
-    public BatchRunner(Generator engine, GenerateOptions options) {
+    public FaultIsolatingRunner(Generator engine, GenerateOptions options) {
         this(engine, options, io.hydragen.generate.GenerationDefaults.NONE);
     }
 
     /** @param modelDefaults the model's generation_config.json defaults, for sampling settings the user left unset */
-    public BatchRunner(Generator engine, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
+    public FaultIsolatingRunner(Generator engine, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
         this(engine, null, options, modelDefaults);
     }
 
     /** @param streamer the engine's {@code stream}, for {@link #stream} (continuous scheduling); may be null otherwise */
-    public BatchRunner(Generator engine, Streamer streamer, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
+    public FaultIsolatingRunner(Generator engine, Streamer streamer, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
         this.modelDefaults = modelDefaults;
         this.engine = engine;
         this.streamer = streamer;
@@ -62,7 +62,7 @@ public final class BatchRunner {
     /** A row's engine request, or why it has none (no usable prompt, a malformed conversation). */
     private record Prepared(GenerationRequest request, String problem) {}
 
-    private Prepared prepare(int i, PromptRow r) {
+    private Prepared prepare(int i, BatcherRow r) {
         String problem = options.chat() ? null : problem(r.prompt());
         if (problem != null) return new Prepared(null, problem);
         try {
@@ -73,13 +73,13 @@ public final class BatchRunner {
     }
 
     /** @return per row, its samples in sample order (one error completion for a failed row) */
-    public List<List<Completion>> run(List<PromptRow> rows) {
+    public List<List<Completion>> run(List<BatcherRow> rows) {
         List<List<Completion>> out = new ArrayList<>(rows.size());
         List<GenerationRequest> requests = new ArrayList<>();
         List<Integer> rowOfRequest = new ArrayList<>();
         int errors = 0;
         for (int i = 0; i < rows.size(); i++) {
-            PromptRow r = rows.get(i);
+            BatcherRow r = rows.get(i);
             out.add(null);
             Prepared prepared = prepare(i, r);
             String problem = prepared.problem();
@@ -146,13 +146,13 @@ public final class BatchRunner {
      * dropped, so every row is answered exactly once and only a row at fault gets an error. Records the slice's
      * metrics.
      */
-    public List<Finished> stream(List<PromptRow> rows) {
+    public List<Finished> stream(List<BatcherRow> rows) {
         if (streamer == null) throw new IllegalStateException("this runner has no streaming engine");
         List<Finished> out = new ArrayList<>();
         List<GenerationRequest> requests = new ArrayList<>();
         boolean[] failedRow = new boolean[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            PromptRow r = rows.get(i);
+            BatcherRow r = rows.get(i);
             Prepared prepared = prepare(i, r);
             String problem = prepared.problem();
             GenerationRequest req = prepared.request();
@@ -173,7 +173,7 @@ public final class BatchRunner {
                     out.add(new Finished(row, c));
                 });
             } catch (RuntimeException streamFailure) {
-                if (Cancellation.isCancellation(streamFailure)) throw streamFailure;
+                if (TaskCancellation.isCancellation(streamFailure)) throw streamFailure;
                 List<GenerationRequest> unfinished = new ArrayList<>();
                 for (GenerationRequest req : requests) {
                     int row = Integer.parseInt(req.id());
@@ -216,7 +216,7 @@ public final class BatchRunner {
     public BatchStats totals() { return totals; }
 
     /** A row's request: its prompt, or (chat input) its conversation, parsed from the routed JSON text. */
-    private GenerationRequest request(String id, PromptRow r) {
+    private GenerationRequest request(String id, BatcherRow r) {
         if (!options.chat()) return GenerationRequest.ofText(id, r.prompt(), options.samplingParams(r.seed(), modelDefaults));
         return GenerationRequest.ofMessages(id, ChatRows.parse(r.prompt()), options.addGenerationPrompt(), options.samplingParams(r.seed(), modelDefaults))
                 .withChatTemplate(options.chatTemplate());
@@ -235,18 +235,18 @@ public final class BatchRunner {
             GenerationResult r = engine.generate(requests, batching);
             return new Result(r.completions(), r.stats());
         } catch (RuntimeException batchFailure) {
-            if (Cancellation.isCancellation(batchFailure)) throw batchFailure;
+            if (TaskCancellation.isCancellation(batchFailure)) throw batchFailure;
             List<Completion> all = new ArrayList<>();
             BatchStats stats = BatchStats.EMPTY;
             int failed = 0;
             for (GenerationRequest req : requests) {
-                Cancellation.check();
+                TaskCancellation.check();
                 try {
                     GenerationResult r = engine.generate(List.of(req), batching);
                     all.addAll(r.completions());
                     stats = stats.plus(r.stats());
                 } catch (RuntimeException e) {
-                    if (Cancellation.isCancellation(e)) throw e;
+                    if (TaskCancellation.isCancellation(e)) throw e;
                     failed++;
                     all.add(Completion.error(req.id(), 0, null, message(e)));
                 }

@@ -18,11 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** {@link BatchRunner#stream}: finishing order kept, a failed stream answers every row once, cancellation rethrown. */
-class BatchRunnerStreamTest {
+/** {@link FaultIsolatingRunner#stream}: finishing order kept, a failed stream answers every row once, cancellation rethrown. */
+class FaultIsolatingRunnerStreamTest {
     final GenerateOptions options = GenerateOptions.builder("synthetic:tiny").batchSize(8).n(2).scheduler("continuous").build();
-    final List<PromptRow> rows = List.of(new PromptRow("a", 1, 0), new PromptRow(null, 2, 0), new PromptRow("b", 3, 0),
-            new PromptRow("c", 4, 0));
+    final List<BatcherRow> rows = List.of(new BatcherRow("a", 1, 0), new BatcherRow(null, 2, 0), new BatcherRow("b", 3, 0),
+            new BatcherRow("c", 4, 0));
 
     @AfterEach
     void clearInterrupt() { Thread.interrupted(); }
@@ -33,7 +33,7 @@ class BatchRunnerStreamTest {
 
     @Test
     void theContinuousSchedulerReachesTheEngineAndSamplesComeInFinishingOrder() {
-        List<BatchRunner.Finished> out = new BatchRunner((req, b) -> fail("no static call"), (it, b, sink) -> {
+        List<FaultIsolatingRunner.Finished> out = new FaultIsolatingRunner((req, b) -> fail("no static call"), (it, b, sink) -> {
             assertEquals(Scheduler.CONTINUOUS, b.scheduler());
             List<GenerationRequest> all = new ArrayList<>();
             it.forEachRemaining(all::add);
@@ -43,13 +43,13 @@ class BatchRunnerStreamTest {
         assertEquals(7, out.size());
         assertEquals(1, out.get(0).row());
         assertEquals(FinishReason.ERROR, out.get(0).completion().finishReason(), "the null prompt never reaches the engine");
-        assertEquals(List.of(3, 3, 2, 2, 0, 0), out.subList(1, 7).stream().map(BatchRunner.Finished::row).toList());
+        assertEquals(List.of(3, 3, 2, 2, 0, 0), out.subList(1, 7).stream().map(FaultIsolatingRunner.Finished::row).toList());
     }
 
     @Test
     void aFailedStreamKeepsWhatFinishedAndIsolatesTheRestRowByRow() {
         AtomicInteger staticCalls = new AtomicInteger();
-        List<BatchRunner.Finished> out = new BatchRunner((req, b) -> {
+        List<FaultIsolatingRunner.Finished> out = new FaultIsolatingRunner((req, b) -> {
             staticCalls.incrementAndGet();
             if (req.size() > 1 || req.get(0).prompt().equals("c")) throw new IllegalStateException("bad row c");
             List<Completion> cs = new ArrayList<>();
@@ -64,7 +64,7 @@ class BatchRunnerStreamTest {
             throw new IllegalStateException("the stream broke");
         }, options, io.hydragen.generate.GenerationDefaults.NONE).stream(rows);
         Map<Integer, List<Completion>> byRow = new HashMap<>();
-        for (BatchRunner.Finished f : out) byRow.computeIfAbsent(f.row(), k -> new ArrayList<>()).add(f.completion());
+        for (FaultIsolatingRunner.Finished f : out) byRow.computeIfAbsent(f.row(), k -> new ArrayList<>()).add(f.completion());
         assertEquals(2, byRow.get(0).size(), "row a answered once, by the stream");
         assertEquals(2, byRow.get(2).size(), "row b's partial sample dropped, both samples from the retry");
         assertEquals(1, byRow.get(3).size());
@@ -76,7 +76,7 @@ class BatchRunnerStreamTest {
     @Test
     void aCancelledStreamIsRethrownNotRetried() {
         AtomicInteger staticCalls = new AtomicInteger();
-        assertThrows(CancellationException.class, () -> new BatchRunner((req, b) -> {
+        assertThrows(CancellationException.class, () -> new FaultIsolatingRunner((req, b) -> {
             staticCalls.incrementAndGet();
             return null;
         }, (it, b, sink) -> { throw new CancellationException("cancelled"); }, options,

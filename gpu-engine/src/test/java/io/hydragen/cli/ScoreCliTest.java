@@ -113,6 +113,21 @@ class ScoreCliTest {
         assertTrue(CliRun.run("--help").out().contains("score"));
     }
 
+    @Test
+    void benchScoreComparesTheTwoPlansInOneRun() {
+        CliRun run = CliRun.run("bench-score", "--model", "synthetic:tiny", "--prefix-words", "30", "--questions", "3", "--candidates", "2",
+                "--backend", "cpu");
+        assertEquals(0, run.exitCode(), run.err());
+        List<String> lines = run.out().lines().toList();
+        String[] shared = lines.get(2).trim().split("\\s+"), perPair = lines.get(3).trim().split("\\s+");
+        assertEquals("two-level", shared[0]);
+        assertEquals("per-pair", perPair[0]);
+        assertEquals(shared[1], perPair[1], "the same prompt tokens");
+        assertEquals(Long.parseLong(perPair[1]), Long.parseLong(perPair[2]), "per pair: every prompt token prefilled");
+        assertTrue(Long.parseLong(shared[2]) * 3 < Long.parseLong(perPair[2]), "two-level prefills the prefix once: " + run.out());
+        assertTrue(lines.get(4).matches("two-level prefills [0-9.]+x fewer tokens and is [0-9.]+x faster; largest score difference .*"), lines.get(4));
+    }
+
     private static List<String> names(JsonNode n) {
         List<String> out = new ArrayList<>();
         n.fieldNames().forEachRemaining(out::add);

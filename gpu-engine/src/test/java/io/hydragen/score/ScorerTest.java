@@ -107,6 +107,26 @@ class ScorerTest {
     }
 
     @Test
+    void aCachedFewShotPrefixIsReusedAndScoresStayTheSame() {
+        EngineOptions o = EngineOptions.of("synthetic:tiny").withBackend("cpu").withMinSharedTokens(4).withPrefixCacheTokens(4096);
+        try (Engine engine = Engine.open(o)) {
+            List<ScoreRequest> reqs = new ArrayList<>();
+            for (String q : List.of("Is snow cold?", "Is tea hot?")) reqs.add(ScoreRequest.ofText(q, FEW_SHOT + "Q: " + q + "\nA:", List.of(" yes", " no")));
+            Scores first = engine.score(reqs, o.batchOptions(), ProgressListener.NONE);   // nothing cached yet
+            for (Scheduler sched : Scheduler.values()) {
+                Scores again = engine.score(reqs, o.batchOptions().withScheduler(sched), ProgressListener.NONE);
+                assertTrue(again.stats().prefilledTokens() < first.stats().prefilledTokens(),
+                        sched + ": the cached prefix is copied, not prefilled: " + first.stats().prefilledTokens() + " then " + again.stats().prefilledTokens());
+                for (int r = 0; r < reqs.size(); r++) {
+                    for (int c = 0; c < 2; c++) {
+                        assertEquals(first.results().get(r).scores().get(c).logprob(), again.results().get(r).scores().get(c).logprob(), 1e-4, sched + " " + r + "/" + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aBadRequestGetsItsErrorAndTheOthersAreScored() {
         try (Engine engine = Engine.open(EngineOptions.of("synthetic:tiny").withBackend("cpu"))) {
             List<ScoreRequest> reqs = List.of(

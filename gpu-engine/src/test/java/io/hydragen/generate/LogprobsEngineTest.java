@@ -147,6 +147,51 @@ class LogprobsEngineTest {
         }
     }
 
+    /** Records the most logits rows any forward pass asked for. */
+    static final class LogitRowsProbe implements io.hydragen.backend.Backend {
+        final io.hydragen.backend.Backend inner;
+        int most;
+
+        LogitRowsProbe(io.hydragen.backend.Backend inner) { this.inner = inner; }
+
+        @Override public String name() { return inner.name(); }
+        @Override public io.hydragen.model.ModelConfig config() { return inner.config(); }
+        @Override public io.hydragen.backend.KvSegment newSegment(int capacity) { return inner.newSegment(capacity); }
+        @Override public long kvBytesPerToken() { return inner.kvBytesPerToken(); }
+        @Override public long availableMemoryBytes() { return inner.availableMemoryBytes(); }
+        @Override public void copyKv(io.hydragen.backend.KvSegment a, int af, io.hydragen.backend.KvSegment b, int bf, int n) { inner.copyKv(a, af, b, bf, n); }
+        @Override public void close() { inner.close(); }
+
+        @Override
+        public float[][] forward(io.hydragen.backend.ForwardBatch b, AttentionMode mode) {
+            most = Math.max(most, b.logitRows().length);
+            return inner.forward(b, mode);
+        }
+    }
+
+    @Test
+    void longPromptsAskForBoundedLogitsPerPass() {
+        // two prompts of ~700 tokens sharing ~600: more logits rows than one pass may ask for, in both schedulers
+        String shared = "The quick brown fox jumps over the lazy dog. ".repeat(14);
+        List<GenerationRequest> reqs = List.of(GenerationRequest.ofText("a", shared + "First question here, please answer it.", params(2, 0, 2)),
+                GenerationRequest.ofText("b", shared + "Second question, a different one entirely.", params(2, 0, 2)));
+        for (Scheduler sched : Scheduler.values()) {
+            LogitRowsProbe probe = new LogitRowsProbe(new io.hydragen.backend.cpu.CpuBackend(model, 2));
+            try (Engine e = Engine.open(model, probe, EngineOptions.of("synthetic:tiny").withMinSharedTokens(8))) {
+                GenerationResult r = e.generate(reqs, e.options().batchOptions().withScheduler(sched), ProgressListener.NONE);
+                assertTrue(r.completions().get(0).promptTokenIds().length > 2 * BatchRunner.LOGIT_ROWS_PER_PASS);
+                assertTrue(probe.most <= BatchRunner.LOGIT_ROWS_PER_PASS, sched + ": " + probe.most + " logits rows in one pass");
+                assertTrue(probe.most >= BatchRunner.LOGIT_ROWS_PER_PASS / 2, sched + ": passes are not needlessly small");
+                // spot checks against the independent computation (all positions would take a while here)
+                Completion c = r.completions().get(1);
+                int[] prompt = c.promptTokenIds();
+                for (int p : new int[] {1, 255, 256, 257, 600, prompt.length - 1}) {
+                    assertEntry(nextLogits(prompt, p, p).get(0), prompt[p], c.promptLogprobs().get(p), 2, sched + " prompt " + p);
+                }
+            }
+        }
+    }
+
     @Test
     void maxNewTokensZeroOnlyPrefills() {
         try (Engine e = engine(AttentionMode.HYDRAGEN, 0)) {

@@ -64,6 +64,9 @@ import java.util.Map;
  * @param scheduler          {@code static} (default): each batch is decoded until its last row finishes;
  *                           {@code continuous}: the engine keeps its running batch full, admitting rows as others
  *                           finish, and output rows leave in finishing order ({@link io.hydragen.spark.exec.PartitionGenerator})
+ * @param settingColumns     per-row settings: for each {@link RowSetting} given, the column whose non-null value
+ *                           replaces the call-level setting for its row (options {@code temperature_column}, ...;
+ *                           read by {@link io.hydragen.spark.exec.RowSettings})
  */
 public record GenerateOptions(
         String model,
@@ -93,7 +96,8 @@ public record GenerateOptions(
         String generationConfig,
         java.util.Set<String> userSettings,
         String constraint,
-        String scheduler) implements Serializable {
+        String scheduler,
+        Map<RowSetting, String> settingColumns) implements Serializable {
 
     /** The name {@link #resolveFor} looks for when the table has no prompt column and no messages column is set. */
     public static final String DEFAULT_MESSAGES_COLUMN = "messages";
@@ -135,6 +139,9 @@ public record GenerateOptions(
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
         if (constraint != null && constraint.isBlank()) constraint = null;
         if (constraint != null) io.hydragen.constrain.Constraint.parse(constraint); // a malformed one fails here (a schema's keywords on the executor, per row)
+        java.util.EnumMap<RowSetting, String> columns = new java.util.EnumMap<>(RowSetting.class);
+        if (settingColumns != null) settingColumns.forEach((k, v) -> { if (v != null && !v.isBlank()) columns.put(k, v); });
+        settingColumns = java.util.Collections.unmodifiableMap(columns);
     }
 
     /** Without a constraint, static scheduling. */
@@ -145,7 +152,7 @@ public record GenerateOptions(
                            String chatTemplate, boolean addGenerationPrompt, String generationConfig, java.util.Set<String> userSettings) {
         this(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n,
                 prefixColumns, batchSize, minSharedTokens, backend, attention, partitions, routingPrefixChars, perRowSeeds,
-                routing, messagesColumn, chatTemplate, addGenerationPrompt, generationConfig, userSettings, null, null);
+                routing, messagesColumn, chatTemplate, addGenerationPrompt, generationConfig, userSettings, null, null, null);
     }
 
     /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
@@ -165,6 +172,17 @@ public record GenerateOptions(
                 userSettings.contains(OptionKeys.TOP_P) ? topP : d.topP() != null ? d.topP() : topP,
                 rowSeed, stop, stopTokenIds, ignoreEos, n)
                 .withConstraint(constraint == null ? null : io.hydragen.constrain.Constraint.parse(constraint));
+    }
+
+    /**
+     * The type of the {@code parsed} output column: that of the call-level JSON schema's documents
+     * ({@link JsonSchemaSparkType}) when it is a struct, an array or a map, else null (no {@code parsed} column).
+     */
+    public org.apache.spark.sql.types.DataType parsedType() {
+        if (constraint == null) return null;
+        if (!(io.hydragen.constrain.Constraint.parse(constraint) instanceof io.hydragen.constrain.Constraint.JsonSchema js)) return null;
+        org.apache.spark.sql.types.DataType t = JsonSchemaSparkType.of(js.schema());
+        return JsonSchemaSparkType.parsable(t) ? t : null;
     }
 
     /** The model's defaults these options use: those of the engine's model, or none with {@code generation_config=ignore}. */
@@ -225,6 +243,8 @@ public record GenerateOptions(
         b.generationConfig = generationConfig; b.userSettings = new java.util.HashSet<>(userSettings);
         b.constraint = constraint;
         b.scheduler = scheduler;
+        b.settingColumns = new java.util.EnumMap<>(RowSetting.class);
+        b.settingColumns.putAll(settingColumns);
         return b;
     }
 
@@ -274,8 +294,12 @@ public record GenerateOptions(
                     case OptionKeys.REGEX -> b.regex(v);
                     case OptionKeys.CHOICE -> b.choice(parseList(key, v));
                     case OptionKeys.SCHEDULER -> b.scheduler(v);
-                    default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
+                    default -> {
+                        RowSetting s = RowSetting.ofColumnOption(key);
+                        if (s == null) throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
                             + Suggestions.didYouMean(key, OptionKeys.ALL) + "; known: " + String.join(", ", OptionKeys.ALL));
+                        b.settingColumn(s, v);
+                    }
                 }
             } catch (NumberFormatException | NullPointerException ex) {
                 throw new IllegalArgumentException("option '" + e.getKey() + "' has a bad value '" + v + "'");
@@ -375,6 +399,7 @@ public record GenerateOptions(
         private java.util.Set<String> userSettings = new java.util.HashSet<>();
         private String constraint;
         private String scheduler = "static";
+        private java.util.EnumMap<RowSetting, String> settingColumns = new java.util.EnumMap<>(RowSetting.class);
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
@@ -433,12 +458,21 @@ public record GenerateOptions(
         }
         /** {@code static} (default) or {@code continuous} batching; see {@link GenerateOptions#scheduler}. */
         public Builder scheduler(String v) { scheduler = v; return this; }
+        /**
+         * Per-row setting: the column whose non-null value replaces {@code setting} for its row (null or blank: none).
+         * E.g. {@code settingColumn(RowSetting.TEMPERATURE, "temp")}, option {@code temperature_column=temp}.
+         */
+        public Builder settingColumn(RowSetting setting, String column) {
+            if (column == null || column.isBlank()) settingColumns.remove(setting);
+            else settingColumns.put(setting, column);
+            return this;
+        }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
                     routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt,
-                    generationConfig, userSettings, constraint, scheduler);
+                    generationConfig, userSettings, constraint, scheduler, settingColumns);
         }
     }
 }

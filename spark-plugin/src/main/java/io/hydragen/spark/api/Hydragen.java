@@ -43,12 +43,22 @@ public final class Hydragen {
         ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
         StructType input = prompts.schema();
         options = options.resolveFor(input);
-        StructType output = OutputColumns.append(input, options);
+        OutputColumns.append(input, options); // refuses input columns named like an output, the parsed one included
+        StructType output = OutputColumns.append(input, options.n(), options.chat());
         int partitions = Parallelism.partitions(options, spark.sparkContext());
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         Dataset<Row> out = routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
-        return corruptRecords(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), spark);
+        return parsed(corruptRecords(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), spark), options);
+    }
+
+    /** With a call-level JSON schema: the {@code parsed} column, {@code from_json} of each {@code stop} completion. */
+    static Dataset<Row> parsed(Dataset<Row> output, GenerateOptions options) {
+        org.apache.spark.sql.types.DataType type = options.parsedType();
+        if (type == null) return output;
+        return output.withColumn(OutputColumns.PARSED, org.apache.spark.sql.functions.when(
+                output.col(OutputColumns.FINISH_REASON).equalTo(io.hydragen.generate.FinishReason.STOP.wireName()),
+                org.apache.spark.sql.functions.from_json(output.col(OutputColumns.COMPLETION), type, java.util.Map.<String, String>of())));
     }
 
     /**

@@ -29,7 +29,9 @@ import java.util.List;
 public final class RowSettings {
     private RowSettings() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Spark's to_json may write a double column's NaN and infinities as bare tokens
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     /** {@code base} with the row's settings applied; {@code base} itself when the row has none. */
     public static SamplingParams apply(SamplingParams base, String settingsJson, GenerateOptions options) {

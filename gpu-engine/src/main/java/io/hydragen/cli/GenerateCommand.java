@@ -119,6 +119,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ConstraintOptions constraintOptions = new ConstraintOptions();
 
+    @Mixin
+    LogprobOptions logprobOptions = new LogprobOptions();
+
     @Option(names = "--min-shared-tokens", defaultValue = "16", paramLabel = "N",
             description = "A prefix shared by two or more samples becomes a shared KV segment from this length on (default ${DEFAULT-VALUE}).")
     int minSharedTokens;
@@ -149,6 +152,7 @@ final class GenerateCommand implements Callable<Integer> {
         // checks the settings once, before reading the input; each line then gets its own seed
         SamplingParams params = new SamplingParams(defaults.maxNewTokens(maxNewTokens), defaults.temperature(temperature),
                 defaults.topK(topK), defaults.topP(topP), 0, stops, stopTokenIds, ignoreEos, n).withConstraint(constraintOptions.constraint());
+        params = logprobOptions.applyTo(params);
 
         ObjectMapper json = jsonMapper();
         List<PromptRow> rows = readRows(json);
@@ -200,6 +204,7 @@ final class GenerateCommand implements Callable<Integer> {
     private GenerationRequest request(PromptRow r, SamplingParams params) {
         String id = Integer.toString(r.line());
         if (r.constraint() != null) params = params.withConstraint(r.constraint()); // a line's own constraint wins
+        params = LogprobOptions.rowParams(r.fields(), params);                       // and its own log-probability settings
         if (r.messages() == null) return GenerationRequest.ofText(id, r.prompt(), params);
         boolean addGenerationPrompt = r.addGenerationPrompt() != null ? r.addGenerationPrompt() : !noGenerationPrompt;
         return GenerationRequest.ofMessages(id, r.messages(), addGenerationPrompt, params)

@@ -108,6 +108,8 @@ final class PromptFile {
         } catch (io.hydragen.constrain.ConstraintException e) {
             return new PromptRow(line, id, null, "line " + (line + 1) + ": " + e.getMessage());
         }
+        String badLogprobs = LogprobOptions.rowError(node);
+        if (badLogprobs != null) return new PromptRow(line, id, null, "line " + (line + 1) + ": " + badLogprobs);
         PromptRow row = promptOrChat(line, id, userId, node);
         return constraint == null || !row.ok() ? row : row.withConstraint(constraint);
     }

@@ -46,6 +46,9 @@ final class BatchRunner {
         this.keepPromptLogits = keepPromptLogits;
     }
 
+    /** Most rows of logits one prefill pass asks for prompt log-probabilities (a row is vocabulary-sized). */
+    static final int LOGIT_ROWS_PER_PASS = 256;
+
     /** A run of a segment's prompt slots [from, to) inside one forward pass. */
     private record Piece(Segment segment, int from, int to, int firstRow) {}
 
@@ -67,10 +70,11 @@ final class BatchRunner {
                 s.sharedTokens = plan.sharedTokens(i);
             }
             long t0 = System.nanoTime();
-            Map<Segment, Integer> cached = reuseCachedPrefixes(plan, kv);
+            Map<Segment, SegmentLogprobs> lp = promptLogprobs(plan, seqs);
+            Map<Segment, Integer> cached = reuseCachedPrefixes(plan, kv, lp);
             long reused = 0;
             for (int n : cached.values()) reused += n;
-            prefill(plan, kv, seqs, cached);
+            prefill(plan, kv, seqs, cached, lp);
             if (cache != null) {
                 for (Segment seg : plan.segments()) if (seg.depth() == 0 && seg.length() >= minReuseTokens) cache.put(seg.tokens(), kv.get(seg));
             }
@@ -93,15 +97,17 @@ final class BatchRunner {
 
     /**
      * Copies the KV of the longest cached start of each root segment (a prompt start seen in an earlier call) and
-     * returns how many slots each got. The segment's last token is always run again, for its logits.
+     * returns how many slots each got. The segment's last token is always run again, for its logits, and so is every
+     * slot whose logits prompt log-probabilities need.
      */
-    private Map<Segment, Integer> reuseCachedPrefixes(PrefixPlan plan, Map<Segment, KvSegment> kv) {
+    private Map<Segment, Integer> reuseCachedPrefixes(PrefixPlan plan, Map<Segment, KvSegment> kv, Map<Segment, SegmentLogprobs> lp) {
         Map<Segment, Integer> filled = new IdentityHashMap<>();
         if (cache == null) return filled;
         for (Segment seg : plan.segments()) {
             if (seg.depth() != 0) continue;
             PrefixKvCache.Match m = cache.longestPrefix(seg.tokens());
             int n = m == null ? 0 : Math.min(m.length(), seg.length() - 1);
+            n = Math.min(n, firstLogitSlot(seg, lp));   // slots whose logits prompt log-probabilities need are run again
             if (n < minReuseTokens) continue;
             backend.copyKv(m.entry().kv(), 0, kv.get(seg), 0, n);
             filled.put(seg, n);
@@ -109,30 +115,39 @@ final class BatchRunner {
         return filled;
     }
 
-    private void prefill(PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs, Map<Segment, Integer> cached) {
+    private void prefill(PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs, Map<Segment, Integer> cached,
+                         Map<Segment, SegmentLogprobs> lp) {
         List<Piece> pending = new ArrayList<>();
         long total = plan.prefilledTokens(), done = 0;
         for (int n : cached.values()) total -= n;
         for (int level = 0; level < plan.levels(); level++) {
-            int rows = 0;
+            int rows = 0, logitRows = 0;
             for (Segment seg : plan.segments()) {
                 if (seg.depth() != level) continue;
+                int firstNeeded = firstLogitSlot(seg, lp);
                 for (int from = cached.getOrDefault(seg, 0); from < seg.length(); ) {
                     int take = Math.min(seg.length() - from, prefillChunk - rows);
-                    pending.add(new Piece(seg, from, from + take, rows));
-                    rows += take;
-                    from += take;
-                    if (rows == prefillChunk) {
-                        prefillPass(pending, rows, plan, kv, seqs);
+                    // prompt log-probabilities: at most LOGIT_ROWS_PER_PASS rows of logits per pass, so memory stays bounded
+                    int room = LOGIT_ROWS_PER_PASS - logitRows;
+                    if (take > 0 && from + take > firstNeeded) take = Math.min(take, Math.max(0, firstNeeded - from) + room);
+                    if (take > 0) {
+                        pending.add(new Piece(seg, from, from + take, rows));
+                        rows += take;
+                        logitRows += Math.max(0, from + take - Math.max(from, firstNeeded));
+                        from += take;
+                    }
+                    if (rows == prefillChunk || (take == 0 || logitRows >= LOGIT_ROWS_PER_PASS) && rows > 0) {
+                        prefillPass(pending, rows, plan, kv, seqs, lp);
                         done += rows;
                         progress.onProgress("prefill", done, total);
                         pending.clear();
                         rows = 0;
+                        logitRows = 0;
                     }
                 }
             }
             if (rows > 0) {
-                prefillPass(pending, rows, plan, kv, seqs);
+                prefillPass(pending, rows, plan, kv, seqs, lp);
                 done += rows;
                 progress.onProgress("prefill", done, total);
                 pending.clear();
@@ -140,18 +155,35 @@ final class BatchRunner {
         }
     }
 
-    private void prefillPass(List<Piece> pieces, int rows, PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs) {
+    /** First slot of {@code seg} whose logits prompt log-probabilities need; its length when none. */
+    private static int firstLogitSlot(Segment seg, Map<Segment, SegmentLogprobs> lp) {
+        int first = seg.length();
+        SegmentLogprobs own = lp.get(seg);
+        if (own != null) first = Math.min(first, own.firstInnerSlot());
+        for (Segment c : seg.children()) {
+            SegmentLogprobs cl = lp.get(c);
+            if (cl != null && cl.needsFirst()) first = Math.min(first, seg.length() - 1);
+        }
+        return first;
+    }
+
+    /** A requested logits row: slot {@code slot} of {@code segment} (prompt log-probabilities, a prompt's end or both). */
+    private record LogitUse(Segment segment, int slot) {}
+
+    private void prefillPass(List<Piece> pieces, int rows, PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs,
+                             Map<Segment, SegmentLogprobs> lp) {
         int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
         KvSegment[] writes = new KvSegment[rows];
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), kv);
-        List<Integer> logitRows = new ArrayList<>();
-        List<Segment> logitSegments = new ArrayList<>();
+        IntList logitRows = new IntList();
+        List<LogitUse> uses = new ArrayList<>();
         for (Piece p : pieces) {
             Segment seg = p.segment;
             KvSegment k = kv.get(seg);
             k.setLength(p.to);
             int n = p.to - p.from;
             int[] pieceRows = new int[n], visible = new int[n];
+            int firstNeeded = firstLogitSlot(seg, lp);
             for (int i = 0; i < n; i++) {
                 int r = p.firstRow + i, slot = p.from + i;
                 tokens[r] = seg.tokens()[slot];
@@ -160,34 +192,63 @@ final class BatchRunner {
                 slots[r] = slot;
                 pieceRows[i] = r;
                 visible[i] = slot + 1;
+                if (slot >= firstNeeded || (slot == seg.length() - 1 && endsAPrompt(seg, plan))) {
+                    logitRows.add(r);
+                    uses.add(new LogitUse(seg, slot));
+                }
             }
             blocks.add(seg.ancestors(), k, pieceRows, visible);
-            if (p.to == seg.length() && endsAPrompt(seg, plan)) {
-                logitRows.add(p.firstRow + n - 1);
-                logitSegments.add(seg);
-            }
         }
-        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(),
-                logitRows.stream().mapToInt(Integer::intValue).toArray()), mode);
-        for (int i = 0; i < logitSegments.size(); i++) {
-            for (int s : logitSegments.get(i).sequences()) {
-                if (promptEnd(plan, s) != logitSegments.get(i)) continue;
+        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()), mode);
+        for (int i = 0; i < uses.size(); i++) {
+            LogitUse u = uses.get(i);
+            Segment seg = u.segment;
+            SegmentLogprobs own = lp.get(seg);
+            if (own != null && own.needsInner(u.slot)) own.fillInner(u.slot, logits[i]);
+            if (u.slot == seg.length() - 1) {
+                for (Segment c : seg.children()) {
+                    SegmentLogprobs cl = lp.get(c);
+                    if (cl != null && cl.needsFirst()) cl.fillFirst(logits[i]);
+                }
+            }
+            if (u.slot != seg.length() - 1) continue;
+            // every sequence whose prompt ends here: its prompt log-probabilities are complete; it takes its first token
+            for (int s : seg.sequences()) {
+                if (promptEnd(plan, s) != seg) continue;
                 Sequence seq = seqs.get(s);
+                if (seq.wantsPromptLogprobs()) {
+                    List<SegmentLogprobs> path = new ArrayList<>();
+                    for (Segment x : plan.path(s)) path.add(lp.get(x));
+                    seq.promptLogprobs = SegmentLogprobs.assemble(path, seq.prompt.length, seq.params.promptLogprobs(), seq.promptLogprobsFrom);
+                }
                 if (keepPromptLogits) seq.promptLogits = logits[i];
-                stopCheck.accept(seq, logits[i]);
+                stopCheck.accept(seq, logits[i]);   // max_new_tokens 0 ends here: prefill only
             }
         }
+    }
+
+    /** Prompt log-probabilities wanted by each segment, from the sequences below it; empty when none asks. */
+    private static Map<Segment, SegmentLogprobs> promptLogprobs(PrefixPlan plan, List<Sequence> seqs) {
+        Map<Segment, SegmentLogprobs> lp = new IdentityHashMap<>();
+        for (int i = 0; i < seqs.size(); i++) {
+            Sequence s = seqs.get(i);
+            if (!s.wantsPromptLogprobs()) continue;
+            for (Segment seg : plan.path(i)) {
+                lp.computeIfAbsent(seg, x -> new SegmentLogprobs(x.start(), x.tokens())).want(s.params.promptLogprobs(), s.promptLogprobsFrom);
+            }
+        }
+        return lp;
+    }
+
+    private static boolean endsAPrompt(Segment seg, PrefixPlan plan) {
+        for (int s : seg.sequences()) if (promptEnd(plan, s) == seg) return true;
+        return false;
     }
 
     /** The segment holding the sequence's last prompt token: its leaf, or the leaf's parent when the leaf is empty. */
     private static Segment promptEnd(PrefixPlan plan, int s) {
         Segment leaf = plan.leaf(s);
         return leaf.length() > 0 ? leaf : leaf.parent();
-    }
-
-    private static boolean endsAPrompt(Segment seg, PrefixPlan plan) {
-        for (int s : seg.sequences()) if (promptEnd(plan, s) == seg) return true;
-        return false;
     }
 
     /**

@@ -65,7 +65,9 @@ final class ContinuousAdmission {
         Map<ContinuousScheduler.Row, LiveSegment> anchors = new IdentityHashMap<>();
         List<ContinuousScheduler.Row> ordered = new ArrayList<>(), others = new ArrayList<>();
         for (ContinuousScheduler.Row r : waiting) {
-            LiveSegment a = tree.match(r.seq.prompt);
+            // a row asking for prompt log-probabilities needs the logits of its whole path, gone from a segment
+            // prefilled before it came: it is planned anew (with the other waiting rows, so they still share)
+            LiveSegment a = r.seq.wantsPromptLogprobs() ? null : tree.match(r.seq.prompt);
             if (a != null) {
                 anchors.put(r, a);
                 ordered.add(r);

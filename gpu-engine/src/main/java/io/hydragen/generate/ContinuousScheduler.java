@@ -180,6 +180,12 @@ final class ContinuousScheduler {
                 r.pendingPrivate = KvSizing.privateCapacity(s.prompt.length, s.reservedNewTokens);
                 tree.reserve(r.pendingPrivate);
             }
+            if (s.wantsPromptLogprobs()) {
+                for (LiveSegment seg = r.leaf; seg != null; seg = seg.parent) {
+                    if (seg.logprobs == null) seg.logprobs = new SegmentLogprobs(seg.start, seg.tokens);
+                    seg.logprobs.want(s.params.promptLogprobs(), s.promptLogprobsFrom);
+                }
+            }
             prefilling.add(r);
         }
         for (LiveSegment seg : made) {
@@ -192,6 +198,7 @@ final class ContinuousScheduler {
     private void reuseCached(LiveSegment seg) {
         PrefixKvCache.Match m = cache.longestPrefix(seg.tokens);
         int n = m == null ? 0 : Math.min(m.length(), seg.length() - 1);
+        n = Math.min(n, seg.firstLogitSlot());   // slots whose logits prompt log-probabilities need are run again
         if (n < Math.max(1, minReuseTokens)) return;
         backend.copyKv(m.entry().kv(), 0, seg.kv, 0, n);
         seg.kv.setLength(n);
@@ -208,10 +215,18 @@ final class ContinuousScheduler {
         List<LiveSegment> eligible = new ArrayList<>();
         for (LiveSegment seg : toPrefill) if (seg.parent == null || seg.parent.complete()) eligible.add(seg);
         List<Piece> pieces = new ArrayList<>();
-        int rows = 0;
+        int rows = 0, logitRowsLeft = BatchRunner.LOGIT_ROWS_PER_PASS;
         for (LiveSegment seg : eligible) {
             if (rows == budget) break;
             int take = Math.min(seg.length() - seg.filled, budget - rows);
+            // prompt log-probabilities: a bounded number of logits rows per pass
+            int firstNeeded = seg.firstLogitSlot(), to = seg.filled + take;
+            if (to > firstNeeded) {
+                int needed = to - Math.max(seg.filled, firstNeeded);
+                if (needed > logitRowsLeft) take -= needed - logitRowsLeft;
+                logitRowsLeft -= Math.min(needed, logitRowsLeft);
+            }
+            if (take <= 0) break;
             pieces.add(new Piece(seg, seg.filled, seg.filled + take, rows));
             rows += take;
         }
@@ -220,11 +235,13 @@ final class ContinuousScheduler {
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
         IntList logitRows = new IntList();
         List<LiveSegment> logitSegments = new ArrayList<>();
+        IntList logitSlots = new IntList();
         for (Piece p : pieces) {
             LiveSegment seg = p.segment;
             seg.kv.setLength(p.to);
             int n = p.to - p.from;
             int[] pieceRows = new int[n], visible = new int[n];
+            int firstNeeded = seg.firstLogitSlot();
             for (int i = 0; i < n; i++) {
                 int r = p.firstRow + i, slot = p.from + i;
                 tokens[r] = seg.tokens[slot];
@@ -233,16 +250,17 @@ final class ContinuousScheduler {
                 slots[r] = slot;
                 pieceRows[i] = r;
                 visible[i] = slot + 1;
+                if (slot >= firstNeeded || (slot == seg.length() - 1 && !seg.promptEnds.isEmpty())) {
+                    logitRows.add(r);
+                    logitSegments.add(seg);
+                    logitSlots.add(slot);
+                }
             }
             List<LiveSegment> anc = seg.ancestors();
             List<KvSegment> ancKv = new ArrayList<>(anc.size());
             int[] ancLen = new int[anc.size()];
             for (int i = 0; i < ancLen.length; i++) { ancKv.add(anc.get(i).kv); ancLen[i] = anc.get(i).length(); }
             blocks.add(ancKv, ancLen, seg.kv, pieceRows, visible);
-            if (p.to == seg.length() && !seg.promptEnds.isEmpty()) {
-                logitRows.add(p.firstRow + n - 1);
-                logitSegments.add(seg);
-            }
         }
         float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()), mode);
         prefilled += rows;
@@ -252,12 +270,25 @@ final class ContinuousScheduler {
         }
         List<Row> started = new ArrayList<>();
         for (int i = 0; i < logitSegments.size(); i++) {
-            for (Row r : logitSegments.get(i).promptEnds) {
-                stopCheck.accept(r.seq, logits[i]);
-                generated++;
+            LiveSegment seg = logitSegments.get(i);
+            int slot = logitSlots.get(i);
+            if (seg.logprobs != null && seg.logprobs.needsInner(slot)) seg.logprobs.fillInner(slot, logits[i]);
+            if (slot != seg.length() - 1) continue;
+            for (LiveSegment c : seg.children) if (c.logprobs != null && c.logprobs.needsFirst()) c.logprobs.fillFirst(logits[i]);
+            for (Row r : seg.promptEnds) {
+                Sequence s = r.seq;
+                if (s.wantsPromptLogprobs()) {
+                    List<SegmentLogprobs> path = new ArrayList<>();
+                    for (LiveSegment x : r.leaf.ancestors()) path.add(x.logprobs);
+                    path.add(r.leaf.logprobs);
+                    s.promptLogprobs = SegmentLogprobs.assemble(path, s.prompt.length, s.params.promptLogprobs(), s.promptLogprobsFrom);
+                }
+                int before = s.count;
+                stopCheck.accept(s, logits[i]);   // max_new_tokens 0 ends here: prefill only
+                generated += s.count - before;
                 started.add(r);
             }
-            logitSegments.get(i).promptEnds.clear();
+            seg.promptEnds.clear();
         }
         prefillNanos += System.nanoTime() - t0;
         for (Row r : started) {

@@ -114,8 +114,8 @@ public final class Engine implements AutoCloseable {
         BatchStats stats = BatchStats.EMPTY;
         List<Sequence> todo = new ArrayList<>();
         for (Sequence s : valid) {
-            if (s.params.maxNewTokens() == 0) s.finish = FinishReason.LENGTH;
-            else todo.add(s);
+            if (s.params.maxNewTokens() == 0 && !s.wantsPromptLogprobs()) s.finish = FinishReason.LENGTH;
+            else todo.add(s);   // max_new_tokens 0 with prompt log-probabilities: prefill only
         }
         // Sort by prompt so sequences that share a prefix land in the same batch.
         todo.sort(Comparator.<Sequence, int[]>comparing(s -> s.prompt, Arrays::compare).thenComparingInt(s -> s.request).thenComparingInt(s -> s.sampleIndex));
@@ -146,7 +146,21 @@ public final class Engine implements AutoCloseable {
         String text = s.text != null ? s.text
                 : s.constraint != null ? io.hydragen.tokenizer.TokenBytes.text(model.tokenizer(), s.tokens())
                 : model.tokenizer().decode(s.tokens());
-        return new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, s.error);
+        Completion c = new Completion(req.id(), s.sampleIndex, s.prompt, text, s.tokens(), s.finish, s.sharedTokens, s.error);
+        SamplingParams p = s.params;
+        if (p.logprobs() == null && p.promptLogprobs() == null) return c;
+        return c.withLogprobs(p.logprobs() == null ? null : withText(s.logprobs == null ? List.of() : s.logprobs),
+                p.logprobs() == null ? null : s.cumulativeLogprob,
+                p.promptLogprobs() == null ? null : withText(s.promptLogprobs));
+    }
+
+    /** Log-probability entries with their tokens' text (each token decoded alone, as vLLM's {@code decoded_token}). */
+    private List<TokenLogprob> withText(List<TokenLogprob> entries) {
+        Map<Integer, String> texts = new java.util.HashMap<>();
+        java.util.function.IntFunction<String> text = id -> texts.computeIfAbsent(id, i -> model.tokenizer().decode(new int[] {i}));
+        TokenLogprob[] out = new TokenLogprob[entries.size()];
+        for (int i = 0; i < out.length; i++) out[i] = entries.get(i) == null ? null : entries.get(i).withText(text);
+        return java.util.Collections.unmodifiableList(Arrays.asList(out));
     }
 
     private ContinuousScheduler continuous(BatchOptions batching, ProgressListener progress) {
@@ -222,7 +236,7 @@ public final class Engine implements AutoCloseable {
                 left.put(r, req.params().n());
                 for (int i = 0; i < req.params().n(); i++) {
                     Sequence s = newSequence(r, i, ids, req.params());
-                    if (s.params.maxNewTokens() == 0) { s.finish = FinishReason.LENGTH; finished.accept(s); }
+                    if (s.params.maxNewTokens() == 0 && !s.wantsPromptLogprobs()) { s.finish = FinishReason.LENGTH; finished.accept(s); }
                     else ready.add(s);
                 }
             }

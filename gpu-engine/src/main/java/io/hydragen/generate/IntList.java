@@ -15,4 +15,6 @@ final class IntList {
     void addAll(int[] vs) { for (int v : vs) add(v); }
 
     int[] toArray() { return Arrays.copyOf(a, n); }
+
+    int get(int i) { return a[i]; }
 }

@@ -24,6 +24,8 @@ final class LiveSegment {
     final List<LiveSegment> children = new ArrayList<>();
     /** Rows whose last prompt token is in this segment: they take their first token from its last prefill row. */
     final List<ContinuousScheduler.Row> promptEnds = new ArrayList<>();
+    /** Prompt log-probabilities of this segment's tokens, when a row below asks for them; else null. */
+    SegmentLogprobs logprobs;
 
     LiveSegment(int[] tokens, LiveSegment parent, boolean shared, int capacity) {
         this.tokens = tokens;
@@ -38,6 +40,13 @@ final class LiveSegment {
     int end() { return start + tokens.length; }
 
     boolean complete() { return filled == tokens.length; }
+
+    /** First slot whose logits prompt log-probabilities need (this segment's or a child's first); the length when none. */
+    int firstLogitSlot() {
+        int first = logprobs == null ? tokens.length : logprobs.firstInnerSlot();
+        for (LiveSegment c : children) if (c.logprobs != null && c.logprobs.needsFirst()) first = Math.min(first, tokens.length - 1);
+        return first;
+    }
 
     /** Root-first segments above this one. */
     List<LiveSegment> ancestors() {

@@ -27,6 +27,16 @@ final class Sequence {
     ConstraintState constraint;
     /** Why the sample has no completion: its KV does not fit (finish null), or the model's logits were not finite (finish ERROR). */
     String error;
+    /** Generated tokens' log-probabilities when {@link SamplingParams#logprobs()} is set, else null. */
+    java.util.List<TokenLogprob> logprobs;
+    double cumulativeLogprob;
+    /** Prompt log-probabilities, assembled when the prompt's last token is prefilled (when asked for). */
+    java.util.List<TokenLogprob> promptLogprobs;
+    /**
+     * First prompt position whose log-probability is wanted: 1 for {@link SamplingParams#promptLogprobs()} (all but
+     * the first token); scoring asks only for its candidate's positions, so a shared prompt above them needs no logits.
+     */
+    int promptLogprobsFrom = 1;
 
     Sequence(int request, int sampleIndex, int[] prompt, SamplingParams params) {
         this.request = request;
@@ -46,6 +56,9 @@ final class Sequence {
         text = null;
         promptLogits = null;
         stopText = null;
+        logprobs = null;
+        cumulativeLogprob = 0;
+        promptLogprobs = null;
         if (constraint != null) constraint.reset();
     }
 
@@ -53,6 +66,18 @@ final class Sequence {
         if (count == generated.length) generated = Arrays.copyOf(generated, count * 2);
         generated[count++] = token;
     }
+
+    /** Records the log-probability of the token just appended, from the raw logits it was sampled from. */
+    void recordLogprob(float[] rawLogits) {
+        if (params.logprobs() == null) return;
+        TokenLogprob e = LogSoftmax.of(rawLogits, last(), params.logprobs());
+        if (logprobs == null) logprobs = new java.util.ArrayList<>();
+        logprobs.add(e);
+        cumulativeLogprob += e.logprob();
+    }
+
+    /** Whether the prefill must compute this sequence's prompt log-probabilities. */
+    boolean wantsPromptLogprobs() { return params.promptLogprobs() != null; }
 
     int[] tokens() { return Arrays.copyOf(generated, count); }
 

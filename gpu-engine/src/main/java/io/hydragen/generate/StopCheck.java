@@ -40,6 +40,7 @@ final class StopCheck {
      * {@code s} is finished; non-finite logits end it with an error instead.
      */
     void accept(Sequence s, float[] logits) {
+        if (s.params.maxNewTokens() == 0) { s.finish = FinishReason.LENGTH; return; }   // prefill only (prompt log-probabilities)
         String bad = nonFinite(logits);
         if (bad != null) {
             s.finish = FinishReason.ERROR;
@@ -49,6 +50,7 @@ final class StopCheck {
         ConstraintState c = s.constraint;
         if (c == null) {
             s.append(Sampler.sample(logits, s.params, s.sampleIndex, s.count));
+            s.recordLogprob(logits);
             after(s);
             return;
         }
@@ -60,6 +62,7 @@ final class StopCheck {
         }
         int t = Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.params, s.sampleIndex, s.count);
         s.append(t);
+        s.recordLogprob(logits);   // the unconstrained distribution: mask() returned a copy
         if (!isEos(t)) c.advance(t);
         after(s);
     }

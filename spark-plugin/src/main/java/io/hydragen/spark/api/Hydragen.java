@@ -44,7 +44,7 @@ public final class Hydragen {
         StructType input = prompts.schema();
         options = options.resolveFor(input);
         OutputColumns.append(input, options); // refuses input columns named like an output, the parsed one included
-        StructType output = OutputColumns.append(input, options.n(), options.chat());
+        StructType output = OutputColumns.generated(input, options);
         int partitions = Parallelism.partitions(options, spark.sparkContext());
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());

@@ -50,8 +50,22 @@ public final class OutputColumns {
     public static StructType append(StructType input, int n) { return append(input, n, false); }
 
     /** The output schema of these options over this input (chat input adds {@code prompt}). */
-    public static StructType append(StructType input, GenerateOptions o) {
+    /** What generation tasks emit for these options: the input, the outputs, then the log-probability columns asked for. */
+    public static StructType generated(StructType input, GenerateOptions o) {
         StructType out = append(input, o.n(), o.chat());
+        for (StructField f : LogprobColumns.fields(o)) {
+            for (String name : input.fieldNames()) {
+                if (name.equalsIgnoreCase(f.name())) {
+                    throw new IllegalArgumentException("input column '" + name + "' has the name of an output column; rename it first");
+                }
+            }
+            out = out.add(f);
+        }
+        return out;
+    }
+
+    public static StructType append(StructType input, GenerateOptions o) {
+        StructType out = generated(input, o);
         org.apache.spark.sql.types.DataType parsed = o.parsedType();
         if (parsed == null) return out;
         for (String name : input.fieldNames()) {

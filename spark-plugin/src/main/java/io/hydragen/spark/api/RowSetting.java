@@ -19,7 +19,9 @@ public enum RowSetting {
     /** A row's own constraint (this, {@link #REGEX} or {@link #CHOICE}) wins over the call-level one. */
     RESPONSE_FORMAT(OptionKeys.RESPONSE_FORMAT, OptionKeys.RESPONSE_FORMAT_COLUMN),
     REGEX(OptionKeys.REGEX, OptionKeys.REGEX_COLUMN),
-    CHOICE(OptionKeys.CHOICE, OptionKeys.CHOICE_COLUMN);
+    CHOICE(OptionKeys.CHOICE, OptionKeys.CHOICE_COLUMN),
+    /** k alternatives (0..20) for this row's generated tokens; the output then has the {@code logprobs} columns. */
+    LOGPROBS(OptionKeys.LOGPROBS, OptionKeys.LOGPROBS_COLUMN);
 
     private final String key;
     private final String columnOption;

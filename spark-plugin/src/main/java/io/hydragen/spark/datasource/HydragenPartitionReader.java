@@ -66,6 +66,7 @@ final class HydragenPartitionReader implements PartitionReader<InternalRow> {
         Object[] v = SampleRow.values(inputs, g.completion(), options.n(), options.chat());
         // the output columns as Spark's internal types: strings as UTF8String
         for (int i = inputs.length; i < v.length; i++) if (v[i] instanceof String s) v[i] = UTF8String.fromString(s);
+        v = io.hydragen.spark.exec.LogprobValues.append(v, g.completion(), options, false);
         if (parser == null) return new GenericInternalRow(v);
         Object[] withParsed = java.util.Arrays.copyOf(v, v.length + 1);
         io.hydragen.generate.Completion c = g.completion();

@@ -51,9 +51,10 @@ public final class RowSettings {
         long seed = r.has(RowSetting.SEED) ? r.integer(RowSetting.SEED, Long.MIN_VALUE, Long.MAX_VALUE) : base.seed();
         List<String> stop = r.has(RowSetting.STOP) ? r.stop() : base.stop();
         Constraint constraint = r.hasConstraint() ? r.constraint() : base.constraint();
+        Integer logprobs = r.has(RowSetting.LOGPROBS) ? Integer.valueOf((int) r.integer(RowSetting.LOGPROBS, Integer.MIN_VALUE, Integer.MAX_VALUE)) : base.logprobs();
         try {
             return new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, base.stopTokenIds(),
-                    base.ignoreEos(), base.n(), constraint);
+                    base.ignoreEos(), base.n(), constraint, logprobs, base.promptLogprobs());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("a per-row setting is out of range: " + e.getMessage());
         }

@@ -321,7 +321,7 @@ final class GenerateCommand implements Callable<Integer> {
      * is written, so a failed run never leaves a half-written file that looks finished. The rename replaces whatever
      * is at the output path: a symlink there is replaced by the new file, its target is left alone.
      */
-    private static final class Sink implements AutoCloseable {
+    static final class Sink implements AutoCloseable {
         private final Writer writer;
         private final Path tmp, target;
         private boolean committed;

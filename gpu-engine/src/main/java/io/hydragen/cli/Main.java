@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code hydragen} command line: {@code generate} completes a JSONL file of prompts, {@code bench} measures
+ * The {@code hydragen} command line: {@code generate} completes a JSONL file of prompts, {@code score} scores candidate
+ * continuations of prompts, {@code bench} measures
  * decode throughput per attention mode. Errors are one line on stderr ({@code hydragen: error: ...}) with exit
  * code 2 for what the user can fix and 1 otherwise; stdout carries only results.
  */
@@ -48,6 +49,7 @@ public final class Main implements Callable<Integer> {
         Main main = new Main();
         CommandLine cmd = new CommandLine(main);
         cmd.addSubcommand(new GenerateCommand(console));
+        cmd.addSubcommand(new ScoreCommand(console));
         cmd.addSubcommand(new BenchCommand(console));
         cmd.addSubcommand(new BenchAttentionCommand(console));
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(colour(console) ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
@@ -74,7 +76,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: generate or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: generate, score or bench");
     }
 
     /**

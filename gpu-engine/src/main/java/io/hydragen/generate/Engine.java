@@ -95,6 +95,29 @@ public final class Engine implements AutoCloseable {
 
     /** Generates with this call's own planning settings; the model and backend are the engine's. */
     public synchronized GenerationResult generate(List<GenerationRequest> requests, BatchOptions batching, ProgressListener progress) {
+        return generate(requests, null, batching, progress);
+    }
+
+    /**
+     * Prompt log-probabilities of prompt positions {@code fromPositions[i]} on only (earlier entries null): each request
+     * with {@link SamplingParams#promptLogprobs()} set, usually with max_new_tokens 0. A shared prompt above those
+     * positions is prefilled once and needs no logits (scoring: {@link io.hydragen.score.Scorer}).
+     */
+    public synchronized GenerationResult promptLogprobsFrom(List<GenerationRequest> requests, int[] fromPositions, BatchOptions batching,
+                                                            ProgressListener progress) {
+        if (fromPositions.length != requests.size()) throw new IllegalArgumentException(fromPositions.length + " positions for " + requests.size() + " requests");
+        return generate(requests, fromPositions, batching, progress);
+    }
+
+    /**
+     * Scores candidate continuations of prompts: each candidate's log-likelihood, as lm-evaluation-harness computes it,
+     * through prompt log-probabilities (see {@link io.hydragen.score.Scorer}).
+     */
+    public io.hydragen.score.Scores score(List<io.hydragen.score.ScoreRequest> requests, BatchOptions batching, ProgressListener progress) {
+        return new io.hydragen.score.Scorer(this).score(requests, batching, progress);
+    }
+
+    private GenerationResult generate(List<GenerationRequest> requests, int[] fromPositions, BatchOptions batching, ProgressListener progress) {
         List<List<Completion>> perRequest = new ArrayList<>();
         List<Sequence> valid = new ArrayList<>();
         String[] promptText = new String[requests.size()];
@@ -105,7 +128,11 @@ public final class Engine implements AutoCloseable {
             try {
                 ids = tokenize(req, promptText, r);
                 validate(ids, req.params());
-                for (int i = 0; i < req.params().n(); i++) valid.add(newSequence(r, i, ids, req.params()));
+                for (int i = 0; i < req.params().n(); i++) {
+                    Sequence s = newSequence(r, i, ids, req.params());
+                    if (fromPositions != null) s.promptLogprobsFrom = Math.max(1, fromPositions[r]);
+                    valid.add(s);
+                }
             } catch (IllegalArgumentException e) {
                 int n = req.params() == null ? 1 : req.params().n();
                 for (int i = 0; i < n; i++) perRequest.get(r).add(Completion.error(req.id(), i, ids, e.getMessage()));

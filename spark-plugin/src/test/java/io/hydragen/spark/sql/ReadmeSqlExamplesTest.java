@@ -20,12 +20,15 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The SQL extraction and per-row settings example of spark-plugin/README.md runs as written, on a reference checkpoint. */
 class ReadmeSqlExamplesTest {
 
-    static List<String> readmeStatements() throws Exception {
+    static List<String> readmeStatements() throws Exception { return readmeStatements("-- every stop row's `parsed`"); }
+
+    /** The SQL statements of the README's code block that starts at {@code marker}. */
+    static List<String> readmeStatements(String marker) throws Exception {
         Path readme = Path.of("README.md");
         if (!Files.exists(readme)) readme = Path.of("spark-plugin/README.md");
         String text = Files.readString(readme);
-        int start = text.indexOf("-- every stop row's `parsed`");
-        assertTrue(start > 0, "the README's extraction example");
+        int start = text.indexOf(marker);
+        assertTrue(start > 0, "the README's example " + marker);
         String block = text.substring(start, text.indexOf("```", start));
         return Arrays.stream(block.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }
@@ -57,6 +60,22 @@ class ReadmeSqlExamplesTest {
             assertEquals(2, tasks.size());
             assertTrue(List.of("spam", "ham").contains(tasks.get(0).getString(1)), tasks.get(0).toString());
             assertNotNull(tasks.get(1).getString(1));
+
+            // classification, scoring and log-probabilities
+            spark.createDataFrame(List.of(RowFactory.create(1, "Is water wet?")), new StructType().add("id", DataTypes.IntegerType)
+                    .add("prompt", DataTypes.StringType)).createOrReplaceTempView("questions");
+            spark.createDataFrame(List.of(RowFactory.create(1, "Once upon a time")), new StructType().add("id", DataTypes.IntegerType)
+                    .add("prompt", DataTypes.StringType)).createOrReplaceTempView("prompts");
+            List<String> more = readmeStatements("SELECT id, hydragen_classify(");
+            assertEquals(3, more.size());
+            List<Row> labels = spark.sql(more.get(0)).collectAsList();
+            assertEquals(2, labels.size());
+            for (Row r : labels) assertTrue(List.of(" positive", " negative").contains(r.getString(1)), r.toString());
+            Row scores = spark.sql(more.get(1)).first();
+            assertEquals(2, scores.getList(1).size());
+            Row lp = spark.sql(more.get(2)).first();
+            assertTrue(lp.getDouble(2) < 0, lp.toString());
+            assertEquals(3, lp.getList(3).size());
         } finally {
             if (before == null) spark.conf().unset("spark.hydragen.model");
             else spark.conf().set("spark.hydragen.model", before);

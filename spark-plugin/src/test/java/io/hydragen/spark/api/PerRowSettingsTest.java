@@ -126,6 +126,12 @@ class PerRowSettingsTest {
     }
 
     @Test
+    void continuousSchedulingGivesEachRowTheSameResult() {
+        assertEquals(byId(Hydragen.generate(table, perRow().build())),
+                byId(Hydragen.generate(table, perRow().scheduler("continuous").batchSize(3).build())));
+    }
+
+    @Test
     void aMissingSettingColumnFailsBeforeAnyTask() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Hydragen.generate(table, call().settingColumn(RowSetting.TOP_P, "nope").build()));

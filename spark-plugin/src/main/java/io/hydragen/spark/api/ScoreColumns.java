@@ -2,7 +2,6 @@ package io.hydragen.spark.api;
 
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -40,6 +39,4 @@ public final class ScoreColumns {
         }
         return input.add(SCORES, CANDIDATES, true).add(BEST, DataTypes.StringType, true).add(ERROR, DataTypes.StringType, true);
     }
-
-    static StructField[] fields() { return SCORE.fields(); }
 }

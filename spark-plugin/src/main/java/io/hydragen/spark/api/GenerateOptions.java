@@ -64,6 +64,12 @@ import java.util.Map;
  * @param scheduler          {@code static} (default): each batch is decoded until its last row finishes;
  *                           {@code continuous}: the engine keeps its running batch full, admitting rows as others
  *                           finish, and output rows leave in finishing order ({@link io.hydragen.spark.exec.PartitionGenerator})
+ * @param settingColumns     per-row settings: for each {@link RowSetting} given, the column whose non-null value
+ *                           replaces the call-level setting for its row (options {@code temperature_column}, ...;
+ *                           read by {@link io.hydragen.spark.exec.RowSettings})
+ * @param logprobs           null: off; k in 0..20: each generated token's log-probability and k alternatives (output
+ *                           columns {@code logprobs} and {@code cumulative_logprob}), as vLLM's {@code logprobs}
+ * @param promptLogprobs     null: off; k in 0..20: the same for the prompt's tokens (output column {@code prompt_logprobs})
  */
 public record GenerateOptions(
         String model,
@@ -93,7 +99,10 @@ public record GenerateOptions(
         String generationConfig,
         java.util.Set<String> userSettings,
         String constraint,
-        String scheduler) implements Serializable {
+        String scheduler,
+        Map<RowSetting, String> settingColumns,
+        Integer logprobs,
+        Integer promptLogprobs) implements Serializable {
 
     /** The name {@link #resolveFor} looks for when the table has no prompt column and no messages column is set. */
     public static final String DEFAULT_MESSAGES_COLUMN = "messages";
@@ -132,9 +141,12 @@ public record GenerateOptions(
         scheduler = io.hydragen.generate.Scheduler.parse(scheduler == null ? "static" : scheduler).cliName();
         // validates max_new_tokens, temperature, top_k, top_p and n with the engine's own rules (NaN, infinite and
         // out-of-range values are refused there, for the CLI and Spark alike)
-        new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n);
+        new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n, null, logprobs, promptLogprobs);
         if (constraint != null && constraint.isBlank()) constraint = null;
         if (constraint != null) io.hydragen.constrain.Constraint.parse(constraint); // a malformed one fails here (a schema's keywords on the executor, per row)
+        java.util.EnumMap<RowSetting, String> columns = new java.util.EnumMap<>(RowSetting.class);
+        if (settingColumns != null) settingColumns.forEach((k, v) -> { if (v != null && !v.isBlank()) columns.put(k, v); });
+        settingColumns = java.util.Collections.unmodifiableMap(columns);
     }
 
     /** Without a constraint, static scheduling. */
@@ -145,7 +157,7 @@ public record GenerateOptions(
                            String chatTemplate, boolean addGenerationPrompt, String generationConfig, java.util.Set<String> userSettings) {
         this(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n,
                 prefixColumns, batchSize, minSharedTokens, backend, attention, partitions, routingPrefixChars, perRowSeeds,
-                routing, messagesColumn, chatTemplate, addGenerationPrompt, generationConfig, userSettings, null, null);
+                routing, messagesColumn, chatTemplate, addGenerationPrompt, generationConfig, userSettings, null, null, null, null, null);
     }
 
     /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
@@ -164,7 +176,19 @@ public record GenerateOptions(
                 userSettings.contains(OptionKeys.TOP_K) ? topK : d.topK() != null ? d.topK() : topK,
                 userSettings.contains(OptionKeys.TOP_P) ? topP : d.topP() != null ? d.topP() : topP,
                 rowSeed, stop, stopTokenIds, ignoreEos, n)
-                .withConstraint(constraint == null ? null : io.hydragen.constrain.Constraint.parse(constraint));
+                .withConstraint(constraint == null ? null : io.hydragen.constrain.Constraint.parse(constraint))
+                .withLogprobs(logprobs).withPromptLogprobs(promptLogprobs);
+    }
+
+    /**
+     * The type of the {@code parsed} output column: that of the call-level JSON schema's documents
+     * ({@link JsonSchemaSparkType}) when it is a struct, an array or a map, else null (no {@code parsed} column).
+     */
+    public org.apache.spark.sql.types.DataType parsedType() {
+        if (constraint == null) return null;
+        if (!(io.hydragen.constrain.Constraint.parse(constraint) instanceof io.hydragen.constrain.Constraint.JsonSchema js)) return null;
+        org.apache.spark.sql.types.DataType t = JsonSchemaSparkType.of(js.schema());
+        return JsonSchemaSparkType.parsable(t) ? t : null;
     }
 
     /** The model's defaults these options use: those of the engine's model, or none with {@code generation_config=ignore}. */
@@ -189,6 +213,12 @@ public record GenerateOptions(
 
     /** Whether rows are generated by continuous batching and leave in finishing order. */
     public boolean continuous() { return schedulerKind() == io.hydragen.generate.Scheduler.CONTINUOUS; }
+
+    /** Whether the output has {@code logprobs} and {@code cumulative_logprob}: asked for by the call or a column. */
+    public boolean completionLogprobs() { return logprobs != null || settingColumns.containsKey(RowSetting.LOGPROBS); }
+
+    /** Whether the output has {@code prompt_logprobs}. */
+    public boolean promptLogprobsColumn() { return promptLogprobs != null; }
 
     /** Whether rows carry conversations ({@link #messagesColumn}) rather than prompts; see {@link #resolveFor}. */
     public boolean chat() { return messagesColumn != null; }
@@ -225,6 +255,10 @@ public record GenerateOptions(
         b.generationConfig = generationConfig; b.userSettings = new java.util.HashSet<>(userSettings);
         b.constraint = constraint;
         b.scheduler = scheduler;
+        b.settingColumns = new java.util.EnumMap<>(RowSetting.class);
+        b.settingColumns.putAll(settingColumns);
+        b.logprobs = logprobs;
+        b.promptLogprobs = promptLogprobs;
         return b;
     }
 
@@ -274,8 +308,14 @@ public record GenerateOptions(
                     case OptionKeys.REGEX -> b.regex(v);
                     case OptionKeys.CHOICE -> b.choice(parseList(key, v));
                     case OptionKeys.SCHEDULER -> b.scheduler(v);
-                    default -> throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
+                    case OptionKeys.LOGPROBS -> b.logprobs(v == null || v.isBlank() ? null : Integer.valueOf(v.trim()));
+                    case OptionKeys.PROMPT_LOGPROBS -> b.promptLogprobs(v == null || v.isBlank() ? null : Integer.valueOf(v.trim()));
+                    default -> {
+                        RowSetting s = RowSetting.ofColumnOption(key);
+                        if (s == null) throw new IllegalArgumentException("unknown option '" + e.getKey() + "'"
                             + Suggestions.didYouMean(key, OptionKeys.ALL) + "; known: " + String.join(", ", OptionKeys.ALL));
+                        b.settingColumn(s, v);
+                    }
                 }
             } catch (NumberFormatException | NullPointerException ex) {
                 throw new IllegalArgumentException("option '" + e.getKey() + "' has a bad value '" + v + "'");
@@ -375,6 +415,9 @@ public record GenerateOptions(
         private java.util.Set<String> userSettings = new java.util.HashSet<>();
         private String constraint;
         private String scheduler = "static";
+        private java.util.EnumMap<RowSetting, String> settingColumns = new java.util.EnumMap<>(RowSetting.class);
+        private Integer logprobs;
+        private Integer promptLogprobs;
 
         public Builder model(String v) { model = v; return this; }
         public Builder promptColumn(String v) { promptColumn = v; return this; }
@@ -433,12 +476,25 @@ public record GenerateOptions(
         }
         /** {@code static} (default) or {@code continuous} batching; see {@link GenerateOptions#scheduler}. */
         public Builder scheduler(String v) { scheduler = v; return this; }
+        /** Log-probabilities of generated tokens with k alternatives (0..20); null: off. */
+        public Builder logprobs(Integer k) { logprobs = k; return this; }
+        /** Log-probabilities of prompt tokens with k alternatives (0..20); null: off. */
+        public Builder promptLogprobs(Integer k) { promptLogprobs = k; return this; }
+        /**
+         * Per-row setting: the column whose non-null value replaces {@code setting} for its row (null or blank: none).
+         * E.g. {@code settingColumn(RowSetting.TEMPERATURE, "temp")}, option {@code temperature_column=temp}.
+         */
+        public Builder settingColumn(RowSetting setting, String column) {
+            if (column == null || column.isBlank()) settingColumns.remove(setting);
+            else settingColumns.put(setting, column);
+            return this;
+        }
 
         public GenerateOptions build() {
             return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
                     routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt,
-                    generationConfig, userSettings, constraint, scheduler);
+                    generationConfig, userSettings, constraint, scheduler, settingColumns, logprobs, promptLogprobs);
         }
     }
 }

@@ -43,12 +43,54 @@ public final class Hydragen {
         ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
         StructType input = prompts.schema();
         options = options.resolveFor(input);
-        StructType output = OutputColumns.append(input, options);
+        OutputColumns.append(input, options); // refuses input columns named like an output, the parsed one included
+        StructType output = OutputColumns.generated(input, options);
         int partitions = Parallelism.partitions(options, spark.sparkContext());
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         Dataset<Row> out = routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
-        return corruptRecords(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), spark);
+        return parsed(corruptRecords(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), spark), options);
+    }
+
+    /** With a call-level JSON schema: the {@code parsed} column, {@code from_json} of each {@code stop} completion. */
+    static Dataset<Row> parsed(Dataset<Row> output, GenerateOptions options) {
+        org.apache.spark.sql.types.DataType type = options.parsedType();
+        if (type == null) return output;
+        return output.withColumn(OutputColumns.PARSED, org.apache.spark.sql.functions.when(
+                output.col(OutputColumns.FINISH_REASON).equalTo(io.hydragen.generate.FinishReason.STOP.wireName()),
+                org.apache.spark.sql.functions.from_json(output.col(OutputColumns.COMPLETION), type, java.util.Map.<String, String>of())));
+    }
+
+    /** {@link #score(Dataset, GenerateOptions, String)} of the column {@value ScoreColumns#DEFAULT_CANDIDATES}. */
+    public static Dataset<Row> score(Dataset<Row> prompts, GenerateOptions options) {
+        return score(prompts, options, ScoreColumns.DEFAULT_CANDIDATES);
+    }
+
+    /**
+     * The log-likelihood of each candidate continuation given its row's prompt, as {@code bin/hydragen score} computes
+     * it (candidate tokens found as lm-evaluation-harness does). The result has every input column, then
+     * {@code scores} ({@code array<struct<candidate, logprob, tokens, greedy>>}, in the candidates' order), {@code best}
+     * (the candidate with the largest log-likelihood) and {@code error} (a row that cannot be scored: no prompt, no
+     * candidates, a prompt too long; the other rows are answered). Rows are routed by prefix as for {@link #generate},
+     * so a few-shot prefix shared by many prompts is prefilled once per batch and each prompt once for its candidates.
+     *
+     * @param candidatesColumn an {@code array<string>} column of candidates
+     */
+    public static Dataset<Row> score(Dataset<Row> prompts, GenerateOptions options, String candidatesColumn) {
+        if (options.chat()) throw new IllegalArgumentException("scoring takes a prompt column; messages_column is not supported yet");
+        SparkSession spark = prompts.sparkSession();
+        ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
+        StructType input = prompts.schema();
+        int candidates = -1;
+        for (int i = 0; i < input.size(); i++) if (input.fields()[i].name().equalsIgnoreCase(candidatesColumn)) candidates = i;
+        if (candidates < 0 || !(input.fields()[candidates].dataType() instanceof org.apache.spark.sql.types.ArrayType)) {
+            throw new IllegalArgumentException("candidates column '" + candidatesColumn + "' must be an array of strings; the table has "
+                    + java.util.Arrays.toString(input.fieldNames()));
+        }
+        StructType output = ScoreColumns.append(input);
+        Dataset<Row> routed = PrefixRouter.route(prompts, options, Parallelism.partitions(options, spark.sparkContext()));
+        RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
+        return routed.mapPartitions(new io.hydragen.spark.exec.ScorePartitionFunction(options, layout, candidates, output), Encoders.row(output));
     }
 
     /**

@@ -23,6 +23,12 @@ public final class OutputColumns {
     /** Present only for chat input ({@link GenerateOptions#chat()}), last: the conversation as the template rendered it. */
     public static final String PROMPT = "prompt";
 
+    /**
+     * Present only with a call-level JSON schema ({@link GenerateOptions#parsedType()}), last: the completion parsed
+     * as {@code from_json} does, null unless its finish reason is {@code stop}.
+     */
+    public static final String PARSED = "parsed";
+
     /** The added fields; {@code sample_index} only when {@code n > 1}. */
     public static List<StructField> fields(int n) { return fields(n, false); }
 
@@ -44,7 +50,32 @@ public final class OutputColumns {
     public static StructType append(StructType input, int n) { return append(input, n, false); }
 
     /** The output schema of these options over this input (chat input adds {@code prompt}). */
-    public static StructType append(StructType input, GenerateOptions o) { return append(input, o.n(), o.chat()); }
+    /** What generation tasks emit for these options: the input, the outputs, then the log-probability columns asked for. */
+    public static StructType generated(StructType input, GenerateOptions o) {
+        StructType out = append(input, o.n(), o.chat());
+        for (StructField f : LogprobColumns.fields(o)) {
+            for (String name : input.fieldNames()) {
+                if (name.equalsIgnoreCase(f.name())) {
+                    throw new IllegalArgumentException("input column '" + name + "' has the name of an output column; rename it first");
+                }
+            }
+            out = out.add(f);
+        }
+        return out;
+    }
+
+    public static StructType append(StructType input, GenerateOptions o) {
+        StructType out = generated(input, o);
+        org.apache.spark.sql.types.DataType parsed = o.parsedType();
+        if (parsed == null) return out;
+        for (String name : input.fieldNames()) {
+            if (name.equalsIgnoreCase(PARSED)) {
+                throw new IllegalArgumentException("input column '" + name + "' has the name of the output column of "
+                        + "the parsed JSON (response_format with a schema); rename it first");
+            }
+        }
+        return out.add(PARSED, parsed, true);
+    }
 
     public static StructType append(StructType input, int n, boolean chat) {
         List<StructField> out = new ArrayList<>(Arrays.asList(input.fields()));

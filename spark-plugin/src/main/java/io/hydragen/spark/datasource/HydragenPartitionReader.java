@@ -32,7 +32,13 @@ final class HydragenPartitionReader implements PartitionReader<InternalRow> {
         @SuppressWarnings({"unchecked", "rawtypes"})
         Iterator<InternalRow> input = (Iterator) rows;
         this.generated = new PartitionGenerator<>(input, layout.internalRows(), options);
+        org.apache.spark.sql.types.DataType parsedType = options.parsedType();
+        // Spark's own from_json evaluation, so the DataSource's parsed column equals Hydragen.generate's
+        this.parser = parsedType == null ? null : org.apache.spark.sql.catalyst.expressions.json.JsonToStructsEvaluator.apply(
+                scala.collection.immutable.Map$.MODULE$.empty(), parsedType.asNullable(), "_corrupt_record", scala.Option.apply("UTC"), false);
     }
+
+    private final org.apache.spark.sql.catalyst.expressions.json.JsonToStructsEvaluator parser;
 
     @Override
     public boolean next() {
@@ -60,6 +66,11 @@ final class HydragenPartitionReader implements PartitionReader<InternalRow> {
         Object[] v = SampleRow.values(inputs, g.completion(), options.n(), options.chat());
         // the output columns as Spark's internal types: strings as UTF8String
         for (int i = inputs.length; i < v.length; i++) if (v[i] instanceof String s) v[i] = UTF8String.fromString(s);
-        return new GenericInternalRow(v);
+        v = io.hydragen.spark.exec.LogprobValues.append(v, g.completion(), options, false);
+        if (parser == null) return new GenericInternalRow(v);
+        Object[] withParsed = java.util.Arrays.copyOf(v, v.length + 1);
+        io.hydragen.generate.Completion c = g.completion();
+        if (c.finishReason() == io.hydragen.generate.FinishReason.STOP) withParsed[v.length] = parser.evaluate(UTF8String.fromString(c.text()));
+        return new GenericInternalRow(withParsed);
     }
 }

@@ -217,8 +217,10 @@ public final class FaultIsolatingRunner {
 
     /** A row's request: its prompt, or (chat input) its conversation, parsed from the routed JSON text. */
     private GenerationRequest request(String id, BatcherRow r) {
-        if (!options.chat()) return GenerationRequest.ofText(id, r.prompt(), options.samplingParams(r.seed(), modelDefaults));
-        return GenerationRequest.ofMessages(id, ChatRows.parse(r.prompt()), options.addGenerationPrompt(), options.samplingParams(r.seed(), modelDefaults))
+        // the row's own settings win over the call's (a bad one is this row's error: prepare catches it)
+        io.hydragen.generate.SamplingParams params = RowSettings.apply(options.samplingParams(r.seed(), modelDefaults), r.settings(), options);
+        if (!options.chat()) return GenerationRequest.ofText(id, r.prompt(), params);
+        return GenerationRequest.ofMessages(id, ChatRows.parse(r.prompt()), options.addGenerationPrompt(), params)
                 .withChatTemplate(options.chatTemplate());
     }
 

@@ -36,8 +36,8 @@ public final class GeneratePartitionFunction implements MapPartitionsFunction<Ro
             @Override
             public Row next() {
                 PartitionGenerator.Generated<Row> g = generated.next();
-                return new GenericRowWithSchema(SampleRow.values(layout.inputValues(g.input()), g.completion(), options.n(), options.chat()),
-                        outputSchema);
+                Object[] values = SampleRow.values(layout.inputValues(g.input()), g.completion(), options.n(), options.chat());
+                return new GenericRowWithSchema(LogprobValues.append(values, g.completion(), options, true), outputSchema);
             }
         };
     }

@@ -52,6 +52,9 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         long duplicateOrdinal(T row);
 
         long unit(T row);
+
+        /** The row's own settings as JSON ({@link io.hydragen.spark.partition.RoutingColumns#SETTINGS}), or null. */
+        default String settings(T row) { return null; }
     }
 
     /** One output sample: the input row it answers and its completion. */
@@ -158,7 +161,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         String prompt = access.prompt(r);
         long unit = access.unit(r);
         long dup = duplicates.ordinal(access.duplicateOrdinal(r), unit, prompt);
-        return new BatcherRow(prompt, RowSeeds.forRow(options.seed(), access.identity(r), prompt, dup), unit);
+        return new BatcherRow(prompt, RowSeeds.forRow(options.seed(), access.identity(r), prompt, dup), unit, access.settings(r));
     }
 
     /** Releases the engine (idempotent); no more rows are generated after it. */

@@ -11,12 +11,12 @@ import java.io.Serializable;
  * Where things are in a routed row: the user's columns first ({@code inputColumns} of them), then the working
  * columns of {@link RoutingColumns}.
  */
-public record RoutedLayout(int inputColumns, int prompt, int identity, int duplicateOrdinal, int unit) implements Serializable {
+public record RoutedLayout(int inputColumns, int prompt, int identity, int duplicateOrdinal, int unit, int settings) implements Serializable {
 
     public static RoutedLayout of(StructType routed, int inputColumns) {
         return new RoutedLayout(inputColumns, routed.fieldIndex(RoutingColumns.PROMPT),
                 routed.fieldIndex(RoutingColumns.IDENTITY), routed.fieldIndex(RoutingColumns.DUPLICATE_ORDINAL),
-                routed.fieldIndex(RoutingColumns.UNIT));
+                routed.fieldIndex(RoutingColumns.UNIT), routed.fieldIndex(RoutingColumns.SETTINGS));
     }
 
     /** Reads the routing columns of external rows (the DataFrame path). */
@@ -33,6 +33,9 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
 
             @Override
             public long unit(Row r) { return r.getLong(unit); }
+
+            @Override
+            public String settings(Row r) { return r.isNullAt(settings) ? null : r.getString(settings); }
         };
     }
 
@@ -50,6 +53,9 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
 
             @Override
             public long unit(InternalRow r) { return r.getLong(unit); }
+
+            @Override
+            public String settings(InternalRow r) { return r.isNullAt(settings) ? null : r.getUTF8String(settings).toString(); }
         };
     }
 

@@ -48,6 +48,7 @@ public final class PrefixRouter {
         else requireColumn(schema, o.promptColumn(), "prompt column");
         if (o.idColumn() != null) requireColumn(schema, o.idColumn(), "id column");
         for (String c : o.prefixColumns()) requireColumn(schema, c, "prefix column");
+        o.settingColumns().forEach((setting, c) -> requireColumn(schema, c, setting.columnOption()));
         for (String name : schema.fieldNames()) {
             if (name.startsWith("__hg_")) throw new IllegalArgumentException("input column '" + name + "' uses the reserved prefix __hg_");
         }
@@ -56,7 +57,8 @@ public final class PrefixRouter {
                 // a prompt that is not valid UTF-8 goes on as no prompt: it gets an error row (Utf8Prompts), no completion
                 .withColumn(PROMPT, o.chat() ? ChatRows.asJson(input, o.messagesColumn())
                         : Utf8Prompts.validOrNull(input.col(quote(o.promptColumn())).cast("string")))
-                .withColumn(ROW_HASH, xxhash64(hashableColumns(input)));
+                .withColumn(ROW_HASH, xxhash64(hashableColumns(input)))
+                .withColumn(SETTINGS, settings(input, o));
         if (!o.prefixRouting()) {
             // baseline: no shuffle, rows batched in input order, each row its own unit
             return df.withColumn(IDENTITY, o.idColumn() == null ? lit(null).cast("string") : input.col(quote(o.idColumn())).cast("string"))
@@ -125,6 +127,19 @@ public final class PrefixRouter {
         sort.add(col(ROW_HASH));
         // coalesce, not repartition: the one task reads its input itself, saving a shuffle stage
         return df.coalesce(1).sortWithinPartitions(sort.toArray(new Column[0]));
+    }
+
+    /**
+     * The row's own settings as one JSON object keyed by setting ({@code {"temperature": 0.7, "stop": ["."]}}), null
+     * cells left out; null when no setting column is given. JSON because it carries every column type to the executor
+     * in one string column, read the same from external and internal rows, and a value of the wrong type still arrives
+     * to become that row's error ({@link io.hydragen.spark.exec.RowSettings}) instead of failing the query.
+     */
+    private static Column settings(Dataset<Row> input, GenerateOptions o) {
+        if (o.settingColumns().isEmpty()) return lit(null).cast("string");
+        List<Column> fields = new ArrayList<>();
+        o.settingColumns().forEach((setting, c) -> fields.add(input.col(quote(c)).as(setting.key())));
+        return to_json(struct(fields.toArray(new Column[0])));
     }
 
     /** Column references for the row hash; map-typed values are skipped because Spark refuses to hash them. */

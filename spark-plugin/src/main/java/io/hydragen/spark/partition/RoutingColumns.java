@@ -20,4 +20,6 @@ public final class RoutingColumns {
     public static final String SALT = "__hg_salt";
     /** Hash of (group key, salt): rows with one unit are batched together. */
     public static final String UNIT = "__hg_unit";
+    /** The row's own settings ({@code GenerateOptions.settingColumns}) as a JSON object, or null when none is set. */
+    public static final String SETTINGS = "__hg_settings";
 }

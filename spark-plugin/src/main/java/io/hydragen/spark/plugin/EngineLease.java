@@ -40,6 +40,11 @@ public final class EngineLease implements AutoCloseable {
         return lease.locked(() -> lease.get().engine().stream(requests, batching, out));
     }
 
+    /** Scores candidates ({@link Engine#score}) after waiting (interruptibly) for the calls ahead of it. */
+    public io.hydragen.score.Scores score(List<io.hydragen.score.ScoreRequest> requests, BatchOptions batching) {
+        return lease.locked(() -> lease.get().engine().score(requests, batching, ProgressListener.NONE));
+    }
+
     public Engine engine() { return lease.get().engine(); }
 
     public ModelKey key() { return lease.key(); }

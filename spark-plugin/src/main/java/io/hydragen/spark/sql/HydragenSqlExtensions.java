@@ -15,6 +15,8 @@ import scala.runtime.BoxedUnit;
  *   <li>{@code hydragen_generate(TABLE(t) [, 'key', value]...)}: a table-valued function, batched and prefix-aware;
  *       e.g. {@code SELECT * FROM hydragen_generate(TABLE(prompts), 'model', 'synthetic:tiny', 'max_new_tokens', 8)};</li>
  *   <li>{@code hydragen_complete(prompt [, map('key', 'value', ...) | , 'key', value...])}: one completion per call.</li>
+ *   <li>{@code hydragen_score(prompt, array(candidates) [, options])}: the candidates' log-likelihoods;
+ *       {@code hydragen_classify(prompt, array(labels) [, options])}: the most likely label.</li>
  * </ul>
  * Option keys are those of {@link io.hydragen.spark.api.OptionKeys}; the model defaults to {@code spark.hydragen.model}.
  */
@@ -34,6 +36,18 @@ public final class HydragenSqlExtensions extends AbstractFunction1<SparkSessionE
                 info(CompleteFunction.NAME, CompleteFunction.class,
                         "_FUNC_(prompt [, map(key, value, ...)]) - the completion of one prompt", "string_funcs"),
                 new CompleteFunctionBuilder()));
+        extensions.injectFunction(new Tuple3<>(
+                new FunctionIdentifier(ScoreFunction.NAME, Option.empty(), Option.empty()),
+                info(ScoreFunction.NAME, ScoreFunction.class,
+                        "_FUNC_(prompt, array(candidates) [, map(key, value, ...)]) - each candidate's log-likelihood given the "
+                                + "prompt: struct<scores: array<struct<candidate, logprob, tokens, greedy>>, best>", "misc_funcs"),
+                new ScoreFunctionBuilder(false)));
+        extensions.injectFunction(new Tuple3<>(
+                new FunctionIdentifier(ClassifyFunction.NAME, Option.empty(), Option.empty()),
+                info(ClassifyFunction.NAME, ClassifyFunction.class,
+                        "_FUNC_(prompt, array(labels) [, map(key, value, ...)]) - the label most likely to follow the prompt",
+                        "string_funcs"),
+                new ScoreFunctionBuilder(true)));
         return BoxedUnit.UNIT;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.cpu.CpuBackend;
+import io.hydragen.backend.cpu.StepProfile;
 import io.hydragen.generate.BatchOptions;
 import io.hydragen.generate.BatchStats;
 import io.hydragen.generate.Completion;
@@ -102,6 +103,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --scheduler continuous: most prompt tokens prefilled between two decode steps (default: the prefill chunk).")
     Integer prefillTokensPerStep;
 
+    @Option(names = "--profile", description = "CPU backend: time each phase of the decode step (projections, attention per block kind, LM head, "
+            + "sampling) and print ms per step; the JSON gets it per mode as decode_profile.")
+    boolean profile;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
     Path json;
 
@@ -150,6 +155,8 @@ final class BenchCommand implements Callable<Integer> {
                         run(engine, warmup, warmupTokens, ProgressListener.NONE);
                     }
                     ProgressPrinter progress = new ProgressPrinter(console, quiet, batch, batch, mode.cliName());
+                    CpuBackend profiled = profile && engine.backend() instanceof CpuBackend cpu ? cpu : null;
+                    if (profiled != null) profiled.profile(true);   // after the warm-up: only the timed run counts
                     GenerationResult result;
                     try {
                         progress.begin();
@@ -158,7 +165,9 @@ final class BenchCommand implements Callable<Integer> {
                         progress.finish();
                     }
                     outputs.put(mode, result.completions());
-                    results.put(mode.cliName(), modeResult(result.stats()));
+                    BenchProfile steps = profiled == null ? null : BenchProfile.of(profiled.profile().summary(StepProfile.Pass.DECODE),
+                            result.stats().decodeNanos(), result.stats().decodeSteps());
+                    results.put(mode.cliName(), modeResult(result.stats(), steps));
                 } finally {
                     engine.backend().close();
                 }
@@ -344,9 +353,9 @@ final class BenchCommand implements Callable<Integer> {
         return result;
     }
 
-    private static BenchReport.ModeResult modeResult(BatchStats s) {
+    private static BenchReport.ModeResult modeResult(BatchStats s, BenchProfile profile) {
         return new BenchReport.ModeResult(s.decodeTokensPerSecond(), s.prefillSeconds(), s.decodeNanos() / 1e9, s.promptTokens(),
-                s.prefilledTokens(), s.sharedPromptTokens(), s.generatedTokens(), s.decodeTokens(), s.decodeSteps());
+                s.prefilledTokens(), s.sharedPromptTokens(), s.generatedTokens(), s.decodeTokens(), s.decodeSteps(), profile);
     }
 
     private static BenchReport.Speedup speedup(Map<String, BenchReport.ModeResult> r) {
@@ -401,6 +410,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (r.speedup() != null) out.printf(Locale.ROOT, "speedup hydragen vs per-sequence: %.2fx%n", r.speedup().hydragenVsPerSequence());
         if (r.sameTokens() != null) out.printf(Locale.ROOT, "sequences with identical tokens (hydragen vs per-sequence): %.1f%%%n", 100 * r.sameTokens());
+        for (Map.Entry<String, BenchReport.ModeResult> e : r.results().entrySet()) {
+            if (e.getValue().decodeProfile() != null) e.getValue().decodeProfile().print(e.getKey(), out);
+        }
         if (r.sgemmGflops() != null) out.printf(Locale.ROOT, "SGEMM %d\u00b3: %.1f GFLOP/s%n", r.sgemmSize(), r.sgemmGflops());
         out.flush();
     }

@@ -86,7 +86,7 @@ record BenchReport(
 
     /** One attention mode's run over the batch (timings from the engine's {@code BatchStats}). */
     @JsonPropertyOrder({"decode_tokens_per_s", "prefill_s", "decode_s", "prompt_tokens", "prefilled_tokens",
-            "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps"})
+            "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps", "decode_profile"})
     record ModeResult(
             @JsonProperty("decode_tokens_per_s") double decodeTokensPerS,
             @JsonProperty("prefill_s") double prefillS,
@@ -96,7 +96,8 @@ record BenchReport(
             @JsonProperty("shared_prompt_tokens") long sharedPromptTokens,
             @JsonProperty("generated_tokens") long generatedTokens,
             @JsonProperty("decode_tokens") long decodeTokens,
-            @JsonProperty("decode_steps") int decodeSteps) {}
+            @JsonProperty("decode_steps") int decodeSteps,
+            @JsonProperty("decode_profile") @JsonInclude(JsonInclude.Include.NON_NULL) BenchProfile decodeProfile) {}
 
     /** Decode tokens/s ratios. */
     record Speedup(@JsonProperty("hydragen_vs_per_sequence") double hydragenVsPerSequence) {}

@@ -68,9 +68,20 @@ final class CpuAttention {
      * @param out attention output [rows × numHeads·headDim], overwritten
      */
     void forward(int layer, OffHeap q, int rows, List<AttentionBlock> blocks, OffHeap out, Parallel parallel) {
+        forward(layer, q, rows, blocks, out, parallel, StepProfile.OFF);
+    }
+
+    void forward(int layer, OffHeap q, int rows, List<AttentionBlock> blocks, OffHeap out, Parallel parallel, StepProfile profile) {
+        long t0 = profile.start();
         List<Task> tasks = plan(blocks);
         Partial[] partials = new Partial[tasks.size()];
-        parallel.forEach(tasks.size(), i -> partials[i] = run(layer, q, tasks.get(i)));
+        parallel.forEach(tasks.size(), i -> {
+            long s = profile.start();
+            partials[i] = run(layer, q, tasks.get(i));
+            if (profile.on()) profile.attentionTask(tasks.get(i).block.rows().length > 1, System.nanoTime() - s);
+        });
+        profile.stop(StepProfile.Phase.ATTENTION, t0);
+        t0 = profile.start();
 
         int qDim = numHeads * headDim;
         float[] acc = new float[rows * qDim];
@@ -90,6 +101,7 @@ final class CpuAttention {
             }
         });
         out.floats.put(0, acc, 0, rows * qDim);
+        profile.stop(StepProfile.Phase.ATTENTION_MERGE, t0);
     }
 
     private List<Task> plan(List<AttentionBlock> blocks) {

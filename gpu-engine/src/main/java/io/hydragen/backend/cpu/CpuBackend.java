@@ -6,6 +6,7 @@ import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
 import io.hydragen.model.Model;
 import io.hydragen.model.ModelConfig;
+import io.hydragen.backend.cpu.StepProfile.Phase;
 
 /**
  * The Llama forward pass on the CPU, top to bottom: embedding, then per layer rmsnorm → q/k/v → rope →
@@ -20,6 +21,7 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final Workspace ws = new Workspace();
     private final Ops ops;
+    private final StepProfile profile = new StepProfile();
 
     /**
      * @throws io.hydragen.model.ModelException when a weight matrix is too large for one off-heap buffer or the weights
@@ -87,49 +89,82 @@ public final class CpuBackend implements Backend {
         int n = batch.rows(), h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize();
         int qkvDim = q + 2 * kv;
         ws.ensure(n, c);
+        StepProfile p = profile;
+        p.begin(batch.logitRows().length == n ? StepProfile.Pass.DECODE : StepProfile.Pass.PREFILL);
+        long start = p.start(), t = start;
 
         ops.embed(w.embed, batch.tokens(), ws.x, h);
+        t = lap(Phase.EMBED, t);
         for (int l = 0; l < c.numLayers(); l++) {
             io.hydragen.backend.Cancellation.check();
             CpuWeights.Layer L = w.layers[l];
             // attention
             ops.rmsnorm(ws.x, ws.h, L.attnNorm, n, h, (float) c.rmsNormEps());
+            t = lap(Phase.NORM, t);
             linear(ws.h, L.qkv, ws.qkv, n, qkvDim, h);
             if (L.qkvBias != null) ops.addBias(ws.qkv, L.qkvBias, n, qkvDim);
+            t = lap(Phase.QKV_PROJ, t);
             rope.prepare(batch.positions());
             ops.parallelRows(n, (r0, r1) -> {
                 rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, 0, c.numHeads());
                 rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, q, c.numKvHeads());
                 return 0;
             });
+            t = lap(Phase.ROPE, t);
             ops.splitQ(ws.qkv, ws.q, n, qkvDim, q);
             writeKv(batch, l, n, qkvDim, q, kv);
+            t = lap(Phase.KV_WRITE, t);
             if (mode == AttentionMode.NONE) ws.att.floats.put(0, new float[n * q]);
-            else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel);
+            else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel, p);
+            t = p.start();
             linear(ws.att, L.o, ws.h, n, h, q);
             if (L.oBias != null) ops.addBias(ws.h, L.oBias, n, h);
+            t = lap(Phase.O_PROJ, t);
             ops.residual(ws.x, ws.h, n, h);
+            t = lap(Phase.RESIDUAL, t);
             // MLP
             ops.rmsnorm(ws.x, ws.h, L.mlpNorm, n, h, (float) c.rmsNormEps());
+            t = lap(Phase.NORM, t);
             linear(ws.h, L.gateUp, ws.gateUp, n, 2 * im, h);
+            t = lap(Phase.GATE_UP_PROJ, t);
             ops.swiglu(ws.gateUp, ws.ffn, n, im);
+            t = lap(Phase.SWIGLU, t);
             linear(ws.ffn, L.down, ws.h, n, h, im);
+            t = lap(Phase.DOWN_PROJ, t);
             ops.residual(ws.x, ws.h, n, h);
+            t = lap(Phase.RESIDUAL, t);
         }
-        return logits(batch.logitRows(), h);
+        float[][] out = logits(batch.logitRows(), h);
+        p.forwardDone(start);
+        return out;
+    }
+
+    /** Adds the time since {@code t0} to {@code phase} and returns the new start (0 when profiling is off). */
+    private long lap(Phase phase, long t0) {
+        profile.stop(phase, t0);
+        return profile.start();
     }
 
     private float[][] logits(int[] rows, int h) {
         int k = rows.length, v = c.vocabSize();
         if (k == 0) return new float[0][];
         ws.ensureLogits(k, v, h);
+        long t = profile.start();
         for (int i = 0; i < k; i++) ws.last.floats.put(i * h, ws.x.floats, rows[i] * h, h);
         ops.rmsnorm(ws.last, ws.last, w.finalNorm, k, h, (float) c.rmsNormEps());
+        t = lap(Phase.NORM, t);
         linear(ws.last, w.lmHead, ws.logits, k, v, h);
+        t = lap(Phase.LM_HEAD, t);
         float[][] out = new float[k][v];
         for (int i = 0; i < k; i++) ws.logits.floats.get(i * v, out[i], 0, v);
+        lap(Phase.LOGITS_COPY, t);
         return out;
     }
+
+    /** Per-phase timers of the forward pass (off until {@link #profile(boolean)} turns them on). */
+    public StepProfile profile() { return profile; }
+
+    public void profile(boolean on) { profile.enable(on); }
 
     /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads. */
     private void linear(OffHeap x, OffHeap weight, OffHeap y, int n, int out, int in) {

@@ -21,6 +21,7 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final Workspace ws = new Workspace();
     private final Ops ops;
+    private final MatMul matmul;
     private final StepProfile profile = new StepProfile();
 
     /**
@@ -28,13 +29,26 @@ public final class CpuBackend implements Backend {
      *                                          cannot fit JavaCPP's memory limit (checked before allocating)
      * @throws io.hydragen.backend.AllocationException when the weights do not fit in memory
      */
-    public CpuBackend(Model model, int threads) {
+    public CpuBackend(Model model, int threads) { this(model, threads, CpuDtype.FP32); }
+
+    /** @param dtype how the matrix weights are stored and multiplied ({@link CpuDtype#resolve} turns a setting into one) */
+    public CpuBackend(Model model, int threads, CpuDtype dtype) {
         this.c = model.config();
-        this.w = new CpuWeights(c, model.weights());
+        this.w = new CpuWeights(c, model.weights(), dtype);
         this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim());
         this.rope = new RopeTable(c);
         this.parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
         this.ops = new Ops(parallel);
+        this.matmul = new MatMul(parallel);
+    }
+
+    /** The weights' storage type. */
+    public CpuDtype dtype() { return w.dtype; }
+
+    /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 panels: ...)". */
+    public String matmulPath() {
+        if (w.dtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
+        return matmul.bf16Kernel() ? "bf16 (AVX512_BF16 kernel)" : "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
     }
 
     @Override public String name() { return "cpu"; }
@@ -167,13 +181,8 @@ public final class CpuBackend implements Backend {
     public void profile(boolean on) { profile.enable(on); }
 
     /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads. */
-    private void linear(OffHeap x, OffHeap weight, OffHeap y, int n, int out, int in) {
-        int chunks = Math.min(out / 64 + 1, parallel.threads() * 4);
-        int step = (out + chunks - 1) / chunks;
-        parallel.forEach(chunks, i -> {
-            int o0 = i * step, o1 = Math.min(out, o0 + step);
-            if (o1 > o0) Blas.gemmNT(n, o1 - o0, in, 1f, x, 0, in, weight, (long) o0 * in, in, 0f, y, o0, out);
-        });
+    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in) {
+        matmul.apply(x, weight, y, n);
     }
 
     private void writeKv(ForwardBatch b, int layer, int n, int qkvDim, int q, int kv) {
@@ -193,10 +202,23 @@ public final class CpuBackend implements Backend {
     public double measureGflops(int size) {
         try (OffHeap a = new OffHeap((long) size * size); OffHeap b = new OffHeap((long) size * size); OffHeap y = new OffHeap((long) size * size)) {
             for (int i = 0; i < size * size; i++) { a.set(i, (i % 7) * 0.01f); b.set(i, (i % 5) * 0.01f); }
-            linear(a, b, y, size, size, size);
+            matmul.sgemm(a, b, y, size, size, size);
             int reps = 3;
             long t = System.nanoTime();
-            for (int r = 0; r < reps; r++) linear(a, b, y, size, size, size);
+            for (int r = 0; r < reps; r++) matmul.sgemm(a, b, y, size, size, size);
+            return 2.0 * size * size * size * reps / ((System.nanoTime() - t) / 1e9) / 1e9;
+        }
+    }
+
+    /** The same product's rate through the bf16 path (rounded activations, packed bf16 weights), for benchmark reports. */
+    public double measureBf16Gflops(int size) {
+        try (OffHeap a = new OffHeap((long) size * size); OffHeap y = new OffHeap((long) size * size); Bf16Matrix b = new Bf16Matrix(size, size)) {
+            for (int i = 0; i < size * size; i++) a.set(i, (i % 7) * 0.01f);
+            for (int j = 0; j < size; j++) for (int k = 0; k < size; k++) b.set(j, k, io.hydragen.model.Half.floatToBf16(((j * size + k) % 5) * 0.01f));
+            matmul.apply(a, b, y, size);
+            int reps = 3;
+            long t = System.nanoTime();
+            for (int r = 0; r < reps; r++) matmul.apply(a, b, y, size);
             return 2.0 * size * size * size * reps / ((System.nanoTime() - t) / 1e9) / 1e9;
         }
     }
@@ -204,6 +226,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         parallel.close();
+        matmul.close();
         w.close();
         ws.close();
     }

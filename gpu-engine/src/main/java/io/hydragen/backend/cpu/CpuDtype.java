@@ -1,0 +1,34 @@
+package io.hydragen.backend.cpu;
+
+import java.util.Locale;
+
+/**
+ * How the CPU backend stores the weights of its matrix products: {@code fp32}, or {@code bf16} (half the bytes, fp32
+ * accumulation). The setting {@code auto} takes bf16 where the AVX512_BF16 kernel runs on this CPU and fp32 elsewhere;
+ * {@code bf16} forces it (without the kernel, bf16 weights are widened panel by panel for SGEMM: the memory saving
+ * without the speed).
+ */
+public enum CpuDtype {
+    FP32, BF16;
+
+    /** The setting's values, as the CLI, the Spark conf and {@code EngineOptions} spell them. */
+    public static final String SETTINGS = "auto, fp32, bf16";
+
+    /** @throws IllegalArgumentException for a value other than auto, fp32, bf16 (case-insensitive); null means auto */
+    public static CpuDtype resolve(String setting) {
+        String s = setting == null ? "auto" : setting.strip().toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "auto" -> Bf16Native.available() ? BF16 : FP32;
+            case "fp32", "float32" -> FP32;
+            case "bf16", "bfloat16" -> BF16;
+            default -> throw new IllegalArgumentException("unknown CPU dtype '" + setting + "' (" + SETTINGS + ")");
+        };
+    }
+
+    /** Why {@code auto} resolves to fp32 here, or null when it takes bf16. */
+    public static String whyNotBf16() { return Bf16Native.unavailableReason(); }
+
+    public String cliName() { return name().toLowerCase(Locale.ROOT); }
+
+    int bytes() { return this == BF16 ? 2 : 4; }
+}

@@ -32,6 +32,6 @@ public final class Backends {
     }
 
     private static CpuBackend cpu(Model model, EngineOptions o) {
-        return new CpuBackend(model, o.threads(), io.hydragen.backend.cpu.CpuDtype.resolve(o.cpuDtype()));
+        return new CpuBackend(model, o.threads(), io.hydragen.backend.cpu.CpuDtype.resolve(o.cpuDtype(), model.config().dtype()));
     }
 }

@@ -27,7 +27,7 @@ final class BackendOptions {
     String kvBudget;
 
     @Option(names = "--cpu-dtype", defaultValue = "auto", split = ",", paramLabel = "D",
-            description = "CPU backend weights: auto (bf16 where the CPU has AVX512_BF16, else fp32), fp32 or bf16 (default ${DEFAULT-VALUE}); "
+            description = "CPU backend weights: auto (bf16 for a bf16 checkpoint on a CPU with AVX512_BF16, else fp32), fp32 or bf16 (default ${DEFAULT-VALUE}); "
                     + "bench takes a list (fp32,bf16) and runs each in turn.")
     List<String> cpuDtypes = List.of(EngineOptions.AUTO_CPU_DTYPE);
 
@@ -38,7 +38,7 @@ final class BackendOptions {
         if (cpuDtypes.isEmpty() || (!dtypeList && cpuDtypes.size() > 1)) throw new UsageException("--cpu-dtype takes one of " + CpuDtype.SETTINGS);
         for (String d : cpuDtypes) {
             try {
-                CpuDtype.resolve(d);
+                CpuDtype.resolve(d, io.hydragen.model.DType.F32);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--cpu-dtype: " + e.getMessage());
             }

@@ -22,8 +22,9 @@ import io.hydragen.attention.AttentionMode;
  *                      maxBytes less its allocations, at most the free physical memory; CUDA: free device memory).
  *                      Activations, weights and the prefix cache are not part of it. With or without a budget, a batch
  *                      whose allocation still fails is retried in halves, and a sample failing alone gets an error row.
- * @param cpuDtype how the CPU backend stores and multiplies its weights: {@code auto} (bf16 where this CPU has
- *                 AVX512_BF16 and the engine's kernel loaded, else fp32), {@code fp32} or {@code bf16}; see
+ * @param cpuDtype how the CPU backend stores and multiplies its weights: {@code auto} (bf16 for a checkpoint stored in
+ *                 bf16 where this CPU has AVX512_BF16 and the engine's kernel loaded, else fp32), {@code fp32} or
+ *                 {@code bf16}; see
  *                 {@link io.hydragen.backend.cpu.CpuDtype}
  */
 public record EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention,

@@ -42,6 +42,9 @@ public final class CpuBackend implements Backend {
         this.matmul = new MatMul(parallel);
     }
 
+    /** Bytes the weight matrices hold off the heap. */
+    public long weightBytes() { return w.bytes(); }
+
     /** The weights' storage type. */
     public CpuDtype dtype() { return w.dtype; }
 

@@ -130,6 +130,13 @@ final class CpuWeights implements AutoCloseable {
         return m;
     }
 
+    /** Bytes of the weight matrices (each counted once: a tied LM head is the embedding). */
+    long bytes() {
+        long n = 0;
+        for (WeightMatrix m : owned) n += m.bytes();
+        return n;
+    }
+
     /** Writes tensor t at rows from rowOffset of m. */
     private static void put(Tensor t, WeightMatrix m, int rowOffset) {
         if (m instanceof Bf16Matrix b) b.put(t, rowOffset);

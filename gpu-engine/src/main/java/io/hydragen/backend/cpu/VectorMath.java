@@ -16,9 +16,15 @@ abstract class VectorMath {
         if (!Boolean.getBoolean("hydragen.scalar")) {
             try {
                 Class.forName("jdk.incubator.vector.FloatVector");
-                return (VectorMath) Class.forName("io.hydragen.backend.cpu.SimdMath").getDeclaredConstructor().newInstance();
+                VectorMath simd = (VectorMath) Class.forName("io.hydragen.backend.cpu.SimdMath").getDeclaredConstructor().newInstance();
+                // The incubator API changes between JDKs (FloatVector.fromByteBuffer is gone from JDK 20 on): use it once
+                // here, so a JDK whose API differs gets the scalar path instead of a NoSuchMethodError mid-pass.
+                java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocateDirect(4 * 64).order(java.nio.ByteOrder.nativeOrder());
+                simd.sumSquares(probe, 0, 64);
+                simd.expShiftSum(probe, 0, 64, 0f);
+                return simd;
             } catch (ReflectiveOperationException | LinkageError e) {
-                // module not resolved: fall through to scalar
+                // module not resolved, or an incubator API other than JDK 17's: fall through to scalar
             }
         }
         return new ScalarMath();

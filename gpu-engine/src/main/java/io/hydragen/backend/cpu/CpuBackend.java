@@ -183,8 +183,12 @@ public final class CpuBackend implements Backend {
 
     public void profile(boolean on) { profile.enable(on); }
 
-    /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads. */
+    /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads ({@link MatMul}). */
     private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in) {
+        // the kernel trusts its sizes: a fused matrix built with other dimensions would read past a buffer
+        if (weight.rows() != out || weight.cols() != in) {
+            throw new IllegalStateException("weight matrix " + weight.rows() + " × " + weight.cols() + " used as " + out + " × " + in);
+        }
         matmul.apply(x, weight, y, n);
     }
 

@@ -35,5 +35,8 @@ public enum CpuDtype {
 
     public String cliName() { return name().toLowerCase(Locale.ROOT); }
 
+    /** "float32" or "bfloat16", for messages. */
+    String longName() { return this == BF16 ? "bfloat16" : "float32"; }
+
     int bytes() { return this == BF16 ? 2 : 4; }
 }

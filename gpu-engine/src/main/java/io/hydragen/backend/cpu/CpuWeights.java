@@ -73,13 +73,13 @@ final class CpuWeights implements AutoCloseable {
         long max = org.bytedeco.javacpp.Pointer.maxBytes();
         if (max > 0 && org.bytedeco.javacpp.Pointer.totalBytes() + bytes > max) {
             throw new io.hydragen.backend.AllocationException("the model's weights need " + io.hydragen.backend.AllocationException.formatBytes(bytes)
-                    + " as " + dtype.cliName() + " off the Java heap, beyond JavaCPP's limit of " + io.hydragen.backend.AllocationException.formatBytes(max)
+                    + " as " + dtype.longName() + " off the Java heap, beyond JavaCPP's limit of " + io.hydragen.backend.AllocationException.formatBytes(max)
                     + " (-Dorg.bytedeco.javacpp.maxBytes)", bytes, null);
         }
         long physical = physicalBytes();
         if (physical > 0 && bytes > physical) {
             throw new io.hydragen.backend.AllocationException("the model's weights need " + io.hydragen.backend.AllocationException.formatBytes(bytes)
-                    + " as " + dtype.cliName() + ", more than this machine's " + io.hydragen.backend.AllocationException.formatBytes(physical) + " of memory", bytes, null);
+                    + " as " + dtype.longName() + ", more than this machine's " + io.hydragen.backend.AllocationException.formatBytes(physical) + " of memory", bytes, null);
         }
     }
 

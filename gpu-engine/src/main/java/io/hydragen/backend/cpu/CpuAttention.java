@@ -138,7 +138,7 @@ final class CpuAttention {
         }
         Arrays.fill(sc.rowMax, 0, m, Float.NEGATIVE_INFINITY);
         Arrays.fill(sc.rowSum, 0, m, 0f);
-        for (int i = 0; i < m * d; i++) sc.o.floats.put(i, 0f);
+        sc.o.pointer.zero();   // one memset rather than m·d buffer writes
 
         int segStart = 0;
         int end = Math.min(task.k1, maxLimit);
@@ -156,14 +156,16 @@ final class CpuAttention {
         Partial p = new Partial();
         p.out = new float[m * d];
         p.lse = new float[m];
+        sc.o.floats.get(0, p.out, 0, m * d);   // one bulk copy, then normalise on the heap
         for (int i = 0; i < m; i++) {
             float l = sc.rowSum[i];
             if (l == 0f) {
                 p.lse[i] = Float.NEGATIVE_INFINITY;
+                Arrays.fill(p.out, i * d, (i + 1) * d, 0f);
                 continue;
             }
             float inv = 1f / l;
-            for (int j = 0; j < d; j++) p.out[i * d + j] = sc.o.floats.get(i * d + j) * inv;
+            for (int j = i * d; j < (i + 1) * d; j++) p.out[j] *= inv;
             p.lse[i] = sc.rowMax[i] + (float) Math.log(l);
         }
         return p;

@@ -16,15 +16,21 @@ abstract class VectorMath {
         if (!Boolean.getBoolean("hydragen.scalar")) {
             try {
                 Class.forName("jdk.incubator.vector.FloatVector");
-                VectorMath simd = (VectorMath) Class.forName("io.hydragen.backend.cpu.SimdMath").getDeclaredConstructor().newInstance();
-                // The incubator API changes between JDKs (FloatVector.fromByteBuffer is gone from JDK 20 on): use it once
-                // here, so a JDK whose API differs gets the scalar path instead of a NoSuchMethodError mid-pass.
-                java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocateDirect(4 * 64).order(java.nio.ByteOrder.nativeOrder());
-                simd.sumSquares(probe, 0, 64);
-                simd.expShiftSum(probe, 0, 64, 0f);
-                return simd;
             } catch (ReflectiveOperationException | LinkageError e) {
-                // module not resolved, or an incubator API other than JDK 17's: fall through to scalar
+                return new ScalarMath();   // module not resolved
+            }
+            // The incubator API changes between JDKs (FloatVector.fromByteBuffer is gone from JDK 20 on): each candidate
+            // is used once here, so a JDK whose API differs gets the next one instead of a NoSuchMethodError mid-pass.
+            for (String impl : new String[] {"io.hydragen.backend.cpu.SimdMath", "io.hydragen.backend.cpu.ArraySimdMath"}) {
+                try {
+                    VectorMath simd = (VectorMath) Class.forName(impl).getDeclaredConstructor().newInstance();
+                    java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocateDirect(4 * 64).order(java.nio.ByteOrder.nativeOrder());
+                    simd.sumSquares(probe, 0, 64);
+                    simd.expShiftSum(probe, 0, 64, 0f);
+                    return simd;
+                } catch (ReflectiveOperationException | LinkageError e) {
+                    // this JDK's Vector API lacks what impl calls: try the next
+                }
             }
         }
         return new ScalarMath();

@@ -21,7 +21,11 @@ abstract class VectorMath {
             }
             // The incubator API changes between JDKs (FloatVector.fromByteBuffer is gone from JDK 20 on): each candidate
             // is used once here, so a JDK whose API differs gets the next one instead of a NoSuchMethodError mid-pass.
-            for (String impl : new String[] {"io.hydragen.backend.cpu.SimdMath", "io.hydragen.backend.cpu.ArraySimdMath"}) {
+            // -Dhydragen.simd=array starts from the array-staged one (to compare the two on one JDK)
+            String[] order = "array".equals(System.getProperty("hydragen.simd"))
+                    ? new String[] {"io.hydragen.backend.cpu.ArraySimdMath"}
+                    : new String[] {"io.hydragen.backend.cpu.SimdMath", "io.hydragen.backend.cpu.ArraySimdMath"};
+            for (String impl : order) {
                 try {
                     VectorMath simd = (VectorMath) Class.forName(impl).getDeclaredConstructor().newInstance();
                     java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocateDirect(4 * 64).order(java.nio.ByteOrder.nativeOrder());

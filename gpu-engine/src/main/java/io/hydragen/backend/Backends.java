@@ -18,7 +18,7 @@ public final class Backends {
     public static Backend create(Model model, EngineOptions o) {
         String b = o.backend() == null ? "auto" : o.backend().toLowerCase(Locale.ROOT);
         return switch (b) {
-            case "cpu" -> new CpuBackend(model, o.threads());
+            case "cpu" -> cpu(model, o);
             case "cuda" -> {
                 String why = CudaBackend.unavailableReason(model.config(), o.deviceOrdinal());
                 if (why != null) throw new IllegalArgumentException("backend 'cuda' is not available: " + why);
@@ -26,8 +26,12 @@ public final class Backends {
             }
             case "auto" -> CudaBackend.unavailableReason(model.config(), o.deviceOrdinal()) == null
                     ? new CudaBackend(model, o.deviceOrdinal())
-                    : new CpuBackend(model, o.threads());
+                    : cpu(model, o);
             default -> throw new IllegalArgumentException("unknown backend '" + o.backend() + "' (auto, cpu, cuda)");
         };
+    }
+
+    private static CpuBackend cpu(Model model, EngineOptions o) {
+        return new CpuBackend(model, o.threads(), io.hydragen.backend.cpu.CpuDtype.resolve(o.cpuDtype(), model.config().dtype()));
     }
 }

@@ -1,5 +1,8 @@
 package io.hydragen.cli;
 
+import io.hydragen.backend.cpu.CpuDtype;
+import java.util.List;
+
 import io.hydragen.generate.EngineOptions;
 import picocli.CommandLine.Option;
 
@@ -23,13 +26,30 @@ final class BackendOptions {
                     + "'auto' = 80% of the memory available at each call; 'none' or 0 = no budget (default ${DEFAULT-VALUE}).")
     String kvBudget;
 
-    void check() {
+    @Option(names = "--cpu-dtype", defaultValue = "auto", split = ",", paramLabel = "D",
+            description = "CPU backend weights: auto (bf16 for a bf16 checkpoint on a CPU with AVX512_BF16, else fp32), fp32 or bf16 (default ${DEFAULT-VALUE}); "
+                    + "bench takes a list (fp32,bf16) and runs each in turn.")
+    List<String> cpuDtypes = List.of(EngineOptions.AUTO_CPU_DTYPE);
+
+    /** @param dtypeList whether --cpu-dtype may name several (bench) */
+    void check(boolean dtypeList) {
         if (threads < 0) throw new UsageException("--threads must be >= 0, got " + threads);
         kvBudgetBytes();
+        if (cpuDtypes.isEmpty() || (!dtypeList && cpuDtypes.size() > 1)) throw new UsageException("--cpu-dtype takes one of " + CpuDtype.SETTINGS);
+        for (String d : cpuDtypes) {
+            try {
+                CpuDtype.resolve(d, io.hydragen.model.DType.F32);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--cpu-dtype: " + e.getMessage());
+            }
+        }
     }
 
+    void check() { check(false); }
+
+    /** The options with the first --cpu-dtype. */
     EngineOptions applyTo(EngineOptions o) {
-        return o.withBackend(backend).withDevice(device).withThreads(threads).withKvBudgetBytes(kvBudgetBytes());
+        return o.withBackend(backend).withDevice(device).withThreads(threads).withKvBudgetBytes(kvBudgetBytes()).withCpuDtype(cpuDtypes.get(0));
     }
 
     long kvBudgetBytes() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.cpu.CpuBackend;
+import io.hydragen.backend.cpu.CpuDtype;
+import io.hydragen.backend.cpu.StepProfile;
 import io.hydragen.generate.BatchOptions;
 import io.hydragen.generate.BatchStats;
 import io.hydragen.generate.Completion;
@@ -102,6 +104,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --scheduler continuous: most prompt tokens prefilled between two decode steps (default: the prefill chunk).")
     Integer prefillTokensPerStep;
 
+    @Option(names = "--profile", description = "CPU backend: time each phase of the decode step (projections, attention per block kind, LM head, "
+            + "sampling) and print ms per step; the JSON gets it per mode as decode_profile.")
+    boolean profile;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")
     Path json;
 
@@ -131,25 +137,31 @@ final class BenchCommand implements Callable<Integer> {
             Double gflops = null;
             int threadsUsed = engineOptions.threads;
             String backendName = engineOptions.backend;
-            for (AttentionMode mode : order) {
-                EngineOptions options = engineOptions.applyTo(EngineOptions.of(model))
+            Double bf16Gflops = null;
+            List<String> dtypes = new ArrayList<>(new LinkedHashSet<>(engineOptions.cpuDtypes));
+            for (String dtype : dtypes) for (AttentionMode mode : order) {
+                EngineOptions options = engineOptions.applyTo(EngineOptions.of(model)).withCpuDtype(dtype)
                         .withAttention(mode).withMinSharedTokens(1).withMaxBatchSequences(batch);
+                String key = dtypes.size() == 1 ? mode.cliName() : mode.cliName() + "@" + dtype;
                 // Engine.close() would close the shared model too: close only this mode's backend.
                 Engine engine = Engine.open(m, options);
                 try {
-                    if (engine.backend() instanceof CpuBackend cpu) {
-                        threadsUsed = cpu.threads();
+                    CpuBackend cpuBackend = engine.backend() instanceof CpuBackend cpu ? cpu : null;
+                    if (cpuBackend != null) {
+                        threadsUsed = cpuBackend.threads();
                         if (gflops == null) {
-                            status(mode.cliName() + ": measuring SGEMM " + sgemmSize + "\u00b3 ...");
-                            gflops = cpu.measureGflops(sgemmSize);
+                            status(key + ": measuring SGEMM " + sgemmSize + "\u00b3 ...");
+                            gflops = cpuBackend.measureGflops(sgemmSize);
                         }
+                        if (bf16Gflops == null && cpuBackend.dtype() == CpuDtype.BF16) bf16Gflops = cpuBackend.measureBf16Gflops(sgemmSize);
                     }
                     backendName = engine.backendName();
                     if (warmupTokens > 0) {
-                        status(mode.cliName() + ": warming up ...");
+                        status(key + ": warming up ...");
                         run(engine, warmup, warmupTokens, ProgressListener.NONE);
                     }
-                    ProgressPrinter progress = new ProgressPrinter(console, quiet, batch, batch, mode.cliName());
+                    ProgressPrinter progress = new ProgressPrinter(console, quiet, batch, batch, key);
+                    if (profile && cpuBackend != null) cpuBackend.profile(true);   // after the warm-up: only the timed run counts
                     GenerationResult result;
                     try {
                         progress.begin();
@@ -157,14 +169,18 @@ final class BenchCommand implements Callable<Integer> {
                     } finally {
                         progress.finish();
                     }
-                    outputs.put(mode, result.completions());
-                    results.put(mode.cliName(), modeResult(result.stats()));
+                    if (dtype.equals(dtypes.get(0))) outputs.put(mode, result.completions());
+                    BenchProfile steps = profile && cpuBackend != null ? BenchProfile.of(cpuBackend.profile().summary(StepProfile.Pass.DECODE),
+                            result.stats().decodeNanos(), result.stats().decodeSteps()) : null;
+                    double flops = DecodeFlops.perToken(m.config(), prefixTokens + suffixTokens + (newTokens - 1) / 2.0, mode != AttentionMode.NONE);
+                    results.put(key, modeResult(result.stats(), steps, cpuBackend == null ? null : cpuBackend.matmulPath(),
+                            result.stats().decodeTokensPerSecond() * flops / 1e9));
                 } finally {
                     engine.backend().close();
                 }
             }
             BenchReport report = new BenchReport(model, batch, prefixTokens, suffixTokens, newTokens, warmupTokens,
-                    backendName, threadsUsed, machine(), gflops, sgemmSize, results, speedup(results),
+                    backendName, threadsUsed, machine(), gflops, bf16Gflops, sgemmSize, results, speedup(results),
                     sameTokens(outputs), "hydragen " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             printTable(report, console.out());
             BenchWarnings.of(report).forEach(console.err()::println);
@@ -266,7 +282,7 @@ final class BenchCommand implements Callable<Integer> {
                 same = n / (double) a.size();
             }
             BenchReport report = new BenchReport(model, batch, prefixTokens, suffixTokens, dist == null ? newTokens : most, warmupTokens,
-                    backendName, threadsUsed, machine(), gflops, sgemmSize, null, null, null, mode.cliName(), r, prefixGroups,
+                    backendName, threadsUsed, machine(), gflops, null, sgemmSize, null, null, null, mode.cliName(), r, prefixGroups,
                     dist == null ? null : dist.toString(), results, ratio, same,
                     "hydragen " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             printSchedulers(report, console.out());
@@ -315,7 +331,7 @@ final class BenchCommand implements Callable<Integer> {
         if (prefixTokens + suffixTokens < 1) throw new UsageException("prompts would be empty: give --prefix-tokens or --suffix-tokens above 0");
         if (newTokens < 1) throw new UsageException("--new-tokens must be >= 1, got " + newTokens);
         if (warmupTokens < 0) throw new UsageException("--warmup-tokens must be >= 0, got " + warmupTokens);
-        engineOptions.check();
+        engineOptions.check(true);
         if (sgemmSize < 1) throw new UsageException("--sgemm-size must be >= 1, got " + sgemmSize);
         if (modes.isEmpty()) throw new UsageException("--attention names no mode");
         if (schedulers == null && (rows != null || newTokensDist != null || prefixGroups != 1 || prefillTokensPerStep != null)) {
@@ -344,9 +360,9 @@ final class BenchCommand implements Callable<Integer> {
         return result;
     }
 
-    private static BenchReport.ModeResult modeResult(BatchStats s) {
+    private static BenchReport.ModeResult modeResult(BatchStats s, BenchProfile profile, String matmul, double decodeGflops) {
         return new BenchReport.ModeResult(s.decodeTokensPerSecond(), s.prefillSeconds(), s.decodeNanos() / 1e9, s.promptTokens(),
-                s.prefilledTokens(), s.sharedPromptTokens(), s.generatedTokens(), s.decodeTokens(), s.decodeSteps());
+                s.prefilledTokens(), s.sharedPromptTokens(), s.generatedTokens(), s.decodeTokens(), s.decodeSteps(), matmul, decodeGflops, profile);
     }
 
     private static BenchReport.Speedup speedup(Map<String, BenchReport.ModeResult> r) {
@@ -401,7 +417,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (r.speedup() != null) out.printf(Locale.ROOT, "speedup hydragen vs per-sequence: %.2fx%n", r.speedup().hydragenVsPerSequence());
         if (r.sameTokens() != null) out.printf(Locale.ROOT, "sequences with identical tokens (hydragen vs per-sequence): %.1f%%%n", 100 * r.sameTokens());
+        for (Map.Entry<String, BenchReport.ModeResult> e : r.results().entrySet()) {
+            if (e.getValue().decodeProfile() != null) e.getValue().decodeProfile().print(e.getKey(), out);
+        }
         if (r.sgemmGflops() != null) out.printf(Locale.ROOT, "SGEMM %d\u00b3: %.1f GFLOP/s%n", r.sgemmSize(), r.sgemmGflops());
+        if (r.bf16GemmGflops() != null) out.printf(Locale.ROOT, "BF16 GEMM %d\u00b3 (AVX512_BF16 kernel): %.1f GFLOP/s%n", r.sgemmSize(), r.bf16GemmGflops());
+        for (Map.Entry<String, BenchReport.ModeResult> e : r.results().entrySet()) {
+            BenchReport.ModeResult m = e.getValue();
+            if (m.matmul() != null) out.printf(Locale.ROOT, "%s: matrix products %s, decode %.1f GFLOP/s%n", e.getKey(), m.matmul(), m.decodeGflops());
+        }
         out.flush();
     }
 }

@@ -12,11 +12,12 @@ import java.util.Map;
  *
  * @param threads the CPU threads the backend actually used
  * @param sgemmGflops SGEMM GFLOP/s of the CPU backend at {@code sgemmSize}³, or null on another backend
+ * @param bf16GemmGflops the same product on the AVX512_BF16 kernel, or null when no bf16 run used it
  * @param speedup null unless both hydragen and per-sequence ran
  * @param sameTokens fraction of sequences whose hydragen tokens equal their per-sequence tokens, or null
  */
 @JsonPropertyOrder({"model", "batch", "prefix_tokens", "suffix_tokens", "new_tokens", "warmup_tokens", "backend", "threads",
-        "machine", "sgemm_gflops", "sgemm_size", "results", "speedup", "same_tokens_hydragen_per_sequence", "attention", "rows", "prefix_groups", "max_new_tokens_dist",
+        "machine", "sgemm_gflops", "bf16_gemm_gflops", "sgemm_size", "results", "speedup", "same_tokens_hydragen_per_sequence", "attention", "rows", "prefix_groups", "max_new_tokens_dist",
         "schedulers", "continuous_vs_static", "same_tokens_static_continuous", "command"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record BenchReport(
@@ -30,6 +31,7 @@ record BenchReport(
         @JsonProperty("threads") int threads,
         @JsonProperty("machine") Machine machine,
         @JsonProperty("sgemm_gflops") Double sgemmGflops,
+        @JsonProperty("bf16_gemm_gflops") Double bf16GemmGflops,
         @JsonProperty("sgemm_size") int sgemmSize,
         @JsonProperty("results") Map<String, ModeResult> results,
         @JsonProperty("speedup") Speedup speedup,
@@ -45,9 +47,9 @@ record BenchReport(
 
     /** The attention-mode benchmark (no --scheduler): the scheduler fields are null and left out. */
     BenchReport(String model, int batch, int prefixTokens, int suffixTokens, int newTokens, int warmupTokens, String backend,
-                int threads, Machine machine, Double sgemmGflops, int sgemmSize, Map<String, ModeResult> results, Speedup speedup,
-                Double sameTokens, String command) {
-        this(model, batch, prefixTokens, suffixTokens, newTokens, warmupTokens, backend, threads, machine, sgemmGflops, sgemmSize,
+                int threads, Machine machine, Double sgemmGflops, Double bf16GemmGflops, int sgemmSize, Map<String, ModeResult> results,
+                Speedup speedup, Double sameTokens, String command) {
+        this(model, batch, prefixTokens, suffixTokens, newTokens, warmupTokens, backend, threads, machine, sgemmGflops, bf16GemmGflops, sgemmSize,
                 results, speedup, sameTokens, null, null, null, null, null, null, null, command);
     }
 
@@ -86,7 +88,7 @@ record BenchReport(
 
     /** One attention mode's run over the batch (timings from the engine's {@code BatchStats}). */
     @JsonPropertyOrder({"decode_tokens_per_s", "prefill_s", "decode_s", "prompt_tokens", "prefilled_tokens",
-            "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps"})
+            "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps", "matmul", "decode_gflops", "decode_profile"})
     record ModeResult(
             @JsonProperty("decode_tokens_per_s") double decodeTokensPerS,
             @JsonProperty("prefill_s") double prefillS,
@@ -96,7 +98,10 @@ record BenchReport(
             @JsonProperty("shared_prompt_tokens") long sharedPromptTokens,
             @JsonProperty("generated_tokens") long generatedTokens,
             @JsonProperty("decode_tokens") long decodeTokens,
-            @JsonProperty("decode_steps") int decodeSteps) {}
+            @JsonProperty("decode_steps") int decodeSteps,
+            @JsonProperty("matmul") @JsonInclude(JsonInclude.Include.NON_NULL) String matmul,
+            @JsonProperty("decode_gflops") double decodeGflops,
+            @JsonProperty("decode_profile") @JsonInclude(JsonInclude.Include.NON_NULL) BenchProfile decodeProfile) {}
 
     /** Decode tokens/s ratios. */
     record Speedup(@JsonProperty("hydragen_vs_per_sequence") double hydragenVsPerSequence) {}

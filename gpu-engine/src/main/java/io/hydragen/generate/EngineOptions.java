@@ -22,10 +22,22 @@ import io.hydragen.attention.AttentionMode;
  *                      maxBytes less its allocations, at most the free physical memory; CUDA: free device memory).
  *                      Activations, weights and the prefix cache are not part of it. With or without a budget, a batch
  *                      whose allocation still fails is retried in halves, and a sample failing alone gets an error row.
+ * @param cpuDtype how the CPU backend stores and multiplies its weights: {@code auto} (bf16 for a checkpoint stored in
+ *                 bf16 where this CPU has AVX512_BF16 and the engine's kernel loaded, else fp32), {@code fp32} or
+ *                 {@code bf16}; see
+ *                 {@link io.hydragen.backend.cpu.CpuDtype}
  */
 public record EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention,
                             int minSharedTokens, int threads, int maxBatchSequences, int prefixCacheTokens,
-                            long kvBudgetBytes) {
+                            long kvBudgetBytes, String cpuDtype) {
+
+    /** {@link #cpuDtype}'s default. */
+    public static final String AUTO_CPU_DTYPE = "auto";
+
+    public EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention, int minSharedTokens,
+                         int threads, int maxBatchSequences, int prefixCacheTokens, long kvBudgetBytes) {
+        this(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, AUTO_CPU_DTYPE);
+    }
 
     /** {@link #kvBudgetBytes}: derive the budget from the memory available before each call. */
     public static final long AUTO_KV_BUDGET = -1;
@@ -42,21 +54,23 @@ public record EngineOptions(String model, String backend, int deviceOrdinal, Att
         return new EngineOptions(model, "auto", 0, AttentionMode.HYDRAGEN, 16, 0, 256, 0, 0L);
     }
 
-    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
+    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
 
-    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
+    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
 
-    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
+    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
 
-    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
+    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
 
-    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences, prefixCacheTokens, kvBudgetBytes); }
+    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
 
-    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b, prefixCacheTokens, kvBudgetBytes); }
+    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
 
-    public EngineOptions withPrefixCacheTokens(int n) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, n, kvBudgetBytes); }
+    public EngineOptions withPrefixCacheTokens(int n) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, n, kvBudgetBytes, cpuDtype); }
 
-    public EngineOptions withKvBudgetBytes(long b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, b); }
+    public EngineOptions withKvBudgetBytes(long b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, b, cpuDtype); }
+
+    public EngineOptions withCpuDtype(String d) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, d); }
 
     /** The per-call batching defaults these options give ({@link Engine#generate(java.util.List, ProgressListener)}). */
     public BatchOptions batchOptions() { return new BatchOptions(attention, minSharedTokens, maxBatchSequences); }

@@ -86,6 +86,34 @@ class BenchCommandTest {
     }
 
     @Test
+    void profilesEachDtypeOfTheListAndReportsTheMatmulPath() throws IOException {
+        Path json = dir.resolve("p.json");
+        int newTokens = 4;
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "3", "--prefix-tokens", "16", "--suffix-tokens", "2",
+                "--new-tokens", "" + newTokens, "--attention", "hydragen", "--threads", "1", "--warmup-tokens", "0", "--sgemm-size", "64",
+                "--cpu-dtype", "fp32,bf16", "--profile", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = CliRun.JSON.readTree(json.toFile());
+        assertEquals(List.of("hydragen@fp32", "hydragen@bf16"), fieldNames(j.get("results")));
+        assertTrue(j.get("results").get("hydragen@fp32").get("matmul").asText().startsWith("fp32"), j.toString());
+        assertTrue(j.get("results").get("hydragen@bf16").get("matmul").asText().startsWith("bf16"), j.toString());
+        for (JsonNode mode : j.get("results")) {
+            JsonNode prof = mode.get("decode_profile");
+            assertNotNull(prof, mode.toString());
+            // the decode steps, plus the one-token-per-row suffix pass that has their shape (documented in BenchProfile)
+            assertTrue(prof.get("forward_passes").asInt() >= newTokens - 1, prof.toString());
+            double sum = 0;
+            for (JsonNode row : prof.get("phases")) sum += row.get("ms").asDouble();
+            assertEquals(prof.get("step_ms").asDouble(), sum, 0.05 * prof.get("step_ms").asDouble(), "phases add up to the step: " + prof);
+            assertTrue(mode.get("decode_gflops").asDouble() > 0, mode.toString());
+        }
+        assertTrue(r.out().contains("lm head"), r.out());
+        CliRun bad = CliRun.run("generate", "--model", "synthetic:tiny", "--cpu-dtype", "fp32,bf16", "--input", "x", "--output", "y");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("--cpu-dtype takes one of"), bad.err());
+    }
+
+    @Test
     void sizesBeyondTheContextAreOneLineError() {
         CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "2", "--prefix-tokens", "5000", "--suffix-tokens", "2",
                 "--new-tokens", "2");

@@ -48,7 +48,7 @@ class GenerateReferenceParityTest {
         Path in = dir.resolve("prompts.jsonl"), out = dir.resolve("out.jsonl");
         Files.write(in, lines);
         CliRun r = CliRun.run("generate", "--model", modelDir.toString(), "--input", in.toString(), "--output", out.toString(),
-                "--ignore-eos", "--max-new-tokens", "24", "--attention", attention, "--backend", "cpu", "--min-shared-tokens", "4");
+                "--ignore-eos", "--max-new-tokens", "24", "--attention", attention, "--backend", "cpu", "--cpu-dtype", "fp32", "--min-shared-tokens", "4");
         assertEquals(0, r.exitCode(), r.err());
         List<JsonNode> rows = CliRun.jsonLines(out);
         assertEquals(want.size(), rows.size());

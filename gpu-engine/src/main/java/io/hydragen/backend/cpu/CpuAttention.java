@@ -68,9 +68,20 @@ final class CpuAttention {
      * @param out attention output [rows × numHeads·headDim], overwritten
      */
     void forward(int layer, OffHeap q, int rows, List<AttentionBlock> blocks, OffHeap out, Parallel parallel) {
+        forward(layer, q, rows, blocks, out, parallel, StepProfile.OFF);
+    }
+
+    void forward(int layer, OffHeap q, int rows, List<AttentionBlock> blocks, OffHeap out, Parallel parallel, StepProfile profile) {
+        long t0 = profile.start();
         List<Task> tasks = plan(blocks);
         Partial[] partials = new Partial[tasks.size()];
-        parallel.forEach(tasks.size(), i -> partials[i] = run(layer, q, tasks.get(i)));
+        parallel.forEach(tasks.size(), i -> {
+            long s = profile.start();
+            partials[i] = run(layer, q, tasks.get(i));
+            if (profile.on()) profile.attentionTask(tasks.get(i).block.rows().length > 1, System.nanoTime() - s);
+        });
+        profile.stop(StepProfile.Phase.ATTENTION, t0);
+        t0 = profile.start();
 
         int qDim = numHeads * headDim;
         float[] acc = new float[rows * qDim];
@@ -90,6 +101,7 @@ final class CpuAttention {
             }
         });
         out.floats.put(0, acc, 0, rows * qDim);
+        profile.stop(StepProfile.Phase.ATTENTION_MERGE, t0);
     }
 
     private List<Task> plan(List<AttentionBlock> blocks) {
@@ -126,7 +138,7 @@ final class CpuAttention {
         }
         Arrays.fill(sc.rowMax, 0, m, Float.NEGATIVE_INFINITY);
         Arrays.fill(sc.rowSum, 0, m, 0f);
-        for (int i = 0; i < m * d; i++) sc.o.floats.put(i, 0f);
+        sc.o.pointer.zero();   // one memset rather than m·d buffer writes
 
         int segStart = 0;
         int end = Math.min(task.k1, maxLimit);
@@ -144,14 +156,16 @@ final class CpuAttention {
         Partial p = new Partial();
         p.out = new float[m * d];
         p.lse = new float[m];
+        sc.o.floats.get(0, p.out, 0, m * d);   // one bulk copy, then normalise on the heap
         for (int i = 0; i < m; i++) {
             float l = sc.rowSum[i];
             if (l == 0f) {
                 p.lse[i] = Float.NEGATIVE_INFINITY;
+                Arrays.fill(p.out, i * d, (i + 1) * d, 0f);
                 continue;
             }
             float inv = 1f / l;
-            for (int j = 0; j < d; j++) p.out[i * d + j] = sc.o.floats.get(i * d + j) * inv;
+            for (int j = i * d; j < (i + 1) * d; j++) p.out[j] *= inv;
             p.lse[i] = sc.rowMax[i] + (float) Math.log(l);
         }
         return p;

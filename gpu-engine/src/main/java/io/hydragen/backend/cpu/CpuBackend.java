@@ -6,6 +6,7 @@ import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
 import io.hydragen.model.Model;
 import io.hydragen.model.ModelConfig;
+import io.hydragen.backend.cpu.StepProfile.Phase;
 
 /**
  * The Llama forward pass on the CPU, top to bottom: embedding, then per layer rmsnorm → q/k/v → rope →
@@ -20,19 +21,37 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final Workspace ws = new Workspace();
     private final Ops ops;
+    private final MatMul matmul;
+    private final StepProfile profile = new StepProfile();
 
     /**
      * @throws io.hydragen.model.ModelException when a weight matrix is too large for one off-heap buffer or the weights
      *                                          cannot fit JavaCPP's memory limit (checked before allocating)
      * @throws io.hydragen.backend.AllocationException when the weights do not fit in memory
      */
-    public CpuBackend(Model model, int threads) {
+    public CpuBackend(Model model, int threads) { this(model, threads, CpuDtype.FP32); }
+
+    /** @param dtype how the matrix weights are stored and multiplied ({@link CpuDtype#resolve} turns a setting into one) */
+    public CpuBackend(Model model, int threads, CpuDtype dtype) {
         this.c = model.config();
-        this.w = new CpuWeights(c, model.weights());
+        this.w = new CpuWeights(c, model.weights(), dtype);
         this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim());
         this.rope = new RopeTable(c);
         this.parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
         this.ops = new Ops(parallel);
+        this.matmul = new MatMul(parallel);
+    }
+
+    /** Bytes the weight matrices hold off the heap. */
+    public long weightBytes() { return w.bytes(); }
+
+    /** The weights' storage type. */
+    public CpuDtype dtype() { return w.dtype; }
+
+    /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 panels: ...)". */
+    public String matmulPath() {
+        if (w.dtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
+        return matmul.bf16Kernel() ? "bf16 (AVX512_BF16 kernel)" : "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
     }
 
     @Override public String name() { return "cpu"; }
@@ -87,58 +106,90 @@ public final class CpuBackend implements Backend {
         int n = batch.rows(), h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize();
         int qkvDim = q + 2 * kv;
         ws.ensure(n, c);
+        StepProfile p = profile;
+        p.begin(batch.logitRows().length == n ? StepProfile.Pass.DECODE : StepProfile.Pass.PREFILL);
+        long start = p.start(), t = start;
 
         ops.embed(w.embed, batch.tokens(), ws.x, h);
+        t = lap(Phase.EMBED, t);
         for (int l = 0; l < c.numLayers(); l++) {
             io.hydragen.backend.Cancellation.check();
             CpuWeights.Layer L = w.layers[l];
             // attention
             ops.rmsnorm(ws.x, ws.h, L.attnNorm, n, h, (float) c.rmsNormEps());
+            t = lap(Phase.NORM, t);
             linear(ws.h, L.qkv, ws.qkv, n, qkvDim, h);
             if (L.qkvBias != null) ops.addBias(ws.qkv, L.qkvBias, n, qkvDim);
+            t = lap(Phase.QKV_PROJ, t);
             rope.prepare(batch.positions());
             ops.parallelRows(n, (r0, r1) -> {
                 rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, 0, c.numHeads());
                 rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, q, c.numKvHeads());
                 return 0;
             });
+            t = lap(Phase.ROPE, t);
             ops.splitQ(ws.qkv, ws.q, n, qkvDim, q);
             writeKv(batch, l, n, qkvDim, q, kv);
+            t = lap(Phase.KV_WRITE, t);
             if (mode == AttentionMode.NONE) ws.att.floats.put(0, new float[n * q]);
-            else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel);
+            else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel, p);
+            t = p.start();
             linear(ws.att, L.o, ws.h, n, h, q);
             if (L.oBias != null) ops.addBias(ws.h, L.oBias, n, h);
+            t = lap(Phase.O_PROJ, t);
             ops.residual(ws.x, ws.h, n, h);
+            t = lap(Phase.RESIDUAL, t);
             // MLP
             ops.rmsnorm(ws.x, ws.h, L.mlpNorm, n, h, (float) c.rmsNormEps());
+            t = lap(Phase.NORM, t);
             linear(ws.h, L.gateUp, ws.gateUp, n, 2 * im, h);
+            t = lap(Phase.GATE_UP_PROJ, t);
             ops.swiglu(ws.gateUp, ws.ffn, n, im);
+            t = lap(Phase.SWIGLU, t);
             linear(ws.ffn, L.down, ws.h, n, h, im);
+            t = lap(Phase.DOWN_PROJ, t);
             ops.residual(ws.x, ws.h, n, h);
+            t = lap(Phase.RESIDUAL, t);
         }
-        return logits(batch.logitRows(), h);
+        float[][] out = logits(batch.logitRows(), h);
+        p.forwardDone(start);
+        return out;
+    }
+
+    /** Adds the time since {@code t0} to {@code phase} and returns the new start (0 when profiling is off). */
+    private long lap(Phase phase, long t0) {
+        profile.stop(phase, t0);
+        return profile.start();
     }
 
     private float[][] logits(int[] rows, int h) {
         int k = rows.length, v = c.vocabSize();
         if (k == 0) return new float[0][];
         ws.ensureLogits(k, v, h);
+        long t = profile.start();
         for (int i = 0; i < k; i++) ws.last.floats.put(i * h, ws.x.floats, rows[i] * h, h);
         ops.rmsnorm(ws.last, ws.last, w.finalNorm, k, h, (float) c.rmsNormEps());
+        t = lap(Phase.NORM, t);
         linear(ws.last, w.lmHead, ws.logits, k, v, h);
+        t = lap(Phase.LM_HEAD, t);
         float[][] out = new float[k][v];
         for (int i = 0; i < k; i++) ws.logits.floats.get(i * v, out[i], 0, v);
+        lap(Phase.LOGITS_COPY, t);
         return out;
     }
 
-    /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads. */
-    private void linear(OffHeap x, OffHeap weight, OffHeap y, int n, int out, int in) {
-        int chunks = Math.min(out / 64 + 1, parallel.threads() * 4);
-        int step = (out + chunks - 1) / chunks;
-        parallel.forEach(chunks, i -> {
-            int o0 = i * step, o1 = Math.min(out, o0 + step);
-            if (o1 > o0) Blas.gemmNT(n, o1 - o0, in, 1f, x, 0, in, weight, (long) o0 * in, in, 0f, y, o0, out);
-        });
+    /** Per-phase timers of the forward pass (off until {@link #profile(boolean)} turns them on). */
+    public StepProfile profile() { return profile; }
+
+    public void profile(boolean on) { profile.enable(on); }
+
+    /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads ({@link MatMul}). */
+    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in) {
+        // the kernel trusts its sizes: a fused matrix built with other dimensions would read past a buffer
+        if (weight.rows() != out || weight.cols() != in) {
+            throw new IllegalStateException("weight matrix " + weight.rows() + " × " + weight.cols() + " used as " + out + " × " + in);
+        }
+        matmul.apply(x, weight, y, n);
     }
 
     private void writeKv(ForwardBatch b, int layer, int n, int qkvDim, int q, int kv) {
@@ -158,10 +209,23 @@ public final class CpuBackend implements Backend {
     public double measureGflops(int size) {
         try (OffHeap a = new OffHeap((long) size * size); OffHeap b = new OffHeap((long) size * size); OffHeap y = new OffHeap((long) size * size)) {
             for (int i = 0; i < size * size; i++) { a.set(i, (i % 7) * 0.01f); b.set(i, (i % 5) * 0.01f); }
-            linear(a, b, y, size, size, size);
+            matmul.sgemm(a, b, y, size, size, size);
             int reps = 3;
             long t = System.nanoTime();
-            for (int r = 0; r < reps; r++) linear(a, b, y, size, size, size);
+            for (int r = 0; r < reps; r++) matmul.sgemm(a, b, y, size, size, size);
+            return 2.0 * size * size * size * reps / ((System.nanoTime() - t) / 1e9) / 1e9;
+        }
+    }
+
+    /** The same product's rate through the bf16 path (rounded activations, packed bf16 weights), for benchmark reports. */
+    public double measureBf16Gflops(int size) {
+        try (OffHeap a = new OffHeap((long) size * size); OffHeap y = new OffHeap((long) size * size); Bf16Matrix b = new Bf16Matrix(size, size)) {
+            for (int i = 0; i < size * size; i++) a.set(i, (i % 7) * 0.01f);
+            for (int j = 0; j < size; j++) for (int k = 0; k < size; k++) b.set(j, k, io.hydragen.model.Half.floatToBf16(((j * size + k) % 5) * 0.01f));
+            matmul.apply(a, b, y, size);
+            int reps = 3;
+            long t = System.nanoTime();
+            for (int r = 0; r < reps; r++) matmul.apply(a, b, y, size);
             return 2.0 * size * size * size * reps / ((System.nanoTime() - t) / 1e9) / 1e9;
         }
     }
@@ -169,6 +233,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         parallel.close();
+        matmul.close();
         w.close();
         ws.close();
     }

@@ -8,30 +8,35 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A model's weights widened to float32 off the heap, with q/k/v and gate/up fused so each is one matrix
- * product. Matrices keep Hugging Face's [out, in] layout; the forward pass multiplies by their transpose.
+ * A model's weights off the heap, the matrices in the chosen {@link CpuDtype} (fp32, or packed bf16: a bf16 checkpoint
+ * is copied as it is, never widened), with q/k/v and gate/up fused so each is one matrix product. Matrices keep
+ * Hugging Face's [out, in] layout; the forward pass multiplies by their transpose. Norms and biases stay fp32.
  */
 final class CpuWeights implements AutoCloseable {
 
     static final class Layer {
         float[] attnNorm, mlpNorm;
-        OffHeap qkv;       // [(q + 2·kv) × hidden]
-        float[] qkvBias;   // null unless the model has q/k/v biases (Qwen2)
-        OffHeap o;         // [hidden × q]
-        float[] oBias;     // Llama checkpoints with attention_bias=true bias o_proj too
-        OffHeap gateUp;    // [2·intermediate × hidden]
-        OffHeap down;      // [hidden × intermediate]
+        WeightMatrix qkv;       // [(q + 2·kv) × hidden]
+        float[] qkvBias;        // null unless the model has q/k/v biases (Qwen2)
+        WeightMatrix o;         // [hidden × q]
+        float[] oBias;          // Llama checkpoints with attention_bias=true bias o_proj too
+        WeightMatrix gateUp;    // [2·intermediate × hidden]
+        WeightMatrix down;      // [hidden × intermediate]
     }
 
-    final OffHeap embed;   // [vocab × hidden]
-    final OffHeap lmHead;  // [vocab × hidden], the embedding itself when tied
+    final CpuDtype dtype;
+    final WeightMatrix embed;   // [vocab × hidden]
+    final WeightMatrix lmHead;  // [vocab × hidden], the embedding itself when tied
     final float[] finalNorm;
     final Layer[] layers;
 
-    private final java.util.List<OffHeap> owned = new java.util.ArrayList<>();
+    private final java.util.List<WeightMatrix> owned = new java.util.ArrayList<>();
 
-    CpuWeights(ModelConfig c, WeightSource w) {
-        checkFits(c);
+    CpuWeights(ModelConfig c, WeightSource w) { this(c, w, CpuDtype.FP32); }
+
+    CpuWeights(ModelConfig c, WeightSource w, CpuDtype dtype) {
+        this.dtype = dtype;
+        checkFits(c, dtype);
         try {
             int h = c.hiddenSize(), v = c.vocabSize();
             embed = load(w, "model.embed_tokens.weight", v, h);
@@ -40,7 +45,7 @@ final class CpuWeights implements AutoCloseable {
             layers = new Layer[c.numLayers()];
             for (int i = 0; i < layers.length; i++) layers[i] = layer(c, w, i);
         } catch (RuntimeException | Error e) {
-            for (OffHeap b : owned) b.close();
+            for (WeightMatrix b : owned) b.close();
             throw e;
         }
     }
@@ -49,7 +54,9 @@ final class CpuWeights implements AutoCloseable {
      * Refuses, before allocating anything, weights the CPU backend cannot hold: a fused matrix beyond one off-heap
      * buffer (2^31-1 floats), or float32 weights beyond JavaCPP's memory limit or the machine's physical memory.
      */
-    static void checkFits(ModelConfig c) {
+    static void checkFits(ModelConfig c) { checkFits(c, CpuDtype.FP32); }
+
+    static void checkFits(ModelConfig c, CpuDtype dtype) {
         long h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize(), v = c.vocabSize();
         long[][] matrices = {{v * h}, {(q + 2 * kv) * h}, {h * q}, {2 * im * h}, {h * im}};
         String[] names = {"embed_tokens (vocab_size × hidden_size)", "q|k|v ((q + 2·kv) × hidden_size)", "o_proj (hidden_size × q)",
@@ -62,17 +69,17 @@ final class CpuWeights implements AutoCloseable {
         }
         long perLayer = (q + 2 * kv) * h + h * q + 2 * im * h + h * im;
         long floats = perLayer * c.numLayers() + v * h * (c.tieWordEmbeddings() ? 1 : 2);
-        long bytes = 4 * floats;
+        long bytes = (long) dtype.bytes() * floats;
         long max = org.bytedeco.javacpp.Pointer.maxBytes();
         if (max > 0 && org.bytedeco.javacpp.Pointer.totalBytes() + bytes > max) {
             throw new io.hydragen.backend.AllocationException("the model's weights need " + io.hydragen.backend.AllocationException.formatBytes(bytes)
-                    + " as float32 off the Java heap, beyond JavaCPP's limit of " + io.hydragen.backend.AllocationException.formatBytes(max)
+                    + " as " + dtype.longName() + " off the Java heap, beyond JavaCPP's limit of " + io.hydragen.backend.AllocationException.formatBytes(max)
                     + " (-Dorg.bytedeco.javacpp.maxBytes)", bytes, null);
         }
         long physical = physicalBytes();
         if (physical > 0 && bytes > physical) {
             throw new io.hydragen.backend.AllocationException("the model's weights need " + io.hydragen.backend.AllocationException.formatBytes(bytes)
-                    + " as float32, more than this machine's " + io.hydragen.backend.AllocationException.formatBytes(physical) + " of memory", bytes, null);
+                    + " as " + dtype.longName() + ", more than this machine's " + io.hydragen.backend.AllocationException.formatBytes(physical) + " of memory", bytes, null);
         }
     }
 
@@ -91,10 +98,10 @@ final class CpuWeights implements AutoCloseable {
             Layer l = new Layer();
             l.attnNorm = w.tensor(p + "input_layernorm.weight", h).toFloats();
             l.mlpNorm = w.tensor(p + "post_attention_layernorm.weight", h).toFloats();
-            l.qkv = alloc((long) (q + 2 * kv) * h);
-            copyInto(w.tensor(p + "self_attn.q_proj.weight", q, h), l.qkv, 0);
-            copyInto(w.tensor(p + "self_attn.k_proj.weight", kv, h), l.qkv, (long) q * h);
-            copyInto(w.tensor(p + "self_attn.v_proj.weight", kv, h), l.qkv, (long) (q + kv) * h);
+            l.qkv = alloc(q + 2 * kv, h);
+            put(w.tensor(p + "self_attn.q_proj.weight", q, h), l.qkv, 0);
+            put(w.tensor(p + "self_attn.k_proj.weight", kv, h), l.qkv, q);
+            put(w.tensor(p + "self_attn.v_proj.weight", kv, h), l.qkv, q + kv);
             if (c.attentionBias()) {
                 l.qkvBias = new float[q + 2 * kv];
                 System.arraycopy(w.tensor(p + "self_attn.q_proj.bias", q).toFloats(), 0, l.qkvBias, 0, q);
@@ -103,24 +110,37 @@ final class CpuWeights implements AutoCloseable {
             }
             l.o = load(w, p + "self_attn.o_proj.weight", h, q);
             if (io.hydragen.model.LlamaTensors.hasOutputBias(c)) l.oBias = w.tensor(p + "self_attn.o_proj.bias", h).toFloats();
-            l.gateUp = alloc(2L * im * h);
-            copyInto(w.tensor(p + "mlp.gate_proj.weight", im, h), l.gateUp, 0);
-            copyInto(w.tensor(p + "mlp.up_proj.weight", im, h), l.gateUp, (long) im * h);
+            l.gateUp = alloc(2 * im, h);
+            put(w.tensor(p + "mlp.gate_proj.weight", im, h), l.gateUp, 0);
+            put(w.tensor(p + "mlp.up_proj.weight", im, h), l.gateUp, im);
             l.down = load(w, p + "mlp.down_proj.weight", h, im);
             return l;
         }
     }
 
-    private OffHeap alloc(long floats) {
-        OffHeap b = new OffHeap(floats);
-        owned.add(b);
-        return b;
+    private WeightMatrix alloc(int rows, int cols) {
+        WeightMatrix m = dtype == CpuDtype.BF16 ? new Bf16Matrix(rows, cols) : new Fp32Matrix(new OffHeap((long) rows * cols), rows, cols);
+        owned.add(m);
+        return m;
     }
 
-    private OffHeap load(WeightSource w, String name, int rows, int cols) {
-        OffHeap b = alloc((long) rows * cols);
-        copyInto(w.tensor(name, rows, cols), b, 0);
-        return b;
+    private WeightMatrix load(WeightSource w, String name, int rows, int cols) {
+        WeightMatrix m = alloc(rows, cols);
+        put(w.tensor(name, rows, cols), m, 0);
+        return m;
+    }
+
+    /** Bytes of the weight matrices (each counted once: a tied LM head is the embedding). */
+    long bytes() {
+        long n = 0;
+        for (WeightMatrix m : owned) n += m.bytes();
+        return n;
+    }
+
+    /** Writes tensor t at rows from rowOffset of m. */
+    private static void put(Tensor t, WeightMatrix m, int rowOffset) {
+        if (m instanceof Bf16Matrix b) b.put(t, rowOffset);
+        else copyInto(t, ((Fp32Matrix) m).data(), (long) rowOffset * m.cols());
     }
 
     /** Widens a tensor into {@code dst} at {@code off} without a heap copy of the whole tensor. */
@@ -137,7 +157,7 @@ final class CpuWeights implements AutoCloseable {
 
     @Override
     public void close() {
-        for (OffHeap b : owned) b.close();
+        for (WeightMatrix b : owned) b.close();
         owned.clear();
     }
 }

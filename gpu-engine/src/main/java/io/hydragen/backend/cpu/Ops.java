@@ -23,8 +23,8 @@ final class Ops {
         });
     }
 
-    void embed(OffHeap table, int[] tokens, OffHeap x, int hidden) {
-        for (int r = 0; r < tokens.length; r++) x.floats.put(r * hidden, table.floats, tokens[r] * hidden, hidden);
+    void embed(WeightMatrix table, int[] tokens, OffHeap x, int hidden) {
+        for (int r = 0; r < tokens.length; r++) table.row(tokens[r], x, r * hidden);
     }
 
     /** y = x / sqrt(mean(x²) + eps) · weight, per row (in place when x == y). */

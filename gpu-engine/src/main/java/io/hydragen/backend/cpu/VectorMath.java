@@ -16,9 +16,25 @@ abstract class VectorMath {
         if (!Boolean.getBoolean("hydragen.scalar")) {
             try {
                 Class.forName("jdk.incubator.vector.FloatVector");
-                return (VectorMath) Class.forName("io.hydragen.backend.cpu.SimdMath").getDeclaredConstructor().newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
-                // module not resolved: fall through to scalar
+                return new ScalarMath();   // module not resolved
+            }
+            // The incubator API changes between JDKs (FloatVector.fromByteBuffer is gone from JDK 20 on): each candidate
+            // is used once here, so a JDK whose API differs gets the next one instead of a NoSuchMethodError mid-pass.
+            // -Dhydragen.simd=array starts from the array-staged one (to compare the two on one JDK)
+            String[] order = "array".equals(System.getProperty("hydragen.simd"))
+                    ? new String[] {"io.hydragen.backend.cpu.ArraySimdMath"}
+                    : new String[] {"io.hydragen.backend.cpu.SimdMath", "io.hydragen.backend.cpu.ArraySimdMath"};
+            for (String impl : order) {
+                try {
+                    VectorMath simd = (VectorMath) Class.forName(impl).getDeclaredConstructor().newInstance();
+                    java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocateDirect(4 * 64).order(java.nio.ByteOrder.nativeOrder());
+                    simd.sumSquares(probe, 0, 64);
+                    simd.expShiftSum(probe, 0, 64, 0f);
+                    return simd;
+                } catch (ReflectiveOperationException | LinkageError e) {
+                    // this JDK's Vector API lacks what impl calls: try the next
+                }
             }
         }
         return new ScalarMath();

@@ -8,10 +8,12 @@ import org.junit.jupiter.api.Test;
 
 /** The vector kernels against plain Java arithmetic (the scalar fallback where the Vector API is absent). */
 class VectorMathTest {
-    private static final VectorMath VM = VectorMath.INSTANCE;
+    /** The one this JVM picked, and the array-staged one JDK 20+ gets (it links on every JDK, so it is tested here too). */
+    static java.util.List<VectorMath> impls() { return java.util.List.of(VectorMath.INSTANCE, new ArraySimdMath()); }
 
-    @Test
-    void softmaxExponentialsAreAccurateOverTheWholeRange() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("impls")
+    void softmaxExponentialsAreAccurateOverTheWholeRange(VectorMath VM) {
         int n = 4099;
         try (OffHeap b = new OffHeap(n)) {
             Random r = new Random(1);
@@ -28,8 +30,9 @@ class VectorMathTest {
         }
     }
 
-    @Test
-    void siluMulRmsAndAddMatchScalarMath() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("impls")
+    void siluMulRmsAndAddMatchScalarMath(VectorMath VM) {
         int n = 77;
         VectorMath scalar = new VectorMath.ScalarMath();
         try (OffHeap a = new OffHeap(2 * n); OffHeap o1 = new OffHeap(n); OffHeap o2 = new OffHeap(n)) {
@@ -44,6 +47,13 @@ class VectorMathTest {
             assertEquals(scalar.max(a.bytes, 0, n), VM.max(a.bytes, 0, n));
             VM.scaleByWeights(a.bytes, 0, w, 0.5f, o1.bytes, 0, n);
             for (int i = 0; i < n; i++) assertEquals(w[i] * a.get(i) * 0.5f, o1.get(i), 1e-6f);
+            float[] before = new float[n];
+            for (int i = 0; i < n; i++) before[i] = a.get(i);
+            VM.add(a.bytes, 0, a.bytes, n, n);
+            for (int i = 0; i < n; i++) assertEquals(before[i] + a.get(n + i), a.get(i), 1e-6f);
+            VM.scale(a.bytes, 3, n - 5, 2f);
+            assertEquals(before[0] + a.get(n), a.get(0), 1e-6f, "before the range: untouched");
+            for (int i = 3; i < n - 2; i++) assertEquals(2f * (before[i] + a.get(n + i)), a.get(i), 1e-5f);
         }
         assertTrue(VM.name().startsWith("simd") || VM.name().equals("scalar"));
     }

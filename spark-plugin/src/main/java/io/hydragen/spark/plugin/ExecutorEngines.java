@@ -160,7 +160,7 @@ public final class ExecutorEngines {
         Engine engine;
         try {
             engine = Engine.open(new EngineOptions(local, backend, key.deviceOrdinal(), AttentionMode.HYDRAGEN,
-                16, threads, 256, HydragenConf.PREFIX_CACHE_TOKENS.get(conf), kvBudget));
+                16, threads, 256, HydragenConf.PREFIX_CACHE_TOKENS.get(conf), kvBudget).withCpuDtype(HydragenConf.CPU_DTYPE.get(conf)));
         } catch (IllegalArgumentException e) {
             if (!backend.equals("cuda")) throw e;
             throw new IllegalArgumentException("model " + key.model() + " on CUDA device " + key.deviceOrdinal()

@@ -97,6 +97,13 @@ public final class HydragenConf {
     public static final Entry<Integer> THREADS = integer("spark.hydragen.threads", 0, 0,
             "CPU threads of each executor's engine; 0: the executor's cores (`spark.executor.cores`, the thread "
                     + "count of a `local[N]` master, else every core of the host).");
+    public static final Entry<String> CPU_DTYPE = new Entry<>("spark.hydragen.cpuDtype", "auto, fp32 or bf16", "auto", "auto",
+            "How CPU engines store and multiply the weights: `auto` (bf16 for a checkpoint stored in bf16 on a CPU with "
+                    + "AVX512_BF16, else fp32), `fp32`, or `bf16` (half the weight memory; activations rounded to bf16).",
+            parser(s -> {
+                io.hydragen.backend.cpu.CpuDtype.resolve(s, io.hydragen.model.DType.F32);   // refuses an unknown value
+                return s.strip().toLowerCase(java.util.Locale.ROOT);
+            }));
     public static final Entry<Integer> PREFIX_CACHE_TOKENS = integer("spark.hydragen.prefixCacheTokens", 16384, 0,
             "Prompt-start KV each executor engine keeps across calls, in tokens (0 = off): repeated "
                     + "`hydragen_complete` prefixes and prefix groups split over batches copy it instead of prefilling.");
@@ -133,7 +140,7 @@ public final class HydragenConf {
                     + "argument wins. `bin/hydragen-batch --sql` sets these from its command-line flags. Session conf.");
 
     static {
-        for (Entry<?> e : List.of(MODEL, DEFAULTS, STAGING_DIR, MODEL_CACHE_DIR, MODEL_CACHE_MAX_BYTES, CHECK_INPUT_UTF8, MAX_MODELS, THREADS, PREFIX_CACHE_TOKENS,
+        for (Entry<?> e : List.of(MODEL, DEFAULTS, STAGING_DIR, MODEL_CACHE_DIR, MODEL_CACHE_MAX_BYTES, CHECK_INPUT_UTF8, MAX_MODELS, THREADS, CPU_DTYPE, PREFIX_CACHE_TOKENS,
                 MEMORY_FRACTION, KV_BUDGET_BYTES, MEMORY_CHECK)) {
             ENTRIES.add(e);
         }

@@ -1,0 +1,53 @@
+package io.hydragen.backend.cpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The AVX512_BF16 matrix kernel ({@code src/main/native/bf16_gemm.cpp}), compiled by g++ when the engine is built and
+ * packaged as a resource. It is loaded once, from a private temporary copy; where it is missing (no g++ at build time,
+ * not Linux x86-64) or the CPU lacks AVX512_BF16, {@link #available()} is false and BF16 weights are widened to fp32
+ * panels for OpenBLAS instead ({@link Bf16Matrix#widen}).
+ */
+final class Bf16Native {
+    private static final String RESOURCE = "/io/hydragen/backend/cpu/native/linux-x86_64/libhydragen_bf16.so";
+    private static final String REASON = load();
+
+    private Bf16Native() {}
+
+    /** True when the kernels can run here. */
+    static boolean available() { return REASON == null; }
+
+    /** Why the kernels cannot run here, or null when they can. */
+    static String unavailableReason() { return REASON; }
+
+    private static String load() {
+        if (Boolean.getBoolean("hydragen.bf16.nonative")) return "disabled by -Dhydragen.bf16.nonative=true";
+        String os = System.getProperty("os.name", ""), arch = System.getProperty("os.arch", "");
+        if (!os.startsWith("Linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) return "no BF16 kernel for " + os + " " + arch;
+        try (InputStream in = Bf16Native.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) return "this build has no BF16 kernel (g++ was not found when the engine was built)";
+            Path dir = Files.createTempDirectory("hydragen-bf16");
+            Path lib = dir.resolve("libhydragen_bf16.so");
+            Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
+            System.load(lib.toString());
+            lib.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+        } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+            return "the BF16 kernel did not load: " + e;
+        }
+        return supported() == 1 ? null : "this CPU lacks AVX512_BF16 (or AVX-512 F/BW/VL)";
+    }
+
+    /** 1 when the CPU has AVX-512 F, BW, VL and BF16. */
+    private static native int supported();
+
+    /** dst [m × ceil(k/2)] bf16 pairs from src [m × k] fp32 (row stride lda), rounded to nearest even. */
+    static native void packRows(long src, int lda, int m, int k, long dst);
+
+    /** C[:, j0:j1) = A · W[j0:j1)ᵀ, A packed by {@link #packRows}, W a {@link Bf16Matrix}'s data; j0 % 16 == 0. */
+    static native void gemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+}

@@ -1,0 +1,90 @@
+package io.hydragen.backend.cpu;
+
+/**
+ * y[n×out] = x[n×in] · Wᵀ for a {@link WeightMatrix}, the output columns split across the worker threads. fp32 weights
+ * go to OpenBLAS SGEMM; bf16 weights to the AVX512_BF16 kernel when it runs here (activations rounded to bf16 once
+ * per product, fp32 accumulation), else each thread widens its columns to an fp32 panel for SGEMM.
+ */
+final class MatMul implements AutoCloseable {
+    /** Columns per kernel call are a multiple of this: the kernel's column group (4 blocks of 16). */
+    private static final int GROUP = 64;
+    /** Most columns one fallback panel widens at a time (keeps a thread's panel at most 1024 × in floats). */
+    private static final int PANEL = 1024;
+
+    private final Parallel parallel;
+    private final boolean kernel;
+    private OffHeap packed;      // x as bf16 pairs, for the kernel
+    private final ThreadLocal<OffHeap[]> panel = ThreadLocal.withInitial(() -> new OffHeap[1]);
+    private final java.util.Queue<OffHeap> panels = new java.util.concurrent.ConcurrentLinkedQueue<>();   // to free on close
+
+    MatMul(Parallel parallel) { this(parallel, Bf16Native.available()); }
+
+    /** @param kernel false: bf16 weights take the widened-panel path even where the kernel runs (tests) */
+    MatMul(Parallel parallel, boolean kernel) {
+        if (kernel && !Bf16Native.available()) throw new IllegalStateException("the BF16 kernel is not available: " + Bf16Native.unavailableReason());
+        this.parallel = parallel;
+        this.kernel = kernel;
+    }
+
+    /** Whether bf16 products run on the AVX512_BF16 kernel (else on widened panels). */
+    boolean bf16Kernel() { return kernel; }
+
+    void apply(OffHeap x, WeightMatrix w, OffHeap y, int n) {
+        if (w instanceof Fp32Matrix f) sgemm(x, f.data(), y, n, f.rows(), f.cols());
+        else if (kernel) bf16(x, (Bf16Matrix) w, y, n);
+        else widened(x, (Bf16Matrix) w, y, n);
+    }
+
+    /** The SGEMM path: also the rate measurement's. */
+    void sgemm(OffHeap x, OffHeap weight, OffHeap y, int n, int out, int in) {
+        int chunks = Math.min(out / 64 + 1, parallel.threads() * 4);
+        int step = (out + chunks - 1) / chunks;
+        parallel.forEach(chunks, i -> {
+            int o0 = i * step, o1 = Math.min(out, o0 + step);
+            if (o1 > o0) Blas.gemmNT(n, o1 - o0, in, 1f, x, 0, in, weight, (long) o0 * in, in, 0f, y, o0, out);
+        });
+    }
+
+    private void bf16(OffHeap x, Bf16Matrix w, OffHeap y, int n) {
+        int out = w.rows(), in = w.cols();
+        long pairs = (long) n * ((in + 1) / 2);
+        if (packed == null || packed.length < pairs) {
+            if (packed != null) packed.close();
+            packed = new OffHeap(pairs);
+        }
+        Bf16Native.packRows(x.pointer.address(), in, n, in, packed.pointer.address());
+        int groups = (out + GROUP - 1) / GROUP;
+        int chunks = Math.min(groups, parallel.threads() * 4);
+        int step = (groups + chunks - 1) / chunks * GROUP;
+        long a = packed.pointer.address(), wp = w.data.pointer.address(), c = y.pointer.address();
+        parallel.forEach(chunks, i -> {
+            int j0 = i * step, j1 = Math.min(out, j0 + step);
+            if (j1 > j0) Bf16Native.gemm(a, n, in, wp, j0, j1, c, out);
+        });
+    }
+
+    private void widened(OffHeap x, Bf16Matrix w, OffHeap y, int n) {
+        int out = w.rows(), in = w.cols();
+        int chunks = Math.max(parallel.threads() * 4, (out + PANEL - 1) / PANEL);
+        int step = (out + chunks - 1) / chunks;
+        parallel.forEach(chunks, i -> {
+            int o0 = i * step, o1 = Math.min(out, o0 + step);
+            if (o1 <= o0) return;
+            OffHeap[] holder = panel.get();
+            if (holder[0] == null || holder[0].length < (long) step * in) {
+                if (holder[0] != null) { panels.remove(holder[0]); holder[0].close(); }
+                holder[0] = new OffHeap((long) step * in);
+                panels.add(holder[0]);
+            }
+            w.widen(o0, o1, holder[0]);
+            Blas.gemmNT(n, o1 - o0, in, 1f, x, 0, in, holder[0], 0, in, 0f, y, o0, out);
+        });
+    }
+
+    @Override
+    public void close() {
+        if (packed != null) packed.close();
+        packed = null;
+        for (OffHeap p; (p = panels.poll()) != null; ) p.close();
+    }
+}

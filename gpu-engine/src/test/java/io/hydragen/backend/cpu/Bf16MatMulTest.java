@@ -1,0 +1,85 @@
+package io.hydragen.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.hydragen.model.Half;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The bf16 matrix product against a double-precision reference on random matrices, at sizes that leave tails
+ * everywhere: rows not a multiple of the kernel's 6, columns not a multiple of 16 or 64, an odd inner size.
+ * The reference multiplies the same bf16 weights; the kernel also rounds the activations to bf16 (as it documents),
+ * the widened-panel path does not, so each is compared with its own reference and only fp32 accumulation error remains.
+ */
+class Bf16MatMulTest {
+
+    private static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
+    private static float bf16(float x) { return Half.bf16ToFloat(Half.floatToBf16(x)); }
+
+    /** Runs y = x·Wᵀ on the given path and returns the largest error relative to the reference's magnitude. */
+    private static double maxError(int m, int n, int k, boolean kernel, int threads) {
+        Random r = new Random(31L * m + 17L * n + k);
+        float[] x = random(r, m * k), w = random(r, n * k);
+        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p, kernel); Bf16Matrix b = new Bf16Matrix(n, k);
+             OffHeap xs = OffHeap.of(x); OffHeap y = new OffHeap((long) m * n)) {
+            for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) b.set(j, kk, Half.floatToBf16(w[j * k + kk]));
+            mm.apply(xs, b, y, m);
+            double worst = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double ref = 0, mag = 0;
+                    for (int kk = 0; kk < k; kk++) {
+                        double xv = kernel ? bf16(x[i * k + kk]) : x[i * k + kk];
+                        double t = xv * bf16(w[j * k + kk]);
+                        ref += t;
+                        mag += Math.abs(t);
+                    }
+                    worst = Math.max(worst, Math.abs(y.get(i * n + j) - ref) / Math.max(mag, 1e-30));
+                }
+            }
+            return worst;
+        }
+    }
+
+    @ParameterizedTest(name = "kernel m={0} n={1} k={2}")
+    @CsvSource({"1,1,1", "1,16,2", "7,17,33", "13,65,31", "6,64,64", "64,100,512", "5,130,3", "70,257,129"})
+    void kernelMatchesReference(int m, int n, int k) {
+        assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
+        double err = maxError(m, n, k, true, 2);
+        assertTrue(err < 1e-5, "relative error " + err);
+    }
+
+    @ParameterizedTest(name = "widened m={0} n={1} k={2}")
+    @CsvSource({"1,1,1", "7,17,33", "13,65,31", "64,100,512", "5,1030,3"})
+    void widenedPanelsMatchReference(int m, int n, int k) {
+        double err = maxError(m, n, k, false, 2);
+        assertTrue(err < 1e-5, "relative error " + err);
+    }
+
+    @Test
+    void untouchedColumnsStayUntouchedAndRowsReadBack() {
+        // the kernel writes exactly n columns per row (masked tail): a sentinel past them in a wider output survives
+        assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
+        int m = 3, n = 20, k = 9;
+        try (Parallel p = new Parallel(1); MatMul mm = new MatMul(p, true); Bf16Matrix b = new Bf16Matrix(n, k);
+             OffHeap x = OffHeap.of(random(new Random(1), m * k)); OffHeap y = new OffHeap((long) m * n + 5); OffHeap row = new OffHeap(k)) {
+            for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) b.set(j, kk, Half.floatToBf16(j + kk / 8f));
+            for (int i = m * n; i < m * n + 5; i++) y.set(i, 42f);
+            mm.apply(x, b, y, m);
+            for (int i = m * n; i < m * n + 5; i++) assertEquals(42f, y.get(i));
+            b.row(19, row, 0);
+            for (int kk = 0; kk < k; kk++) assertEquals(bf16(19 + kk / 8f), row.get(kk));
+        }
+    }
+}

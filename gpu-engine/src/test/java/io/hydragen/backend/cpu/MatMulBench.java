@@ -1,0 +1,43 @@
+package io.hydragen.backend.cpu;
+
+import io.hydragen.model.Half;
+
+/**
+ * One decode step's matrix products in isolation, fp32 SGEMM against the bf16 kernel, alternating in one process so
+ * both see the same machine load: {@code MatMulBench [rows] [threads] [reps]} prints GFLOP/s per shape and the ratio.
+ * Shapes are synthetic:cpu-bench's (hidden 512, intermediate 1536, vocabulary 32000). With 1 thread the times are the
+ * thread's CPU time (less disturbed by other processes on a shared machine than wall time); with more, wall time.
+ */
+public final class MatMulBench {
+    public static void main(String[] args) {
+        int m = args.length > 0 ? Integer.parseInt(args[0]) : 64;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int[][] shapes = {{768, 512}, {512, 512}, {3072, 512}, {512, 1536}, {32000, 512}};
+        java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.function.LongSupplier now = threads == 1 ? clock::getCurrentThreadCpuTime : System::nanoTime;
+        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p)) {
+            for (int[] s : shapes) {
+                int n = s[0], k = s[1];
+                try (OffHeap x = new OffHeap((long) m * k); OffHeap w = new OffHeap((long) n * k); OffHeap y = new OffHeap((long) m * n);
+                     Bf16Matrix b = new Bf16Matrix(n, k)) {
+                    for (int i = 0; i < m * k; i++) x.set(i, (i % 13) * 0.01f);
+                    for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) { w.set(j * k + kk, ((j + kk) % 7) * 0.01f); b.set(j, kk, Half.floatToBf16(((j + kk) % 7) * 0.01f)); }
+                    Fp32Matrix f = new Fp32Matrix(w, n, k);
+                    long tf = 0, tb = 0;
+                    for (int r = 0; r < reps + 2; r++) {
+                        long t0 = now.getAsLong();
+                        mm.apply(x, f, y, m);
+                        long t1 = now.getAsLong();
+                        mm.apply(x, b, y, m);
+                        long t2 = now.getAsLong();
+                        if (r >= 2) { tf += t1 - t0; tb += t2 - t1; }
+                    }
+                    double flops = 2.0 * m * n * k * reps;
+                    System.out.printf("m=%d n=%5d k=%4d  fp32 %6.1f GFLOP/s  bf16 %6.1f GFLOP/s  bf16/fp32 %.2fx%n", m, n, k,
+                            flops / tf, flops / tb, (double) tf / tb);
+                }
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ final class BackendOptions {
     @Option(names = "--kv-budget", defaultValue = "none", paramLabel = "SIZE",
             description = "Most KV cache one batch may hold: bytes, or with a k, m, g or t suffix (512m, 2g, 1.5g; binary units); "
                     + "larger request lists run in sub-batches that fit, and a sample that cannot fit alone gets an error row. "
-                    + "'auto' = 80% of the memory available at each call; 'none' or 0 = no budget (default ${DEFAULT-VALUE}).")
+                    + "'auto' = 80%% of the memory available at each call; 'none' or 0 = no budget (default ${DEFAULT-VALUE}).")
     String kvBudget;
 
     @Option(names = "--cpu-dtype", defaultValue = "auto", split = ",", paramLabel = "D",

@@ -48,22 +48,6 @@ public final class Hydragen {
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         Dataset<Row> out = routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
-        return corruptRecords(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), spark);
-    }
-
-    /**
-     * Rows of a JSON lines table that Spark's reader could not parse (every column null, the line in its corrupt
-     * record column, {@code spark.sql.columnNameOfCorruptRecord}) get the error "not valid JSON: LINE" instead of
-     * "prompt is null", as {@code bin/hydragen generate} says for such a line.
-     */
-    static Dataset<Row> corruptRecords(Dataset<Row> output, SparkSession spark) {
-        String name = spark.conf().get("spark.sql.columnNameOfCorruptRecord", "_corrupt_record");
-        if (!java.util.Arrays.asList(output.columns()).contains(name)) return output;
-        org.apache.spark.sql.Column corrupt = output.col("`" + name.replace("`", "``") + "`");
-        org.apache.spark.sql.Column error = output.col(OutputColumns.ERROR);
-        return output.withColumn(OutputColumns.ERROR, org.apache.spark.sql.functions.when(
-                corrupt.isNotNull().and(error.equalTo(org.apache.spark.sql.functions.lit(io.hydragen.spark.exec.FaultIsolatingRunner.problem(null)))),
-                org.apache.spark.sql.functions.concat(org.apache.spark.sql.functions.lit("not valid JSON: "),
-                        org.apache.spark.sql.functions.substring(corrupt, 1, 200))).otherwise(error));
+        return options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn());
     }
 }

@@ -8,5 +8,9 @@ import io.hydragen.seed.RowSeeds;
  * @param prompt the prompt text (null for a null cell)
  * @param seed   the row's derived seed ({@link RowSeeds})
  * @param unit   rows with the same unit (one prefix group, or one batch-sized slice of a big group) go to one batch
+ * @param problem why the row cannot be generated, known before it reaches the engine (a malformed input line,
+ *                {@link CorruptRecords}), or null
  */
-public record BatcherRow(String prompt, long seed, long unit) implements java.io.Serializable {}
+public record BatcherRow(String prompt, long seed, long unit, String problem) implements java.io.Serializable {
+    public BatcherRow(String prompt, long seed, long unit) { this(prompt, seed, unit, null); }
+}

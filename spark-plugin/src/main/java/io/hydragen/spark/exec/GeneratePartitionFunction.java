@@ -36,7 +36,7 @@ public final class GeneratePartitionFunction implements MapPartitionsFunction<Ro
             @Override
             public Row next() {
                 PartitionGenerator.Generated<Row> g = generated.next();
-                return new GenericRowWithSchema(SampleRow.values(layout.inputValues(g.input()), g.completion(), options.n(), options.chat()),
+                return new GenericRowWithSchema(SampleRow.values(layout.inputValues(g.input()), g.completion(), g.seed(), options.n(), options.chat()),
                         outputSchema);
             }
         };

@@ -9,14 +9,16 @@ import java.io.Serializable;
 
 /**
  * Where things are in a routed row: the user's columns first ({@code inputColumns} of them), then the working
- * columns of {@link RoutingColumns}.
+ * columns of {@link RoutingColumns}. {@code corruptRecord} is the input's corrupt record column
+ * ({@link CorruptRecords}), or -1.
  */
-public record RoutedLayout(int inputColumns, int prompt, int identity, int duplicateOrdinal, int unit) implements Serializable {
+public record RoutedLayout(int inputColumns, int prompt, int identity, int duplicateOrdinal, int unit, int corruptRecord)
+        implements Serializable {
 
     public static RoutedLayout of(StructType routed, int inputColumns) {
         return new RoutedLayout(inputColumns, routed.fieldIndex(RoutingColumns.PROMPT),
                 routed.fieldIndex(RoutingColumns.IDENTITY), routed.fieldIndex(RoutingColumns.DUPLICATE_ORDINAL),
-                routed.fieldIndex(RoutingColumns.UNIT));
+                routed.fieldIndex(RoutingColumns.UNIT), CorruptRecords.column(routed, inputColumns));
     }
 
     /** Reads the routing columns of external rows (the DataFrame path). */
@@ -33,6 +35,9 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
 
             @Override
             public long unit(Row r) { return r.getLong(unit); }
+
+            @Override
+            public String corruptRecord(Row r) { return corruptRecord < 0 || r.isNullAt(corruptRecord) ? null : String.valueOf(r.get(corruptRecord)); }
         };
     }
 
@@ -50,6 +55,11 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
 
             @Override
             public long unit(InternalRow r) { return r.getLong(unit); }
+
+            @Override
+            public String corruptRecord(InternalRow r) {
+                return corruptRecord < 0 || r.isNullAt(corruptRecord) ? null : r.getUTF8String(corruptRecord).toString();
+            }
         };
     }
 

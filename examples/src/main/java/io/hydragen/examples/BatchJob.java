@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
 @Command(name = "hydragen-batch", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = BatchJob.Version.class,
         description = {"Complete a prompt table (jsonl, parquet or csv; a file or a directory) with Spark, prefix-aware.",
                 "Output: every input column plus completion, finish_reason, error, prompt_tokens, completion_tokens,",
-                "shared_prompt_tokens (and sample_index with --n > 1)."})
+                "shared_prompt_tokens, seed (the seed the row sampled with; null where the row never reached the engine)",
+                "(and sample_index with --n > 1)."})
 public final class BatchJob implements Callable<Integer> {
     static final String DATA_DIR_PROPERTY = "hydragen.examples.data";
 

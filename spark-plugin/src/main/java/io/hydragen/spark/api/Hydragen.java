@@ -20,8 +20,8 @@ import org.apache.spark.sql.types.StructType;
  * }</pre>
  *
  * The result has every input column, then {@code completion}, {@code finish_reason}, {@code error},
- * {@code prompt_tokens}, {@code completion_tokens}, {@code shared_prompt_tokens} (and {@code sample_index}, one row
- * per sample, when {@code n > 1}). A row whose prompt is null, empty, not valid UTF-8 or too long for the model
+ * {@code prompt_tokens}, {@code completion_tokens}, {@code shared_prompt_tokens}, {@code seed} (and
+ * {@code sample_index}, one row per sample, when {@code n > 1}). A row whose prompt is null, empty, not valid UTF-8 or too long for the model
  * gets {@code finish_reason = 'error'} and a message in {@code error}; the other rows are answered.
  *
  * <p>Chat input: a column of conversations ({@code array<struct<role, content>>}, option {@code messages_column};

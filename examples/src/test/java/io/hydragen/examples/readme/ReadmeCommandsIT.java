@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ReadmeCommandsIT {
     /** The READMEs whose commands a new user would type. */
     static final List<String> READMES = List.of("README.md", "spark-plugin/README.md", "examples/README.md");
-    /** Per command; the whole set takes about three minutes on two cores. */
+    /** Per command; the whole set takes about four minutes on two busy cores (one to two idle). */
     static final long TIMEOUT_SECONDS = 300;
 
     @Test

@@ -115,7 +115,7 @@ public final class BatchJob implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-sequence token.")
     boolean ignoreEos;
 
-    @Option(names = "--attention", defaultValue = "hydragen", paramLabel = "MODE", description = "hydragen or per-sequence (default ${DEFAULT-VALUE}).")
+    @Option(names = "--attention", defaultValue = "hydragen", paramLabel = "MODE", description = "hydragen, per-sequence or per-sequence-shared-kv (default ${DEFAULT-VALUE}).")
     String attention;
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "B", description = "auto (GPU when Spark assigned one), cpu or cuda (default ${DEFAULT-VALUE}).")

@@ -127,5 +127,8 @@ class HydragenDataSourceTest {
         } finally {
             spark.sql("DROP VIEW IF EXISTS hydragen_view");
         }
+        // as the README says: Spark queries files directly only for its file formats; a view is the way
+        Exception direct = assertThrows(Exception.class, () -> spark.sql("SELECT * FROM hydragen.`" + parquet + "`").collectAsList());
+        assertTrue(String.valueOf(direct.getMessage()).contains("UNSUPPORTED_DATASOURCE_FOR_DIRECT_QUERY"), direct.getMessage());
     }
 }

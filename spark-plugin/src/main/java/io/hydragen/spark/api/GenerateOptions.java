@@ -37,6 +37,8 @@ import java.util.Map;
  *                           engine's default {@code min_shared_tokens} of 16 tokens: a shorter common prefix would not
  *                           be shared anyway, and a longer key would separate rows that share a shorter prefix; a
  *                           group bigger than a batch is cut in prompt order, which keeps deeper sharing together)
+ * @param seed               the run seed each row's seed is derived from ({@link #rowSeed}); a builder without one
+ *                           draws a fresh one at {@link Builder#build()}, as the CLI does without {@code --seed}
  * @param perRowSeeds        true (default): each row's seed is derived from {@code seed} and the row's identity, so
  *                           duplicated prompts get independent samples; false: every row uses {@code seed} as is,
  *                           as vLLM does with one seed (equal prompts, equal samples); {@code bin/hydragen generate} uses the per-row rule

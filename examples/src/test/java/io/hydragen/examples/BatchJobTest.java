@@ -89,6 +89,7 @@ class BatchJobTest {
         r = runCapturing("--master", "local[1]", "--output", failed.toString(), "--sql", "SELECT raise_error('boom') AS x FROM prompts");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("boom"), r.err());
+        assertTrue(r.err().contains("the job failed; nothing was written to " + failed), r.err());
         assertFalse(Files.exists(failed), "nothing left at " + failed);
 
         r = runCapturing("--master", "local[1]", "--output", tmp.resolve("all-errors").toString(), "--sql",

@@ -201,7 +201,7 @@ public final class BatchJob implements Callable<Integer> {
                     if (!existed && exists(fs, outPath)) fs.delete(outPath, true);
                     // say what is on disk, so a scheduler's log tells whether anything needs cleaning up
                     System.err.println("hydragen-batch: the job failed; " + (existed
-                            ? out + " was being replaced (--overwrite): its earlier contents may be gone, no new output was committed"
+                            ? out + " was being replaced: its earlier contents may be gone, and no new output was committed"
                             : "nothing was written to " + out));
                 } catch (java.io.IOException | RuntimeException cleanup) {
                     e.addSuppressed(cleanup);

@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
 @Command(name = "hydragen-batch", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = BatchJob.Version.class,
         description = {"Complete a prompt table (jsonl, parquet or csv; a file or a directory) with Spark, prefix-aware.",
                 "Output: every input column plus completion, finish_reason, error, prompt_tokens, completion_tokens,",
-                "shared_prompt_tokens (and sample_index with --n > 1)."})
+                "shared_prompt_tokens, seed (the seed the row sampled with; null where the row never reached the engine)",
+                "(and sample_index with --n > 1)."})
 public final class BatchJob implements Callable<Integer> {
     static final String DATA_DIR_PROPERTY = "hydragen.examples.data";
 
@@ -114,7 +115,7 @@ public final class BatchJob implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-sequence token.")
     boolean ignoreEos;
 
-    @Option(names = "--attention", defaultValue = "hydragen", paramLabel = "MODE", description = "hydragen or per-sequence (default ${DEFAULT-VALUE}).")
+    @Option(names = "--attention", defaultValue = "hydragen", paramLabel = "MODE", description = "hydragen, per-sequence or per-sequence-shared-kv (default ${DEFAULT-VALUE}).")
     String attention;
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "B", description = "auto (GPU when Spark assigned one), cpu or cuda (default ${DEFAULT-VALUE}).")
@@ -198,6 +199,10 @@ public final class BatchJob implements Callable<Integer> {
                 // the folder this run created too, so a failed run leaves nothing that looks like output
                 try {
                     if (!existed && exists(fs, outPath)) fs.delete(outPath, true);
+                    // say what is on disk, so a scheduler's log tells whether anything needs cleaning up
+                    System.err.println("hydragen-batch: the job failed; " + (existed
+                            ? out + " was being replaced: its earlier contents may be gone, and no new output was committed"
+                            : "nothing was written to " + out));
                 } catch (java.io.IOException | RuntimeException cleanup) {
                     e.addSuppressed(cleanup);
                 }

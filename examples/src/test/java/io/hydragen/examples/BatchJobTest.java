@@ -89,6 +89,7 @@ class BatchJobTest {
         r = runCapturing("--master", "local[1]", "--output", failed.toString(), "--sql", "SELECT raise_error('boom') AS x FROM prompts");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("boom"), r.err());
+        assertTrue(r.err().contains("the job failed; nothing was written to " + failed), r.err());
         assertFalse(Files.exists(failed), "nothing left at " + failed);
 
         r = runCapturing("--master", "local[1]", "--output", tmp.resolve("all-errors").toString(), "--sql",
@@ -132,6 +133,46 @@ class BatchJobTest {
         }
         assertEquals(3, lines.size());
         assertTrue(lines.stream().anyMatch(l -> l.contains("\"error\":\"not valid JSON: {\\\"id\\\": \\\"b\\\"")), String.join("\n", lines));
+    }
+
+    @Test
+    void eachRowRecordsItsSeedByTheClisRuleAndAMalformedLineSaysSoThroughTheDataSource() throws Exception {
+        Path out = tmp.resolve("seeded");
+        Run r = runCapturing("--master", "local[1]", "--input", data + "/samples_per_prompt.jsonl", "--output", out.toString(),
+                "--format", "jsonl", "--max-new-tokens", "2", "--temperature", "1.0", "--seed", "5", "--id-column", "id");
+        assertEquals(0, r.code(), r.err());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> lines = jsonLines(out);
+        assertFalse(lines.isEmpty());
+        for (String l : lines) {
+            var row = json.readTree(l);
+            assertEquals(io.hydragen.seed.RowSeeds.forId(5, row.get("id").asText()), row.get("seed").asLong(), l);
+        }
+
+        // the DataSource from --sql: the malformed line is an error row saying so, and the summary counts that message
+        Path in = Files.write(tmp.resolve("malformed-sql.jsonl"), List.of("{\"id\": \"a\", \"prompt\": \"Hello there\"}",
+                "{\"id\": \"b\", \"prompt\": ", "{\"id\": \"c\", \"prompt\": \"General Kenobi\"}"));
+        Path out2 = tmp.resolve("malformed-sql-out");
+        r = runCapturing("--master", "local[1]", "--output", out2.toString(), "--format", "jsonl", "--max-new-tokens", "2", "--sql",
+                "CREATE TEMPORARY VIEW m USING hydragen OPTIONS (path '" + in + "'); SELECT * FROM m");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("rows: 3 (1 errors)"), r.out());
+        assertTrue(r.out().contains("not valid JSON: {\"id\": \"b\""), "the summary's error message: " + r.out());
+        lines = jsonLines(out2);
+        assertEquals(3, lines.size());
+        var bad = lines.stream().map(l -> { try { return json.readTree(l); } catch (java.io.IOException e) { throw new AssertionError(e); } })
+                .filter(n -> n.get("finish_reason").asText().equals("error")).toList();
+        assertEquals(1, bad.size(), lines.toString());
+        assertEquals("not valid JSON: {\"id\": \"b\", \"prompt\": ", bad.get(0).get("error").asText());
+        assertTrue(bad.get(0).get("seed").isNull(), "the line never reached the engine: " + bad.get(0));
+    }
+
+    static List<String> jsonLines(Path dir) throws java.io.IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) lines.addAll(Files.readAllLines(p));
+        }
+        return lines;
     }
 
     @Test

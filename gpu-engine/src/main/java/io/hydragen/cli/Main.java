@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,7 +59,7 @@ public final class Main implements Callable<Integer> {
         cmd.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));
         cmd.setParameterExceptionHandler((ex, a) -> {
             String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
-            console.err().println("hydragen: error: " + firstLine(ex.getMessage()) + " (see '" + help + "')");
+            console.err().println("hydragen: error: " + UsageMessage.of(ex, a) + " (see '" + help + "')");
             console.err().flush();
             return ErrorReport.USAGE;
         });
@@ -77,7 +78,9 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: generate, score or bench");
+        // every command but picocli's help, so a new one is listed without editing this message
+        List<String> commands = spec.subcommands().keySet().stream().filter(c -> !c.equals("help")).toList();
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: one of " + String.join(", ", commands));
     }
 
     /**
@@ -87,10 +90,6 @@ public final class Main implements Callable<Integer> {
     static boolean colour(Console console) {
         return console.out() == System.out && System.console() != null && System.getenv("NO_COLOR") == null
                 && !"dumb".equals(System.getenv("TERM"));
-    }
-
-    private static String firstLine(String s) {
-        return s == null ? "invalid arguments" : s.strip().lines().findFirst().orElse(s);
     }
 
     /** {@code hydragen --version}: the project version and the Java runtime it runs on. */

@@ -81,7 +81,12 @@ class CliErrorsTest {
         assertOneLineError(CliRun.run("generate", "--model", "synthetic:tiny", "--input", in,
                 "--output", dir.resolve("missing-dir").resolve("o.jsonl").toString()), "no such directory");
         assertOneLineError(CliRun.run("frobnicate"), "frobnicate");
-        assertOneLineError(CliRun.run(), "missing command");
+        assertOneLineError(CliRun.run(), "missing command: one of generate, bench, bench-attention");
+        // a misspelt option is named with the nearest ones, even when it leaves a required option missing
+        assertOneLineError(CliRun.run("generate", "--model", "synthetic:tiny", "--input", in, "--output", "-", "--max-token", "3"),
+                "unknown option '--max-token' (did you mean --max-new-tokens or --max-tokens?)");
+        assertOneLineError(CliRun.run("generate", "--model", "synthetic:tiny", "--input", in, "--outptu", "o.jsonl"),
+                "unknown option '--outptu' (did you mean --output");
     }
 
     @Test

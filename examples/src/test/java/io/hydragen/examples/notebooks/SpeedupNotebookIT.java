@@ -41,7 +41,7 @@ class SpeedupNotebookIT {
         byte[] committed = Files.readAllBytes(notebook);
         byte[] committedFigures = digestOf(dir.resolve("figures"));
 
-        if (Boolean.getBoolean("hydragen.notebook.afterPackage")) markScriptsBuilt(RepoPaths.root());
+        if (Boolean.getBoolean("hydragen.notebook.afterPackage")) io.hydragen.examples.ScriptStamps.markBuilt(RepoPaths.root());
 
         Path figures = tmp.resolve("figures");
         Path log = tmp.resolve("nbconvert.log");
@@ -76,22 +76,6 @@ class SpeedupNotebookIT {
         }
         assertArrayEquals(committed, Files.readAllBytes(notebook), "the committed notebook was modified");
         assertArrayEquals(committedFigures, digestOf(dir.resolve("figures")), "the committed figures were modified");
-    }
-
-    /**
-     * bin/hydragen and bin/hydragen-batch build on first use (a nested Maven run each, over a minute here) unless
-     * their stamp is newer than the sources. In the integration-test phase this reactor has just packaged the classes
-     * and target/lib they run from, so their stamps are set to now instead.
-     */
-    private static void markScriptsBuilt(Path root) throws IOException {
-        for (String[] s : new String[][]{{"gpu-engine/target", ".hydragen-cli-built"}, {"examples/target", ".hydragen-batch-built"}}) {
-            Path target = root.resolve(s[0]);
-            if (Files.isDirectory(target.resolve("classes")) && Files.isDirectory(target.resolve("lib"))) {
-                Path stamp = target.resolve(s[1]);
-                if (!Files.exists(stamp)) Files.createFile(stamp);
-                Files.setLastModifiedTime(stamp, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
-            }
-        }
     }
 
     private static int exitCode(List<String> command) throws IOException, InterruptedException {

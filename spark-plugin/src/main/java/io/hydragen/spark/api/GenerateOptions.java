@@ -37,6 +37,8 @@ import java.util.Map;
  *                           engine's default {@code min_shared_tokens} of 16 tokens: a shorter common prefix would not
  *                           be shared anyway, and a longer key would separate rows that share a shorter prefix; a
  *                           group bigger than a batch is cut in prompt order, which keeps deeper sharing together)
+ * @param seed               the run seed each row's seed is derived from ({@link #rowSeed}); a builder without one
+ *                           draws a fresh one at {@link Builder#build()}, as the CLI does without {@code --seed}
  * @param perRowSeeds        true (default): each row's seed is derived from {@code seed} and the row's identity, so
  *                           duplicated prompts get independent samples; false: every row uses {@code seed} as is,
  *                           as vLLM does with one seed (equal prompts, equal samples); {@code bin/hydragen generate} uses the per-row rule
@@ -158,6 +160,17 @@ public record GenerateOptions(
         this(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n,
                 prefixColumns, batchSize, minSharedTokens, backend, attention, partitions, routingPrefixChars, perRowSeeds,
                 routing, messagesColumn, chatTemplate, addGenerationPrompt, generationConfig, userSettings, null, null, null, null, null);
+    }
+
+    /**
+     * The seed a row's samples use, recorded in its {@code seed} column: derived from {@link #seed} and the row's
+     * identity by {@link io.hydragen.seed.RowSeeds} (the CLI's rule), or {@link #seed} as is without per-row seeds.
+     *
+     * @param id               the row's id column value as text, or null (then the prompt and its ordinal count)
+     * @param duplicateOrdinal the row's ordinal among rows with the same prompt
+     */
+    public long rowSeed(String id, String prompt, long duplicateOrdinal) {
+        return perRowSeeds ? io.hydragen.seed.RowSeeds.forRow(seed, id, prompt, duplicateOrdinal) : seed;
     }
 
     /** Sampling parameters for one row, whose seed is derived from this options' seed and the row's identity. */
@@ -385,6 +398,11 @@ public record GenerateOptions(
         return out;
     }
 
+    private static final java.security.SecureRandom FRESH_SEEDS = new java.security.SecureRandom();
+
+    /** A fresh run seed, for options built without one (as the CLI draws one without {@code --seed}). */
+    public static long freshSeed() { return FRESH_SEEDS.nextLong(); }
+
     /** Mutable builder; defaults follow {@code bin/hydragen generate}. */
     public static final class Builder {
         private String model;
@@ -394,7 +412,7 @@ public record GenerateOptions(
         private double temperature = 0.0;
         private int topK = 0;
         private double topP = 1.0;
-        private long seed = 0L;
+        private Long seed;   // null: drawn fresh at build()
         private List<String> stop = List.of();
         private List<Integer> stopTokenIds = List.of();
         private boolean ignoreEos;
@@ -490,8 +508,15 @@ public record GenerateOptions(
             return this;
         }
 
+        /**
+         * The options. Without a {@link #seed}, a fresh run seed is drawn here, once, as {@code bin/hydragen generate}
+         * draws fresh seeds without {@code --seed}: each row's seed still derives from it and the row's identity, so
+         * rows get different samples, every output row records its seed, and a task retry or a stage computed again
+         * within the plan reuses these options and gives the same samples.
+         */
         public GenerateOptions build() {
-            return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, seed, stop,
+            long runSeed = seed != null ? seed : freshSeed();
+            return new GenerateOptions(model, promptColumn, idColumn, maxNewTokens, temperature, topK, topP, runSeed, stop,
                     stopTokenIds, ignoreEos, n, prefixColumns, batchSize, minSharedTokens, backend, attention, partitions,
                     routingPrefixChars, perRowSeeds, routing, messagesColumn, chatTemplate, addGenerationPrompt,
                     generationConfig, userSettings, constraint, scheduler, settingColumns, logprobs, promptLogprobs);

@@ -20,8 +20,8 @@ import org.apache.spark.sql.types.StructType;
  * }</pre>
  *
  * The result has every input column, then {@code completion}, {@code finish_reason}, {@code error},
- * {@code prompt_tokens}, {@code completion_tokens}, {@code shared_prompt_tokens} (and {@code sample_index}, one row
- * per sample, when {@code n > 1}). A row whose prompt is null, empty, not valid UTF-8 or too long for the model
+ * {@code prompt_tokens}, {@code completion_tokens}, {@code shared_prompt_tokens}, {@code seed} (and
+ * {@code sample_index}, one row per sample, when {@code n > 1}). A row whose prompt is null, empty, not valid UTF-8 or too long for the model
  * gets {@code finish_reason = 'error'} and a message in {@code error}; the other rows are answered.
  *
  * <p>Chat input: a column of conversations ({@code array<struct<role, content>>}, option {@code messages_column};
@@ -49,7 +49,7 @@ public final class Hydragen {
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         Dataset<Row> out = routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
-        return parsed(corruptRecords(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), spark), options);
+        return parsed(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), options);
     }
 
     /** With a call-level JSON schema: the {@code parsed} column, {@code from_json} of each {@code stop} completion. */
@@ -91,21 +91,5 @@ public final class Hydragen {
         Dataset<Row> routed = PrefixRouter.route(prompts, options, Parallelism.partitions(options, spark.sparkContext()));
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         return routed.mapPartitions(new io.hydragen.spark.exec.ScorePartitionFunction(options, layout, candidates, output), Encoders.row(output));
-    }
-
-    /**
-     * Rows of a JSON lines table that Spark's reader could not parse (every column null, the line in its corrupt
-     * record column, {@code spark.sql.columnNameOfCorruptRecord}) get the error "not valid JSON: LINE" instead of
-     * "prompt is null", as {@code bin/hydragen generate} says for such a line.
-     */
-    static Dataset<Row> corruptRecords(Dataset<Row> output, SparkSession spark) {
-        String name = spark.conf().get("spark.sql.columnNameOfCorruptRecord", "_corrupt_record");
-        if (!java.util.Arrays.asList(output.columns()).contains(name)) return output;
-        org.apache.spark.sql.Column corrupt = output.col("`" + name.replace("`", "``") + "`");
-        org.apache.spark.sql.Column error = output.col(OutputColumns.ERROR);
-        return output.withColumn(OutputColumns.ERROR, org.apache.spark.sql.functions.when(
-                corrupt.isNotNull().and(error.equalTo(org.apache.spark.sql.functions.lit(io.hydragen.spark.exec.FaultIsolatingRunner.problem(null)))),
-                org.apache.spark.sql.functions.concat(org.apache.spark.sql.functions.lit("not valid JSON: "),
-                        org.apache.spark.sql.functions.substring(corrupt, 1, 200))).otherwise(error));
     }
 }

@@ -18,6 +18,12 @@ public final class OutputColumns {
     public static final String PROMPT_TOKENS = "prompt_tokens";
     public static final String COMPLETION_TOKENS = "completion_tokens";
     public static final String SHARED_PROMPT_TOKENS = "shared_prompt_tokens";
+    /**
+     * The seed the row's samples used (sample i draws from the stream (seed, i)), as {@code bin/hydragen generate}
+     * records it: null for a row that never reached the engine. Generating the row again with {@code seed} set to it
+     * and {@code per_row_seeds=false} reproduces it.
+     */
+    public static final String SEED = "seed";
     /** Present only when {@code n > 1}: one output row per sample. */
     public static final String SAMPLE_INDEX = "sample_index";
     /** Present only for chat input ({@link GenerateOptions#chat()}), last: the conversation as the template rendered it. */
@@ -40,7 +46,8 @@ public final class OutputColumns {
                 DataTypes.createStructField(ERROR, DataTypes.StringType, true),
                 DataTypes.createStructField(PROMPT_TOKENS, DataTypes.IntegerType, false),
                 DataTypes.createStructField(COMPLETION_TOKENS, DataTypes.IntegerType, false),
-                DataTypes.createStructField(SHARED_PROMPT_TOKENS, DataTypes.IntegerType, false)));
+                DataTypes.createStructField(SHARED_PROMPT_TOKENS, DataTypes.IntegerType, false),
+                DataTypes.createStructField(SEED, DataTypes.LongType, true)));
         if (n > 1) f.add(DataTypes.createStructField(SAMPLE_INDEX, DataTypes.IntegerType, false));
         if (chat) f.add(DataTypes.createStructField(PROMPT, DataTypes.StringType, true));
         return f;

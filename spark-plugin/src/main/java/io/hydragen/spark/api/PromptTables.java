@@ -28,8 +28,8 @@ import java.util.Map;
  * defaults). With {@code multiLine} a csv file is read by one task; prompt tables are small next to generation.
  *
  * <p>Text files that are not valid UTF-8 (csv, JSON lines): Spark's csv reader replaces the bad bytes with U+FFFD
- * and its JSON reader turns the line into a corrupt record (every column null, so the row's error says the prompt is
- * null), in both cases without a word. Before returning, a pre-pass over the raw lines ({@code text} format, which
+ * and its JSON reader turns the line into a corrupt record (every column null; the row's error says "not valid JSON",
+ * {@link io.hydragen.spark.exec.CorruptRecords}), in both cases without a word. Before returning, a pre-pass over the raw lines ({@code text} format, which
  * keeps bytes as they are) counts the lines that are not valid UTF-8 in each file and logs a warning naming the file
  * and the count. It costs one more scan of the input, cheap next to generation; {@code spark.hydragen.checkInputUtf8} ({@link io.hydragen.spark.plugin.HydragenConf#CHECK_INPUT_UTF8})
  * {@code =false} turns it off, and it is skipped when the reader is given another {@code encoding}. Rows whose prompt
@@ -81,7 +81,7 @@ public final class PromptTables {
                             ? "Spark's csv reader replaced the bad bytes with U+FFFD, so those prompts are read damaged: "
                             + "fix the file or give its encoding (reader option encoding)"
                             : "Spark's JSON reader read those lines as corrupt records (all columns null, error "
-                            + "'not valid JSON: ...' through Hydragen.generate, 'prompt is null' through the DataSource): fix the file or give its encoding (reader option encoding)"));
+                            + "'not valid JSON: ...'): fix the file or give its encoding (reader option encoding)"));
         }
         return table;
     }

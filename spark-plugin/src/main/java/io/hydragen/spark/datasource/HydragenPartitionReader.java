@@ -63,7 +63,7 @@ final class HydragenPartitionReader implements PartitionReader<InternalRow> {
         for (int i = 0; i < inputs.length; i++) {
             inputs[i] = in.isNullAt(i) ? null : in.get(i, routedSchema.fields()[i].dataType());
         }
-        Object[] v = SampleRow.values(inputs, g.completion(), options.n(), options.chat());
+        Object[] v = SampleRow.values(inputs, g.completion(), g.seed(), options.n(), options.chat());
         // the output columns as Spark's internal types: strings as UTF8String
         for (int i = inputs.length; i < v.length; i++) if (v[i] instanceof String s) v[i] = UTF8String.fromString(s);
         v = io.hydragen.spark.exec.LogprobValues.append(v, g.completion(), options, false);

@@ -8,9 +8,13 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 import java.util.Set;
 
-/** The completions of one prompt table: readable in batch. */
+/**
+ * The completions of one prompt table: readable in batch. Without a {@code seed} option the table draws its run seed
+ * once, so every query over one loaded DataFrame (each plans its own scan) samples the same completions.
+ */
 final class HydragenTable implements SupportsRead {
     private final StructType schema;
+    private final long drawnSeed = io.hydragen.spark.api.GenerateOptions.freshSeed();
 
     HydragenTable(StructType schema) { this.schema = schema; }
 
@@ -25,6 +29,6 @@ final class HydragenTable implements SupportsRead {
 
     @Override
     public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
-        return new HydragenScanBuilder(schema, SourceOptions.parse(options.asCaseSensitiveMap()));
+        return new HydragenScanBuilder(schema, SourceOptions.parse(options.asCaseSensitiveMap(), drawnSeed));
     }
 }

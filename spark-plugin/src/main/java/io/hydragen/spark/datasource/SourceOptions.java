@@ -36,7 +36,10 @@ record SourceOptions(String path, String inputFormat, String stagingDir, Generat
     static final List<String> READER_OPTIONS = List.of("header", "sep", "delimiter", "encoding", "quote", "escape",
             "multiline", "inferschema", "linesep", "recursivefilelookup", "pathglobfilter", "mergeschema");
 
-    static SourceOptions parse(Map<String, String> options) {
+    static SourceOptions parse(Map<String, String> options) { return parse(options, null); }
+
+    /** @param drawnSeed the run seed when neither the options nor the session's defaults give one; null: draw one */
+    static SourceOptions parse(Map<String, String> options, Long drawnSeed) {
         Map<String, String> gen = new LinkedHashMap<>();
         Map<String, String> reader = new HashMap<>();
         String path = null, format = null, staging = null;
@@ -65,7 +68,9 @@ record SourceOptions(String path, String inputFormat, String stagingDir, Generat
         SQLConf sql = SQLConf.get();
         HydragenConf.warnUnknown(sql);
         String model = HydragenConf.MODEL.get(sql);
-        GenerateOptions g = GenerateOptions.fromMap(HydragenConf.withDefaults(HydragenConf.sessionDefaults(sql), gen), model == null || model.isBlank() ? null : model);
+        Map<String, String> defaults = HydragenConf.sessionDefaults(sql);
+        if (drawnSeed != null) defaults = HydragenConf.withDefaults(Map.of(OptionKeys.SEED, Long.toString(drawnSeed)), defaults);
+        GenerateOptions g = GenerateOptions.fromMap(HydragenConf.withDefaults(defaults, gen), model == null || model.isBlank() ? null : model);
         if (staging == null) staging = HydragenConf.STAGING_DIR.get(sql);
         return new SourceOptions(path, format, staging, g, reader);
     }

@@ -63,7 +63,7 @@ public final class FaultIsolatingRunner {
     private record Prepared(GenerationRequest request, String problem) {}
 
     private Prepared prepare(int i, BatcherRow r) {
-        String problem = options.chat() ? null : problem(r.prompt());
+        String problem = r.problem() != null ? r.problem() : options.chat() ? null : problem(r.prompt());
         if (problem != null) return new Prepared(null, problem);
         try {
             return new Prepared(request(Integer.toString(i), r), null);
@@ -104,7 +104,7 @@ public final class FaultIsolatingRunner {
             }
             for (int k = 0; k < requests.size(); k++) {
                 List<Completion> cs = perRequest.get(k);
-                if (cs.isEmpty()) cs.add(Completion.error(null, 0, null, "the engine returned no completion for this row"));
+                if (cs.isEmpty()) cs.add(Completion.error(requests.get(k).id(), 0, null, NO_COMPLETION));
                 if (cs.get(0).finishReason() == io.hydragen.generate.FinishReason.ERROR) errors++;
                 out.set(rowOfRequest.get(k), cs);
             }
@@ -195,7 +195,7 @@ public final class FaultIsolatingRunner {
             for (GenerationRequest req : requests) {
                 int row = Integer.parseInt(req.id());
                 if (samples[row] == 0) {
-                    out.add(new Finished(row, Completion.error(null, 0, null, "the engine returned no completion for this row")));
+                    out.add(new Finished(row, Completion.error(req.id(), 0, null, NO_COMPLETION)));
                 }
             }
         }
@@ -223,6 +223,14 @@ public final class FaultIsolatingRunner {
         return GenerationRequest.ofMessages(id, ChatRows.parse(r.prompt()), options.addGenerationPrompt(), params)
                 .withChatTemplate(options.chatTemplate());
     }
+
+    private static final String NO_COMPLETION = "the engine returned no completion for this row";
+
+    /**
+     * Whether a completion's row reached the engine (it then has a seed); rows without a usable prompt are answered
+     * here without a request id.
+     */
+    public static boolean reachedEngine(Completion c) { return c.requestId() != null; }
 
     public static String problem(String prompt) {
         if (prompt == null) return "prompt is null";

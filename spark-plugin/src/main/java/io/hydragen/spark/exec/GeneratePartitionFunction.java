@@ -36,7 +36,7 @@ public final class GeneratePartitionFunction implements MapPartitionsFunction<Ro
             @Override
             public Row next() {
                 PartitionGenerator.Generated<Row> g = generated.next();
-                Object[] values = SampleRow.values(layout.inputValues(g.input()), g.completion(), options.n(), options.chat());
+                Object[] values = SampleRow.values(layout.inputValues(g.input()), g.completion(), g.seed(), options.n(), options.chat());
                 return new GenericRowWithSchema(LogprobValues.append(values, g.completion(), options, true), outputSchema);
             }
         };

@@ -55,10 +55,16 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
 
         /** The row's own settings as JSON ({@link io.hydragen.spark.partition.RoutingColumns#SETTINGS}), or null. */
         default String settings(T row) { return null; }
+
+        /** The row's malformed input line when the reader could not parse it ({@link CorruptRecords}), else null. */
+        default String corruptRecord(T row) { return null; }
     }
 
-    /** One output sample: the input row it answers and its completion. */
-    public record Generated<T>(T input, Completion completion) {}
+    /**
+     * One output sample: the input row it answers, its completion, and the seed its row's samples used (null for a
+     * row that never reached the engine: no usable prompt), as {@code bin/hydragen generate} records it.
+     */
+    public record Generated<T>(T input, Completion completion, Long seed) {}
 
     /** Unit-preserving batches per continuous slice (one {@code Engine.stream} call). */
     public static final int STREAM_SLICE_BATCHES = 2;
@@ -71,6 +77,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     private EngineLease lease;
     private FaultIsolatingRunner runner;
     private List<T> batch = List.of();
+    private List<BatcherRow> batchRows = List.of();   // the batch's rows as the runner saw them (their seeds)
     private List<List<Completion>> results = List.of();
     private List<FaultIsolatingRunner.Finished> finished = List.of();   // continuous: the slice's samples, in finishing order
     private int row;
@@ -108,15 +115,16 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
             if (options.continuous()) {
                 List<T> slice = new java.util.ArrayList<>(next);
                 for (int k = 1; k < STREAM_SLICE_BATCHES && batches.hasNext(); k++) slice.addAll(batches.next());
-                finished = runner.stream(slice.stream().map(this::promptRow).toList());
+                batchRows = slice.stream().map(this::promptRow).toList();
+                finished = runner.stream(batchRows);
                 batch = slice;
                 sampleCursor = 0;
                 if (finished.isEmpty()) { batch = List.of(); continue; }
                 row = 0;
                 return true;
             }
-            List<BatcherRow> prompts = next.stream().map(this::promptRow).toList();
-            results = runner.run(prompts);
+            batchRows = next.stream().map(this::promptRow).toList();
+            results = runner.run(batchRows);
             batch = next;
             row = 0;
             sample = 0;
@@ -129,23 +137,26 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         if (!hasNext()) throw new NoSuchElementException();
         if (options.continuous()) {
             FaultIsolatingRunner.Finished f = finished.get(sampleCursor++);
+            Generated<T> g = generated(f.row(), f.completion());
             if (sampleCursor >= finished.size()) {
-                T in = batch.get(f.row());
                 batch = List.of();   // the slice is out: release its rows
+                batchRows = List.of();
                 finished = List.of();
                 row = 0;
-                return new Generated<>(in, f.completion());
             }
-            return new Generated<>(batch.get(f.row()), f.completion());
+            return g;
         }
-        T in = batch.get(row);
         List<Completion> samples = results.get(row);
-        Completion c = samples.get(sample);
+        Generated<T> g = generated(row, samples.get(sample));
         if (++sample >= samples.size()) {
             row++;
             sample = 0;
         }
-        return new Generated<>(in, c);
+        return g;
+    }
+
+    private Generated<T> generated(int i, Completion c) {
+        return new Generated<>(batch.get(i), c, FaultIsolatingRunner.reachedEngine(c) ? batchRows.get(i).seed() : null);
     }
 
     /** The leased model's generation_config.json defaults (none for a test's stand-in lease without an engine). */
@@ -161,7 +172,10 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         String prompt = access.prompt(r);
         long unit = access.unit(r);
         long dup = duplicates.ordinal(access.duplicateOrdinal(r), unit, prompt);
-        return new BatcherRow(prompt, RowSeeds.forRow(options.seed(), access.identity(r), prompt, dup), unit, access.settings(r));
+        // a line Spark could only partly parse keeps its prompt (a field of another type failed): that row is answered
+        String corrupt = prompt == null ? access.corruptRecord(r) : null;
+        return new BatcherRow(prompt, options.rowSeed(access.identity(r), prompt, dup), unit, access.settings(r),
+                corrupt == null ? null : CorruptRecords.message(corrupt));
     }
 
     /** Releases the engine (idempotent); no more rows are generated after it. */

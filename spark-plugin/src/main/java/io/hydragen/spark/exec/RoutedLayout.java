@@ -9,14 +9,17 @@ import java.io.Serializable;
 
 /**
  * Where things are in a routed row: the user's columns first ({@code inputColumns} of them), then the working
- * columns of {@link RoutingColumns}.
+ * columns of {@link RoutingColumns}. {@code corruptRecord} is the input's corrupt record column
+ * ({@link CorruptRecords}), or -1.
  */
-public record RoutedLayout(int inputColumns, int prompt, int identity, int duplicateOrdinal, int unit, int settings) implements Serializable {
+public record RoutedLayout(int inputColumns, int prompt, int identity, int duplicateOrdinal, int unit, int settings, int corruptRecord)
+        implements Serializable {
 
     public static RoutedLayout of(StructType routed, int inputColumns) {
         return new RoutedLayout(inputColumns, routed.fieldIndex(RoutingColumns.PROMPT),
                 routed.fieldIndex(RoutingColumns.IDENTITY), routed.fieldIndex(RoutingColumns.DUPLICATE_ORDINAL),
-                routed.fieldIndex(RoutingColumns.UNIT), routed.fieldIndex(RoutingColumns.SETTINGS));
+                routed.fieldIndex(RoutingColumns.UNIT), routed.fieldIndex(RoutingColumns.SETTINGS),
+                CorruptRecords.column(routed, inputColumns));
     }
 
     /** Reads the routing columns of external rows (the DataFrame path). */
@@ -36,6 +39,8 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
 
             @Override
             public String settings(Row r) { return r.isNullAt(settings) ? null : r.getString(settings); }
+
+            public String corruptRecord(Row r) { return corruptRecord < 0 || r.isNullAt(corruptRecord) ? null : String.valueOf(r.get(corruptRecord)); }
         };
     }
 
@@ -56,6 +61,10 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
 
             @Override
             public String settings(InternalRow r) { return r.isNullAt(settings) ? null : r.getUTF8String(settings).toString(); }
+
+            public String corruptRecord(InternalRow r) {
+                return corruptRecord < 0 || r.isNullAt(corruptRecord) ? null : r.getUTF8String(corruptRecord).toString();
+            }
         };
     }
 

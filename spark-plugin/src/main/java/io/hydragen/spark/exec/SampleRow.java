@@ -6,11 +6,12 @@ import io.hydragen.generate.Completion;
 public final class SampleRow {
     private SampleRow() {}
 
-    public static Object[] values(Object[] input, Completion c, int n) { return values(input, c, n, false); }
-
-    /** @param chat whether the output has the {@code prompt} column of chat input (the rendered conversation) */
-    public static Object[] values(Object[] input, Completion c, int n, boolean chat) {
-        int extra = (n > 1 ? 7 : 6) + (chat ? 1 : 0);
+    /**
+     * @param seed the seed the row's samples used, or null for a row that never reached the engine
+     * @param chat whether the output has the {@code prompt} column of chat input (the rendered conversation)
+     */
+    public static Object[] values(Object[] input, Completion c, Long seed, int n, boolean chat) {
+        int extra = (n > 1 ? 8 : 7) + (chat ? 1 : 0);
         Object[] v = new Object[input.length + extra];
         System.arraycopy(input, 0, v, 0, input.length);
         int i = input.length;
@@ -21,6 +22,7 @@ public final class SampleRow {
         v[i++] = c.promptTokenIds() == null ? 0 : c.promptTokenIds().length;
         v[i++] = c.tokenIds() == null ? 0 : c.tokenIds().length;
         v[i++] = c.sharedPromptTokens();
+        v[i++] = seed;
         if (n > 1) v[i++] = c.sampleIndex();
         if (chat) v[i] = c.promptText();
         return v;

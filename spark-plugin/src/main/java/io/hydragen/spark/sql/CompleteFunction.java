@@ -24,8 +24,9 @@ import java.util.List;
  * prompt per engine call; for tables use {@code hydragen_generate}, which batches rows that share a prefix.
  * Returns the completion text, or NULL for a null prompt or a prompt the engine rejects.
  *
- * <p>Declared non-deterministic only so that Spark does not constant-fold a literal prompt on the driver; the result
- * is in fact reproducible (the seed comes from the options seed and the prompt).
+ * <p>Declared non-deterministic only so that Spark does not constant-fold a literal prompt on the driver; within one
+ * plan the result is reproducible (the seed comes from the options seed, drawn at analysis when the call gives none,
+ * and the prompt); pass {@code seed} for the same text across queries.
  */
 final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable {
     static final String NAME = "hydragen_complete";

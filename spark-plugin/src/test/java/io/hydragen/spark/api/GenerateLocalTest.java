@@ -131,7 +131,7 @@ class GenerateLocalTest {
     void outputHasInputColumnsThenOutputColumns() {
         Dataset<Row> out = Hydragen.generate(spark.createDataFrame(prompts(), SCHEMA), sampled().maxNewTokens(3).ignoreEos(true).build());
         assertEquals(List.of("id", "prompt", "completion", "finish_reason", "error", "prompt_tokens", "completion_tokens",
-                "shared_prompt_tokens"), Arrays.asList(out.columns()));
+                "shared_prompt_tokens", "seed"), Arrays.asList(out.columns()));
         for (Row r : out.collectAsList()) {
             assertEquals("length", r.getAs("finish_reason"));
             assertNull(r.getAs("error"));

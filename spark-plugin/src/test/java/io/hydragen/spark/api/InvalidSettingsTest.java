@@ -96,7 +96,7 @@ class InvalidSettingsTest {
                 .option("reader.sep", ";").option("header", "true").load(csv.toString()).collectAsList();
         assertEquals(2, rows.size());
         assertEquals(List.of("id", "prompt", "completion", "finish_reason", "error", "prompt_tokens", "completion_tokens",
-                "shared_prompt_tokens"), List.of(rows.get(0).schema().fieldNames()));
+                "shared_prompt_tokens", "seed"), List.of(rows.get(0).schema().fieldNames()));
     }
 
     /** Asserts the call fails and some message in its cause chain contains {@code expected}; returns the chain. */

@@ -79,7 +79,7 @@ class HydragenDataSourceTest {
             // json inference orders the input columns by name; the outputs always follow them
             assertEquals(Set.of("id", "doc", "prompt"), new HashSet<>(cols.subList(0, 3)), path);
             assertEquals(List.of("completion", "finish_reason", "error", "prompt_tokens", "completion_tokens",
-                    "shared_prompt_tokens"), cols.subList(3, cols.size()), path);
+                    "shared_prompt_tokens", "seed"), cols.subList(3, cols.size()), path);
             assertEquals(expected, byId(df), path);
         }
     }
@@ -120,12 +120,15 @@ class HydragenDataSourceTest {
         try {
             List<String> cols = List.of(spark.table("hydragen_view").columns());
             assertEquals(List.of("id", "doc", "prompt", "completion", "finish_reason", "error", "prompt_tokens",
-                    "completion_tokens", "shared_prompt_tokens"), cols);
+                    "completion_tokens", "shared_prompt_tokens", "seed"), cols);
             List<Row> rows = spark.sql("SELECT id, completion, finish_reason FROM hydragen_view WHERE doc = 'doc1'").collectAsList();
             assertEquals(5, rows.size());
             for (Row r : rows) assertNotEquals("error", r.getString(2), r.toString());
         } finally {
             spark.sql("DROP VIEW IF EXISTS hydragen_view");
         }
+        // as the README says: Spark queries files directly only for its file formats; a view is the way
+        Exception direct = assertThrows(Exception.class, () -> spark.sql("SELECT * FROM hydragen.`" + parquet + "`").collectAsList());
+        assertTrue(String.valueOf(direct.getMessage()).contains("UNSUPPORTED_DATASOURCE_FOR_DIRECT_QUERY"), direct.getMessage());
     }
 }

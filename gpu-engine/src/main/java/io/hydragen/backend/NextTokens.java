@@ -3,6 +3,8 @@ package io.hydragen.backend;
 import io.hydragen.sampling.RowSampling;
 import io.hydragen.sampling.Sampler;
 
+import java.util.function.IntConsumer;
+
 /**
  * What one forward pass gives back for its logit rows when the loop asks the backend to pick the tokens
  * ({@link Backend#forwardSample}): for a row with sampling settings, its next token id, or a negative code when the
@@ -23,21 +25,31 @@ public record NextTokens(int[] ids, float[][] logits) {
     /** Not sampled: the row's logits are in {@code logits}. */
     public static final int ON_HOST = -4;
 
-    /** The host's way: rows with settings are sampled by {@link Sampler}, rows with null settings keep their logits. */
+    /** Runs a body for rows 0..n-1, in any order and on any threads (each row's pick depends only on that row). */
+    public interface RowLoop {
+        void forEach(int n, IntConsumer body);
+    }
+
+    /** The host's way, one row after another: see {@link #onHost(float[][], RowSampling[], RowLoop)}. */
     public static NextTokens onHost(float[][] logits, RowSampling[] sampling) {
+        return onHost(logits, sampling, (n, body) -> { for (int i = 0; i < n; i++) body.accept(i); });
+    }
+
+    /** The host's way: rows with settings are sampled by {@link Sampler}, rows with null settings keep their logits. */
+    public static NextTokens onHost(float[][] logits, RowSampling[] sampling, RowLoop rows) {
         int k = logits.length;
         if (sampling.length != k) throw new IllegalArgumentException(sampling.length + " sampling rows for " + k + " logit rows");
         int[] ids = new int[k];
         float[][] kept = new float[k][];
-        for (int i = 0; i < k; i++) {
+        rows.forEach(k, i -> {
             if (sampling[i] == null) {
                 ids[i] = ON_HOST;
                 kept[i] = logits[i];
-                continue;
+                return;
             }
             int bad = nonFinite(logits[i]);
             ids[i] = bad != 0 ? bad : Sampler.sample(logits[i], sampling[i]);
-        }
+        });
         return new NextTokens(ids, kept);
     }
 

@@ -20,8 +20,31 @@ final class RadixSelect {
      * @param hist   256 slots of scratch
      */
     static int largestKeyReaching(int[] key, long[] weight, int[] cand, int n, long need, long[] hist) {
-        int prefix = 0;
-        for (int shift = 24; shift >= 0; shift -= 8) {
+        return refine(key, weight, cand, n, need, hist, 24, 0);
+    }
+
+    /**
+     * The same cut where the caller has already summed the weights by the keys' high 16 bits ({@code highHist}, 65536
+     * slots, nonzero only in [lowBin, highBin]) while computing them: one scan of the bins fixes the high half, and only
+     * the candidates in the chosen bin are refined over the low 16 bits. Leaves {@code highHist} all zero again.
+     */
+    static int largestKeyReaching(int[] key, long[] weight, long[] highHist, int lowBin, int highBin, int[] cand, int n,
+                                  long need, long[] hist) {
+        long above = 0;
+        int bin = lowBin;
+        for (int b = highBin; b >= lowBin; b--) {
+            if (above + highHist[b] >= need) { bin = b; break; }
+            above += highHist[b];
+        }
+        java.util.Arrays.fill(highHist, lowBin, highBin + 1, 0L);
+        int kept = 0;
+        for (int j = 0; j < n; j++) if (key[cand[j]] >>> 16 == bin) cand[kept++] = cand[j];
+        return refine(key, weight, cand, kept, need - above, hist, 8, bin << 16);
+    }
+
+    /** Radix passes from bit {@code shift} down, over candidates that all share {@code prefix} above it. */
+    private static int refine(int[] key, long[] weight, int[] cand, int n, long need, long[] hist, int fromShift, int prefix) {
+        for (int shift = fromShift; shift >= 0; shift -= 8) {
             Arrays.fill(hist, 0L);
             for (int j = 0; j < n; j++) {
                 int i = cand[j];

@@ -34,6 +34,7 @@ public final class Sampler {
         int[] key = new int[0], cand = new int[0], work = new int[0];
         long[] mass = new long[0];
         final long[] hist = new long[256];
+        final long[] highHist = new long[1 << 16];   // all zero between rows
 
         Scratch fit(int v) {
             if (key.length < v) { key = new int[v]; cand = new int[v]; work = new int[v]; mass = new long[v]; }
@@ -51,27 +52,44 @@ public final class Sampler {
         long[] mass = w.mass;
         float max = logits[best];
         float invTemp = 1f / s.temperature();
-        for (int i = 0; i < v; i++) { key[i] = orderKey(logits[i]); cand[i] = i; }
         int n = v;
         if (s.topK() > 0 && s.topK() < v) {
-            System.arraycopy(cand, 0, w.work, 0, n);
+            for (int i = 0; i < v; i++) { key[i] = orderKey(logits[i]); w.work[i] = i; }
             int floor = RadixSelect.largestKeyReaching(key, null, w.work, n, s.topK(), w.hist);
-            n = keepAtOrAbove(key, cand, n, floor);
+            n = 0;
+            for (int i = 0; i < v; i++) if (Integer.compareUnsigned(key[i], floor) >= 0) cand[n++] = i;
+        } else {
+            for (int i = 0; i < v; i++) cand[i] = i;
         }
+        boolean nucleus = s.topP() < 1f;
         long z = 0;
+        int lowBin = 0xffff, highBin = 0;
         for (int j = 0; j < n; j++) {
             int i = cand[j];
-            mass[i] = fixedProbability(logits[i], max, invTemp);
-            z += mass[i];
+            float l = logits[i];
+            key[i] = orderKey(l);
+            long m = fixedProbability(l, max, invTemp);
+            mass[i] = m;
+            z += m;
+            if (nucleus && m != 0) {   // top-p's first radix level, summed while the masses are made
+                int bin = key[i] >>> 16;
+                w.highHist[bin] += m;
+                lowBin = Math.min(lowBin, bin);
+                highBin = Math.max(highBin, bin);
+            }
         }
-        if (s.topP() < 1f) {
+        if (nucleus) {
             long need = (long) Math.ceil((double) z * (double) s.topP());
             need = Math.max(1, Math.min(need, z));
             System.arraycopy(cand, 0, w.work, 0, n);
-            int floor = RadixSelect.largestKeyReaching(key, mass, w.work, n, need, w.hist);
-            n = keepAtOrAbove(key, cand, n, floor);
+            int floor = RadixSelect.largestKeyReaching(key, mass, w.highHist, lowBin, highBin, w.work, n, need, w.hist);
+            int kept = 0;
             z = 0;
-            for (int j = 0; j < n; j++) z += mass[cand[j]];
+            for (int j = 0; j < n; j++) {
+                int i = cand[j];
+                if (Integer.compareUnsigned(key[i], floor) >= 0) { cand[kept++] = i; z += mass[i]; }
+            }
+            n = kept;
         }
         long target = unsignedMultiplyHigh(z, Philox.draw64(s.seed(), s.step()));   // uniform in [0, z)
         long run = 0;
@@ -101,13 +119,6 @@ public final class Sampler {
         if (!(x >= NEGLIGIBLE)) return 0L;   // also −∞ (a masked token)
         float p = (float) Math.exp(x);
         return (long) ((double) p * FIXED_ONE);
-    }
-
-    /** Compacts cand[0, n) (ascending ids stay ascending) to the ids whose key is at least {@code floor}, unsigned. */
-    private static int keepAtOrAbove(int[] key, int[] cand, int n, int floor) {
-        int kept = 0;
-        for (int j = 0; j < n; j++) if (Integer.compareUnsigned(key[cand[j]], floor) >= 0) cand[kept++] = cand[j];
-        return kept;
     }
 
     /** The high 64 bits of the unsigned 128-bit product (Math.unsignedMultiplyHigh is Java 18). */

@@ -120,6 +120,8 @@ inline T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = 32) {
 // ---- atomics (relaxed, as on the device) -----------------------------------------------------------------
 template <class T>
 inline T atomicAdd(T* p, T v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+template <typename T>
+inline T atomicOr(T* p, T v) { return __atomic_fetch_or(p, v, __ATOMIC_RELAXED); }
 inline float atomicAdd(float* p, float v) {
     float old = *p, nw;
     do { nw = old + v; } while (!__atomic_compare_exchange(p, &old, &nw, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));

@@ -7,7 +7,7 @@
 // masses are summed in 64-bit integers (order-independent), top-k and top-p thresholds are found by
 // radix selection over the logits' order-preserving bit keys (ties kept, as vLLM keeps them), and the
 // draw is the first token, in vocabulary order, whose cumulative mass exceeds floor(r * Z / 2^64)
-// for a 64-bit random r. SamplingReference (Java) computes the same thing on the CPU.
+// for a 64-bit random r. io.hydragen.sampling.Sampler (Java) computes the same thing on the CPU.
 #include "common.cuh"
 
 using namespace hg;
@@ -75,6 +75,27 @@ __device__ ArgMax block_argmax(const float* row, int vocab, ArgMax* scratch) {
     return best;
 }
 
+// NextTokens' codes for a row whose logits are not all finite (the row ends with an error on the host): NaN first,
+// then +inf, then -inf, the precedence the host's check uses. Block-uniform, so every thread returns alike.
+constexpr int CODE_NAN = -1, CODE_POS_INF = -2, CODE_NEG_INF = -3;
+
+__device__ int nonfinite_code(const float* row, int vocab, int* flags) {
+    if (threadIdx.x == 0) *flags = 0;
+    __syncthreads();
+    int mine = 0;
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+        const float l = row[i];
+        if (l != l) mine |= 1;
+        else if (l == INFINITY) mine |= 2;
+        else if (l == -INFINITY) mine |= 4;
+    }
+    if (mine) atomicOr(flags, mine);
+    __syncthreads();
+    const int f = *flags;
+    __syncthreads();
+    return (f & 1) ? CODE_NAN : (f & 2) ? CODE_POS_INF : (f & 4) ? CODE_NEG_INF : 0;
+}
+
 __device__ __forceinline__ unsigned long long fixed_prob(float logit, float maxLogit, float invTemp) {
     const float p = expf((logit - maxLogit) * invTemp);  // in [0, 1]
     return (unsigned long long)((double)p * FIXED_ONE);
@@ -133,13 +154,19 @@ __device__ unsigned long long block_sum_u64(unsigned long long v, unsigned long 
 
 }  // namespace
 
-// out[r] = argmax over logits[r][0..vocab) (first index among equal maxima).
+// out[r] = argmax over logits[r][0..vocab) (first index among equal maxima), or a negative code (nonfinite_code).
 // Grid: rows blocks; block: SAMPLE_THREADS (any multiple of 32 up to 1024 works).
 HG_KERNEL void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const float* __restrict__ logits, int vocab, int rows,
                                                              int* __restrict__ out) {
     __shared__ ArgMax scratch[32];
+    __shared__ int flags;
     const int r = blockIdx.x;
     if (r >= rows) return;
+    const int bad = nonfinite_code(logits + (long long)r * vocab, vocab, &flags);
+    if (bad) {
+        if (threadIdx.x == 0) out[r] = bad;
+        return;
+    }
     const ArgMax best = block_argmax(logits + (long long)r * vocab, vocab, scratch);
     if (threadIdx.x == 0) out[r] = best.i;
 }
@@ -147,7 +174,8 @@ HG_KERNEL void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const float* __rest
 // Per row r: temperature[r] == 0 (or topK[r] == 1) picks the argmax; otherwise p_i ~ exp((l_i - max) / T),
 // cut to the tokens at or above the topK[r]-th largest logit (topK[r] <= 0: no cut), then to the
 // smallest set of the largest whose mass reaches topP[r] of what is left (topP[r] >= 1: no cut), and
-// one token drawn from what remains with Philox4x32-10(counter = (step, 0, 0, 0), key = seed).
+// one token drawn from what remains with Philox4x32-10(counter = (step, 0, 0, 0), key = seed). A row with a
+// non-finite logit gets a negative code instead (nonfinite_code).
 // Grid: rows blocks; block: SAMPLE_THREADS.
 HG_KERNEL void __launch_bounds__(SAMPLE_THREADS)
     sample_rows(const float* __restrict__ logits, int vocab, int rows, const float* __restrict__ temperature,
@@ -158,9 +186,15 @@ HG_KERNEL void __launch_bounds__(SAMPLE_THREADS)
     __shared__ unsigned long long usum[32];
     __shared__ uint32_t shared[4];
     __shared__ int picked;
+    __shared__ int flags;
     const int r = blockIdx.x;
     if (r >= rows) return;
     const float* row = logits + (long long)r * vocab;
+    const int bad = nonfinite_code(row, vocab, &flags);
+    if (bad) {
+        if (threadIdx.x == 0) out[r] = bad;
+        return;
+    }
     const ArgMax best = block_argmax(row, vocab, scratch);
     const float temp = temperature[r];
     const int k = topK[r];

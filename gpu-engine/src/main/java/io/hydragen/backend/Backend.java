@@ -2,6 +2,7 @@ package io.hydragen.backend;
 
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.model.ModelConfig;
+import io.hydragen.sampling.RowSampling;
 
 /**
  * A device that holds a model's weights and runs its forward pass. The generation loop is the same for
@@ -44,6 +45,20 @@ public interface Backend extends AutoCloseable {
      * skipped (benchmarks only).
      */
     float[][] forward(ForwardBatch batch, AttentionMode mode);
+
+    /**
+     * {@link #forward}, and the next token of every logit row that has sampling settings ({@code sampling[i]} for
+     * {@code batch.logitRows()[i]}); a row with null settings gets its logits back instead (the host needs them: a
+     * constraint mask, log-probabilities). This default samples on the host ({@link NextTokens#onHost}); a backend
+     * that can sample where the logits are (CUDA) overrides it, so only token ids cross to the host. The generation
+     * loop calls this one method every decode step, whichever backend runs it.
+     */
+    default NextTokens forwardSample(ForwardBatch batch, AttentionMode mode, RowSampling[] sampling) {
+        if (sampling.length != batch.logitRows().length) {
+            throw new IllegalArgumentException(sampling.length + " sampling rows for " + batch.logitRows().length + " logit rows");
+        }
+        return NextTokens.onHost(forward(batch, mode), sampling);
+    }
 
     @Override
     void close();

@@ -42,8 +42,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code hydragen bench}: decode throughput of each attention mode on one batch of B sequences that share a P-token
- * prefix and each have S tokens of their own, greedy, N new tokens each. The model is loaded once; each mode gets
- * its own engine (and backend) over it, and all modes see the same prompts.
+ * prefix and each have S tokens of their own, greedy (or at each --temperature, with --top-k/--top-p), N new tokens
+ * each. The model is loaded once; each mode gets its own engine (and backend) over it, and all modes see the same
+ * prompts. Several temperatures run one after another on the same engine, so their rates compare within one run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure decode tokens/s per attention mode on a shared-prefix batch of random token ids.",
@@ -77,6 +78,19 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     BackendOptions engineOptions = new BackendOptions();
+
+    @Option(names = "--temperature", defaultValue = "0", split = ",", paramLabel = "T",
+            description = "Sampling temperature, or several (e.g. 0,1: each mode runs at each, one after the other); 0 = greedy (default ${DEFAULT-VALUE}).")
+    List<Double> temperatures;
+
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K", description = "Top-k cut when sampling; 0 = none (default ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", paramLabel = "P", description = "Top-p (nucleus) cut when sampling; 1 = none (default ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the sampled rows (row i uses stream (S, i)) (default ${DEFAULT-VALUE}).")
+    long seed;
 
     @Option(names = "--warmup-tokens", defaultValue = "4", paramLabel = "W",
             description = "Before each timed run, decode W tokens on a short-prefix copy of the batch to warm the JIT; 0 = none (default ${DEFAULT-VALUE}).")
@@ -158,23 +172,26 @@ final class BenchCommand implements Callable<Integer> {
                     backendName = engine.backendName();
                     if (warmupTokens > 0) {
                         status(key + ": warming up ...");
-                        run(engine, warmup, warmupTokens, ProgressListener.NONE);
+                        for (double t : temperatures) run(engine, warmup, sampling(warmupTokens, t), ProgressListener.NONE);
                     }
-                    ProgressPrinter progress = new ProgressPrinter(console, quiet, batch, batch, key);
-                    if (profile && cpuBackend != null) cpuBackend.profile(true);   // after the warm-up: only the timed run counts
-                    GenerationResult result;
-                    try {
-                        progress.begin();
-                        result = run(engine, prompts, newTokens, progress);
-                    } finally {
-                        progress.finish();
+                    for (double t : temperatures) {
+                        String name = temperatures.size() == 1 ? key : key + " t=" + t;
+                        ProgressPrinter progress = new ProgressPrinter(console, quiet, batch, batch, name);
+                        if (profile && cpuBackend != null) cpuBackend.profile(true);   // after the warm-up: only the timed run counts
+                        GenerationResult result;
+                        try {
+                            progress.begin();
+                            result = run(engine, prompts, sampling(newTokens, t), progress);
+                        } finally {
+                            progress.finish();
+                        }
+                        if (dtype.equals(dtypes.get(0)) && t == temperatures.get(0)) outputs.put(mode, result.completions());
+                        BenchProfile steps = profile && cpuBackend != null ? BenchProfile.of(cpuBackend.profile().summary(StepProfile.Pass.DECODE),
+                                result.stats().decodeNanos(), result.stats().decodeSteps()) : null;
+                        double flops = DecodeFlops.perToken(m.config(), prefixTokens + suffixTokens + (newTokens - 1) / 2.0, mode != AttentionMode.NONE);
+                        results.put(name, modeResult(result.stats(), steps, cpuBackend == null ? null : cpuBackend.matmulPath(),
+                                result.stats().decodeTokensPerSecond() * flops / 1e9));
                     }
-                    if (dtype.equals(dtypes.get(0))) outputs.put(mode, result.completions());
-                    BenchProfile steps = profile && cpuBackend != null ? BenchProfile.of(cpuBackend.profile().summary(StepProfile.Pass.DECODE),
-                            result.stats().decodeNanos(), result.stats().decodeSteps()) : null;
-                    double flops = DecodeFlops.perToken(m.config(), prefixTokens + suffixTokens + (newTokens - 1) / 2.0, mode != AttentionMode.NONE);
-                    results.put(key, modeResult(result.stats(), steps, cpuBackend == null ? null : cpuBackend.matmulPath(),
-                            result.stats().decodeTokensPerSecond() * flops / 1e9));
                 } finally {
                     engine.backend().close();
                 }
@@ -228,7 +245,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             List<int[]> prompts = BenchWorkload.groupedPrompts(r, prefixGroups, prefixTokens, suffixTokens, m.config().vocabSize());
             List<GenerationRequest> requests = new ArrayList<>(r);
-            for (int i = 0; i < r; i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), greedyIgnoringEos(budgets[i])));
+            for (int i = 0; i < r; i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), sampling(budgets[i], temperatures.get(0)).withSeed(seed + i)));
             List<int[]> warmup = BenchWorkload.prompts(Math.min(batch, 8), Math.min(prefixTokens, 64), Math.min(suffixTokens, 8), m.config().vocabSize());
             EngineOptions options = engineOptions.applyTo(EngineOptions.of(model)).withAttention(mode).withMinSharedTokens(1).withMaxBatchSequences(batch);
             Map<String, BenchReport.SchedulerResult> results = new LinkedHashMap<>();
@@ -249,7 +266,7 @@ final class BenchCommand implements Callable<Integer> {
                     if (prefillTokensPerStep != null) batching = batching.withPrefillTokensPerStep(prefillTokensPerStep);
                     if (warmupTokens > 0) {
                         status(kind.cliName() + ": warming up ...");
-                        run(engine, warmup, warmupTokens, ProgressListener.NONE);
+                        run(engine, warmup, sampling(warmupTokens, temperatures.get(0)), ProgressListener.NONE);
                     }
                     status(kind.cliName() + ": " + r + " rows ...");
                     Map<String, int[]> tokens = new LinkedHashMap<>();
@@ -301,8 +318,9 @@ final class BenchCommand implements Callable<Integer> {
         return a;
     }
 
-    private static SamplingParams greedyIgnoringEos(int newTokens) {
-        return new SamplingParams(newTokens, 0.0, 0, 1.0, 0L, List.of(), List.of(), true, 1);
+    /** The rows' settings: --temperature t, --top-k, --top-p, --seed, ignoring EOS so every row generates its budget. */
+    private SamplingParams sampling(int newTokens, double t) {
+        return new SamplingParams(newTokens, t, topK, topP, seed, List.of(), List.of(), true, 1);
     }
 
     private static void record(Completion c, Map<String, int[]> tokens) {
@@ -334,6 +352,15 @@ final class BenchCommand implements Callable<Integer> {
         engineOptions.check(true);
         if (sgemmSize < 1) throw new UsageException("--sgemm-size must be >= 1, got " + sgemmSize);
         if (modes.isEmpty()) throw new UsageException("--attention names no mode");
+        if (temperatures.isEmpty() || new LinkedHashSet<>(temperatures).size() != temperatures.size()) {
+            throw new UsageException("--temperature names no temperature, or one twice");
+        }
+        if (schedulers != null && temperatures.size() != 1) throw new UsageException("--scheduler compares schedulers at one --temperature");
+        try {
+            for (double t : temperatures) sampling(1, t);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         if (schedulers == null && (rows != null || newTokensDist != null || prefixGroups != 1 || prefillTokensPerStep != null)) {
             throw new UsageException("--rows, --prefix-groups, --max-new-tokens-dist and --prefill-tokens-per-step go with --scheduler");
         }
@@ -349,10 +376,9 @@ final class BenchCommand implements Callable<Integer> {
         if (dir == null || !Files.isDirectory(dir)) throw new UsageException(option + " " + p + ": no such directory " + dir);
     }
 
-    private static GenerationResult run(Engine engine, List<int[]> prompts, int newTokens, ProgressListener progress) {
-        SamplingParams greedy = new SamplingParams(newTokens, 0.0, 0, 1.0, 0L, List.of(), List.of(), true, 1);
+    private static GenerationResult run(Engine engine, List<int[]> prompts, SamplingParams params, ProgressListener progress) {
         List<GenerationRequest> requests = new ArrayList<>(prompts.size());
-        for (int i = 0; i < prompts.size(); i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), greedy));
+        for (int i = 0; i < prompts.size(); i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), params.withSeed(params.seed() + i)));
         GenerationResult result = engine.generate(requests, progress);
         for (Completion c : result.completions()) {
             if (c.finishReason() == FinishReason.ERROR) throw new UsageException("sequence " + c.requestId() + " failed: " + c.error());

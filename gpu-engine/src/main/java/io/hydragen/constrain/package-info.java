@@ -23,7 +23,7 @@
  *   if (idx.complete(state)) finish("stop");                // the text is whole and nothing can follow
  *   logprobs from the raw logits                             // reported under the unconstrained distribution
  *   LogitMask.apply(logits, idx.allowedMask(state), idx.accepting(state), tokenizer.eosTokenIds());
- *   token = Sampler.sample(logits, ...)                      // temperature / top-k / top-p after the mask
+ *   token = Sampler.sample(logits, rowSampling)              // temperature / top-k / top-p after the mask
  *   if (token is EOS) finish("stop");                       // EOS is only unmasked where accepting(state)
  *   state = idx.next(state, token);                          // never -1 for a token the mask allowed
  * at max_new_tokens: finish("length"), the text is a valid prefix

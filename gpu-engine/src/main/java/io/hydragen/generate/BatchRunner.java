@@ -4,6 +4,8 @@ import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
+import io.hydragen.backend.NextTokens;
+import io.hydragen.sampling.RowSampling;
 import io.hydragen.plan.PrefixPlan;
 import io.hydragen.plan.PrefixPlanner;
 import io.hydragen.plan.Segment;
@@ -292,6 +294,7 @@ final class BatchRunner {
             int n = active.size();
             int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
             KvSegment[] writes = new KvSegment[n];
+            RowSampling[] sampling = new RowSampling[n];   // null where the host needs the row's logits
             BlockAssembler blocks = new BlockAssembler(mode.perSequence(), kv);
             for (int r = 0; r < n; r++) {
                 int si = active.get(r);
@@ -303,15 +306,16 @@ final class BatchRunner {
                 writes[r] = s.leaf;
                 slots[r] = slot;
                 rowsAll[r] = r;
+                sampling[r] = s.backendSampling();
                 List<Segment> ancestors = s.privateKv ? List.of() : plan.leaf(si).ancestors();
                 blocks.add(ancestors, s.leaf, new int[] {r}, new int[] {slot + 1});
             }
-            float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode);
+            NextTokens next = backend.forwardSample(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode, sampling);
             steps++;
             List<Integer> still = new ArrayList<>();
             for (int r = 0; r < n; r++) {
                 Sequence s = seqs.get(active.get(r));
-                stopCheck.accept(s, logits[r]);
+                stopCheck.accept(s, next, r);
                 tokensOut++;
                 if (!s.done()) still.add(active.get(r));
             }

@@ -5,6 +5,8 @@ import io.hydragen.backend.AllocationException;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
+import io.hydragen.backend.NextTokens;
+import io.hydragen.sampling.RowSampling;
 import io.hydragen.plan.PrefixPlan;
 import io.hydragen.plan.PrefixPlanner;
 
@@ -330,6 +332,7 @@ final class ContinuousScheduler {
         int n = decoding.size();
         int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
         KvSegment[] writes = new KvSegment[n];
+        RowSampling[] sampling = new RowSampling[n];   // null where the host needs the row's logits
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
         for (int r = 0; r < n; r++) {
             Row row = decoding.get(r);
@@ -341,16 +344,17 @@ final class ContinuousScheduler {
             writes[r] = s.leaf;
             slots[r] = slot;
             rowsAll[r] = r;
+            sampling[r] = s.backendSampling();
             if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, new int[] {r}, new int[] {slot + 1});
             else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, new int[] {r}, new int[] {slot + 1});
         }
-        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode);
+        NextTokens next = backend.forwardSample(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode, sampling);
         decodeSteps++;
         runningSum += n;
         List<Row> done = new ArrayList<>();
         for (int r = 0; r < n; r++) {
             Row row = decoding.get(r);
-            stopCheck.accept(row.seq, logits[r]);
+            stopCheck.accept(row.seq, next, r);
             decodeTokens++;
             generated++;
             if (row.seq.done()) done.add(row);

@@ -1,6 +1,8 @@
 package io.hydragen.generate;
 
 import io.hydragen.backend.KvSegment;
+import io.hydragen.sampling.RowSampling;
+import io.hydragen.sampling.SamplingSeeds;
 
 import java.util.Arrays;
 
@@ -61,6 +63,18 @@ final class Sequence {
         promptLogprobs = null;
         if (constraint != null) constraint.reset();
     }
+
+    /** How this step's token is picked: the settings, the stream of (seed, sample index), counted by the tokens so far. */
+    RowSampling rowSampling() {
+        return new RowSampling((float) params.temperature(), params.topK(), (float) params.topP(),
+                SamplingSeeds.rowSeed(params.seed(), sampleIndex), count);
+    }
+
+    /**
+     * {@link #rowSampling()} when the backend may pick the token where the logits are; null when the host needs this
+     * step's logits: a constraint's mask is applied to them on the host, and log-probabilities are read from them.
+     */
+    RowSampling backendSampling() { return constraint != null || params.logprobs() != null ? null : rowSampling(); }
 
     void append(int token) {
         if (count == generated.length) generated = Arrays.copyOf(generated, count * 2);

@@ -1,5 +1,7 @@
 package io.hydragen.generate;
 
+import io.hydragen.backend.NextTokens;
+import io.hydragen.sampling.Sampler;
 import io.hydragen.tokenizer.Tokenizer;
 
 import java.util.Arrays;
@@ -36,6 +38,34 @@ final class StopCheck {
     }
 
     /**
+     * Takes row {@code i} of a {@link io.hydragen.backend.Backend#forwardSample} pass for {@code s}: the token the
+     * backend picked, or the logits it handed back because {@code s} needed them ({@link Sequence#backendSampling}).
+     */
+    void accept(Sequence s, NextTokens next, int i) {
+        int id = next.ids()[i];
+        if (id == NextTokens.ON_HOST) accept(s, next.logits()[i]);
+        else acceptPicked(s, id);
+    }
+
+    /**
+     * Appends the token the backend picked for an unconstrained sample and checks whether {@code s} is finished; a
+     * non-finite code ends it with an error.
+     */
+    void acceptPicked(Sequence s, int id) {
+        if (id < 0) {
+            nonFiniteError(s, NextTokens.describe(id));
+            return;
+        }
+        s.append(id);
+        after(s);
+    }
+
+    private static void nonFiniteError(Sequence s, String what) {
+        s.finish = FinishReason.ERROR;
+        s.error = "the model produced non-finite logits (" + what + ") at step " + s.count;
+    }
+
+    /**
      * Samples the next token of {@code s} from its logits (step {@code s.count}), appends it and checks whether
      * {@code s} is finished; non-finite logits end it with an error instead.
      */
@@ -43,13 +73,12 @@ final class StopCheck {
         if (s.params.maxNewTokens() == 0) { s.finish = FinishReason.LENGTH; return; }   // prefill only (prompt log-probabilities)
         String bad = nonFinite(logits);
         if (bad != null) {
-            s.finish = FinishReason.ERROR;
-            s.error = "the model produced non-finite logits (" + bad + ") at step " + s.count;
+            nonFiniteError(s, bad);
             return;
         }
         ConstraintState c = s.constraint;
         if (c == null) {
-            s.append(Sampler.sample(logits, s.params, s.sampleIndex, s.count));
+            s.append(Sampler.sample(logits, s.rowSampling()));
             s.recordLogprob(logits);
             after(s);
             return;
@@ -60,7 +89,7 @@ final class StopCheck {
             s.error = "no token of the model's vocabulary continues the constrained text at step " + s.count;
             return;
         }
-        int t = Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.params, s.sampleIndex, s.count);
+        int t = Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.rowSampling());
         s.append(t);
         s.recordLogprob(logits);   // the unconstrained distribution: mask() returned a copy
         if (!isEos(t)) c.advance(t);
@@ -72,15 +101,10 @@ final class StopCheck {
         return false;
     }
 
-    /** "NaN" when a logit is NaN, else "Infinity" or "-Infinity" when one is infinite, else null. */
+    /** "NaN" when a logit is NaN, else "Infinity" when one is +∞, else "-Infinity" when one is −∞, else null (the device's precedence). */
     static String nonFinite(float[] logits) {
-        String inf = null;
-        for (float v : logits) {
-            if (Float.isFinite(v)) continue;
-            if (Float.isNaN(v)) return "NaN";
-            if (inf == null) inf = v > 0 ? "Infinity" : "-Infinity";
-        }
-        return inf;
+        int code = NextTokens.nonFinite(logits);
+        return code == 0 ? null : NextTokens.describe(code);
     }
 
     void after(Sequence s) {

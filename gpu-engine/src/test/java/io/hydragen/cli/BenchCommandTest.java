@@ -69,6 +69,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void eachTemperatureIsAResultOfTheSameRun() throws IOException {
+        Path json = dir.resolve("t.json");
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "3", "--prefix-tokens", "8", "--suffix-tokens", "2",
+                "--new-tokens", "3", "--attention", "hydragen", "--temperature", "0,1", "--top-p", "0.9", "--threads", "1",
+                "--warmup-tokens", "0", "--sgemm-size", "64", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode results = CliRun.JSON.readTree(json.toFile()).get("results");
+        assertEquals(List.of("hydragen t=0.0", "hydragen t=1.0"), fieldNames(results));
+        for (String k : fieldNames(results)) assertEquals(9, results.get(k).get("generated_tokens").asLong(), k);
+        CliRun bad = CliRun.run("bench", "--model", "synthetic:tiny", "--top-p", "0", "--threads", "1");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("top_p must be in (0, 1]"), bad.err());
+    }
+
+    @Test
     void noSpeedupWithoutBothModesAndNoPlotUnlessAsked() throws IOException {
         Path json = dir.resolve("h.json");
         CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "2", "--prefix-tokens", "8", "--suffix-tokens", "2",

@@ -47,7 +47,7 @@ class ScoreCliTest {
         Path in = Files.writeString(tmp.resolve("score.jsonl"), String.join("\n", lines) + "\n");
         Path out = tmp.resolve("score.out.jsonl");
         CliRun run = CliRun.run("score", "--model", dir.toString(), "--input", in.toString(), "--output", out.toString(),
-                "--backend", "cpu", "--min-shared-tokens", "2");
+                "--backend", "cpu", "--cpu-dtype", "fp32", "--min-shared-tokens", "2");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.err().contains("hydragen: 6 rows (4 errors), 6 pairs"), run.err());
         List<JsonNode> rows = CliRun.jsonLines(out);

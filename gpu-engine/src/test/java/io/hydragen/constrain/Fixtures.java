@@ -65,7 +65,7 @@ final class Fixtures {
             float[] l = new float[index.vocabSize()];
             for (int i = 0; i < l.length; i++) l[i] = (float) (rnd.nextDouble() * 8 - 4);
             return l;
-        }, (masked, step) -> io.hydragen.generate.Sampler.argmax(masked));
+        }, (masked, step) -> io.hydragen.sampling.Sampler.argmax(masked));
     }
 
     static byte[] bytes(Tok tok, int[] ids) {

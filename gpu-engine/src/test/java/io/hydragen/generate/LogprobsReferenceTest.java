@@ -69,7 +69,7 @@ class LogprobsReferenceTest {
         Path dir = SharedModels.require(model);
         JsonNode ref = reference().get(model).get("prompt_sets");
         JsonNode fixture = new ObjectMapper().readTree(dir.resolve("expected.json").toFile()).get("prompt_sets");
-        EngineOptions o = EngineOptions.of(dir.toString()).withBackend("cpu").withAttention(mode).withMinSharedTokens(minShared);
+        EngineOptions o = EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype("fp32").withAttention(mode).withMinSharedTokens(minShared);
         try (Engine engine = Engine.open(ModelLoader.load(dir.toString()), o)) {
             for (Iterator<Map.Entry<String, JsonNode>> it = ref.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> set = it.next();
@@ -103,7 +103,7 @@ class LogprobsReferenceTest {
         // the same prompts one by one (no segment boundaries) give the same values as in their shared batch
         Path dir = SharedModels.require(model);
         JsonNode set = reference().get(model).get("prompt_sets").get("hierarchical");
-        EngineOptions o = EngineOptions.of(dir.toString()).withBackend("cpu").withMinSharedTokens(4);
+        EngineOptions o = EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype("fp32").withMinSharedTokens(4);
         try (Engine engine = Engine.open(ModelLoader.load(dir.toString()), o)) {
             SamplingParams p = new SamplingParams(1, 0, 0, 1, 0, List.of(), List.of(), true, 1).withPromptLogprobs(0);
             List<GenerationRequest> reqs = new ArrayList<>();

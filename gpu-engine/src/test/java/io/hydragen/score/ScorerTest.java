@@ -42,7 +42,7 @@ class ScorerTest {
             ref = new ObjectMapper().readTree(in).get(model).get("scoring");
         }
         for (AttentionMode mode : List.of(AttentionMode.HYDRAGEN, AttentionMode.PER_SEQUENCE, AttentionMode.PER_SEQUENCE_SHARED_KV)) {
-            EngineOptions o = EngineOptions.of(dir.toString()).withBackend("cpu").withAttention(mode).withMinSharedTokens(2);
+            EngineOptions o = EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype("fp32").withAttention(mode).withMinSharedTokens(2);
             try (Engine engine = Engine.open(ModelLoader.load(dir.toString()), o)) {
                 List<ScoreRequest> reqs = new ArrayList<>();
                 for (JsonNode c : ref) {

@@ -4,9 +4,11 @@ import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
+import io.hydragen.backend.NextTokens;
 import io.hydragen.model.Model;
 import io.hydragen.model.ModelConfig;
 import io.hydragen.backend.cpu.StepProfile.Phase;
+import io.hydragen.sampling.RowSampling;
 
 /**
  * The Llama forward pass on the CPU, top to bottom: embedding, then per layer rmsnorm → q/k/v → rope →
@@ -203,6 +205,15 @@ public final class CpuBackend implements Backend {
                 s.values[layer].floats.put((int) at, ws.qkv.floats, r * qkvDim + q + kv + hd * d, d);
             }
         }
+    }
+
+    /** The host's sampling ({@link NextTokens#onHost}) with the rows spread over this backend's threads. */
+    @Override
+    public synchronized NextTokens forwardSample(ForwardBatch batch, AttentionMode mode, RowSampling[] sampling) {
+        if (sampling.length != batch.logitRows().length) {
+            throw new IllegalArgumentException(sampling.length + " sampling rows for " + batch.logitRows().length + " logit rows");
+        }
+        return NextTokens.onHost(forward(batch, mode), sampling, parallel::forEach);
     }
 
     /** SGEMM rate of this backend's threads on a square product, for benchmark reports. */

@@ -32,7 +32,16 @@ public final class StepProfile {
     private final long[] calls = new long[Pass.values().length];
     private Pass pass = Pass.DECODE;
 
-    void enable(boolean enabled) { on = enabled; }
+    /** Turning the timers on starts a fresh count, so each timed run reports its own steps. */
+    synchronized void enable(boolean enabled) {
+        if (enabled) {
+            for (long[] a : nanos) java.util.Arrays.fill(a, 0);
+            for (long[] a : attentionTaskNanos) java.util.Arrays.fill(a, 0);
+            java.util.Arrays.fill(forwardNanos, 0);
+            java.util.Arrays.fill(calls, 0);
+        }
+        on = enabled;
+    }
 
     boolean on() { return on; }
 

@@ -5,9 +5,11 @@ import io.hydragen.backend.AttentionBlock;
 import io.hydragen.backend.Backend;
 import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
+import io.hydragen.backend.NextTokens;
 import io.hydragen.model.Model;
 import io.hydragen.model.ModelConfig;
 import io.hydragen.model.Rope;
+import io.hydragen.sampling.RowSampling;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -218,20 +220,26 @@ public final class CudaBackend implements Backend {
 
     /**
      * Like {@link #forward}, but picks the next token of every logit row on the GPU (argmax, or temperature / top-k /
-     * top-p with a Philox draw per row), so only the token ids come back to the host.
+     * top-p with a Philox draw per row: sampling.cu, the same picks as the host's {@link io.hydragen.sampling.Sampler}),
+     * so only the token ids come back to the host; a row whose logits are not finite comes back as a
+     * {@link NextTokens} code. When any row needs its logits on the host (null settings), the whole pass takes the
+     * host's way: the logits are downloaded and the other rows sampled there, by the same rule.
      *
      * @param sampling one per entry of {@code batch.logitRows()}
      */
-    public synchronized int[] forwardSample(ForwardBatch batch, AttentionMode mode, RowSampling[] sampling) {
+    @Override
+    public synchronized NextTokens forwardSample(ForwardBatch batch, AttentionMode mode, RowSampling[] sampling) {
         if (sampling.length != batch.logitRows().length) {
             throw new IllegalArgumentException(sampling.length + " sampling rows for " + batch.logitRows().length + " logit rows");
         }
+        for (RowSampling s : sampling) if (s == null) return NextTokens.onHost(forward(batch, mode), sampling);
+        io.hydragen.backend.Cancellation.check();
         Pass p = run(batch, mode);
         int k = p.logitRows;
-        if (k == 0) return new int[0];
+        if (k == 0) return new NextTokens(new int[0], new float[0][]);
         DeviceBuffer ids = ws.get("sampled", 4L * k);
         boolean greedy = true;
-        for (RowSampling s : sampling) greedy &= s.temperature() <= 0f || s.topK() == 1;
+        for (RowSampling s : sampling) greedy &= s.greedy();
         if (greedy) {
             sampler.argmax(p.logits, c.vocabSize(), k, ids);
         } else {
@@ -257,7 +265,7 @@ public final class CudaBackend implements Backend {
         }
         int[] out = new int[k];
         ids.download(out, 0);
-        return out;
+        return new NextTokens(out, new float[k][]);
     }
 
     /** Device buffers and plan of one pass, filled and uploaded before any launch. */

@@ -3,7 +3,8 @@ package io.hydragen.backend.cuda;
 /**
  * Host side of sampling.cu: next tokens chosen on the device so logits stay there. Greedy rows take the argmax;
  * the others temperature, top-k, top-p and a Philox4x32-10 draw keyed by the row's seed and counted by its step
- * ({@link Philox}, {@link SamplingSeeds}).
+ * ({@link io.hydragen.sampling.Philox}, {@link io.hydragen.sampling.SamplingSeeds}); a row with non-finite logits gets
+ * a negative code ({@link io.hydragen.backend.NextTokens}).
  */
 public final class SamplingKernel {
     static final int THREADS = 512;

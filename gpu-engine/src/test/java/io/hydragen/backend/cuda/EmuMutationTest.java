@@ -39,6 +39,14 @@ class EmuMutationTest {
         caught(m, () -> prefill(new EmuDevice(132, m)));
     }
 
+    /** The two Philox words of the draw swapped: the device's stream is no longer the host sampler's. */
+    @Test
+    void philoxWordsSwappedInTheSampler() {
+        EmuBuild.Mutation m = new EmuBuild.Mutation("sampling.cu", "((unsigned long long)rnd.x[1] << 32) | rnd.x[0]",
+                "((unsigned long long)rnd.x[0] << 32) | rnd.x[1]");
+        caught(m, () -> EmuSamplingTest.hostAndKernelAgree(new EmuDevice(4, m), new java.util.Random(99)));
+    }
+
     /** The second 8-column B fragment of each ldmatrix.x4 taken from the wrong register. */
     @Test
     void wrongMmaFragmentRegisterInTheGemm() {

@@ -1,5 +1,6 @@
 package io.hydragen.backend.cuda;
 
+import io.hydragen.sampling.SamplingSeeds;
 import io.hydragen.backend.cuda.reference.SamplingReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -19,7 +19,11 @@ import static org.junit.jupiter.api.Assertions.*;
 /** A stop string that is a comma, as a JSON array option and as an SQL array: the completion is cut at the comma. */
 class StopListTest {
     static SparkSession spark;
-    static final String SAMPLING = "'max_new_tokens', 40, 'temperature', 1.5, 'seed', 11, 'ignore_eos', 'true'";
+    /**
+     * Seed 13: with the sampler shared with the GPU kernel (io.hydragen.sampling), 4 of the 24 rows' completions contain
+     * a comma (seed 11, used before, now gives none; checked with bin/hydragen generate on the same prompts and seed).
+     */
+    static final String SAMPLING = "'max_new_tokens', 40, 'temperature', 1.5, 'seed', 13, 'ignore_eos', 'true'";
     /** id -> completion without a stop string, for the rows whose completion has a comma */
     static Map<Integer, String> withComma = new HashMap<>();
 

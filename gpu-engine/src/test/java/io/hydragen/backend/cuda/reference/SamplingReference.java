@@ -1,7 +1,7 @@
 package io.hydragen.backend.cuda.reference;
 
-import io.hydragen.backend.cuda.Philox;
 
+import io.hydragen.sampling.Philox;
 import java.util.Arrays;
 
 /**

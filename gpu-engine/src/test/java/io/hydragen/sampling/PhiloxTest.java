@@ -1,4 +1,4 @@
-package io.hydragen.backend.cuda;
+package io.hydragen.sampling;
 
 import org.junit.jupiter.api.Test;
 

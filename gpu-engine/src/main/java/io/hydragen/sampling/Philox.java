@@ -1,4 +1,4 @@
-package io.hydragen.backend.cuda;
+package io.hydragen.sampling;
 
 /**
  * Philox4x32-10 (Salmon, Moraes, Dror, Shaw: "Parallel random numbers: as easy as 1, 2, 3", SC'11), the

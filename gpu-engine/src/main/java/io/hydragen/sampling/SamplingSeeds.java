@@ -1,4 +1,4 @@
-package io.hydragen.backend.cuda;
+package io.hydragen.sampling;
 
 /**
  * The 64-bit Philox key of one sample: a request's seed and the sample's index within the request mixed by

@@ -20,15 +20,22 @@ public final class LogitMask {
             for (int i = 0; i < eosIds.length; i++) if (eosIds[i] >= 0 && eosIds[i] < logits.length) eos[i] = logits[eosIds[i]];
         }
         int v = logits.length;
-        for (int w = 0; w * 64 < v; w++) {
+        int words = (v + 63) >>> 6;
+        for (int w = 0; w < words; w++) {
             long bits = w < mask.length ? mask[w] : 0L;
-            if (bits == -1L) continue;
-            int base = w * 64, end = Math.min(v, base + 64);
-            if (bits == 0L) {
-                java.util.Arrays.fill(logits, base, end, Float.NEGATIVE_INFINITY);
+            if (bits == -1L) continue;                       // 64 allowed: nothing to write
+            int base = w << 6;
+            if (bits == 0L) {                                // 64 disallowed: one vectorizable fill
+                java.util.Arrays.fill(logits, base, Math.min(v, base + 64), Float.NEGATIVE_INFINITY);
                 continue;
             }
-            for (int i = base; i < end; i++) if ((bits & (1L << (i - base))) == 0) logits[i] = Float.NEGATIVE_INFINITY;
+            // visit only the disallowed ids of a mixed word, lowest bit first: no per-id test
+            long off = ~bits;
+            if (base + 64 > v) off &= (1L << (v - base)) - 1;
+            while (off != 0L) {
+                logits[base + Long.numberOfTrailingZeros(off)] = Float.NEGATIVE_INFINITY;
+                off &= off - 1;
+            }
         }
         if (eos != null) {
             for (int i = 0; i < eosIds.length; i++) if (eosIds[i] >= 0 && eosIds[i] < logits.length) logits[eosIds[i]] = eos[i];

@@ -23,15 +23,16 @@ public final class ConstraintBench {
      * @param automataMs     regex, character DFA and byte DFA (once per constraint, independent of the vocabulary)
      * @param firstMaskMs    a fresh index's initial-state mask: what the first row waits for after the automata
      * @param allPerTokenMs  every state's mask, each token walked alone
+     * @param allTrieBeforeMs every state's mask, the trie walk as it was before the contiguous byte array and subtree jumps
      * @param allTrieMs      every state's mask, trie walk, one thread
      * @param allParallelMs  every state's mask, trie walk, {@code threads} threads
-     * @param stepNs         warm step: mask lookup and {@link LogitMask#apply} on a copy of a logits row, and the token's move
-     * @param stepPerTokenNs the same step with the mask applied id by id (a branch per id), the baseline
+     * @param stepNs         warm step: mask lookup and {@link LogitMask#masked} (a masked copy of a logits row)
+     * @param stepPerTokenNs a copy of the row with the mask applied id by id (a branch per id), the baseline
      * @param copyNs         copying the logits row alone (part of both step figures)
      * @param meanAllowed    tokens allowed per state, on average over the states
      */
     public record Result(String constraint, int vocabSize, int byteStates, double vocabMs, double automataMs, double firstMaskMs,
-                         double allPerTokenMs, double allTrieMs, double allParallelMs, int threads,
+                         double allPerTokenMs, double allTrieBeforeMs, double allTrieMs, double allParallelMs, int threads,
                          double stepNs, double stepPerTokenNs, double copyNs, long meanAllowed) {}
 
     public static Result run(String name, Constraint constraint, Tokenizer tokenizer, int vocabSize, int reps, int threads) {
@@ -64,6 +65,12 @@ public final class ConstraintBench {
         long p0 = System.nanoTime();
         long[][] perToken = perTokenMasks(dfa, vocab);
         double perTokenMs = ms(p0, System.nanoTime());
+        double[] beforeT = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long b0 = System.nanoTime();
+            for (int s = 0; s < dfa.stateCount(); s++) trieBefore(dfa, vocab, s);
+            beforeT[r] = ms(b0, System.nanoTime());
+        }
         TokenIndex index = new TokenIndex(dfa, vocab);
         index.precomputeAll(threads);
         long allowed = 0;
@@ -72,7 +79,7 @@ public final class ConstraintBench {
             allowed += LogitMask.count(index.allowedMask(s));
         }
         double[] step = steps(index, tokenizer.eosTokenIds(), 20_000, reps);
-        return new Result(name, vocabSize, dfa.stateCount(), median(vocabT), median(autoT), median(firstT), perTokenMs, median(trieT),
+        return new Result(name, vocabSize, dfa.stateCount(), median(vocabT), median(autoT), median(firstT), perTokenMs, median(beforeT), median(trieT),
                 median(parT), threads, step[0], step[1], step[2], allowed / index.stateCount());
     }
 
@@ -90,6 +97,41 @@ public final class ConstraintBench {
             out[s] = m;
         }
         return out;
+    }
+
+    /**
+     * The trie walk of {@link TokenIndex} before it read a contiguous byte array and jumped over dead subtrees: each
+     * token's own byte array, and a dead prefix skipped token by token. Kept to report the change as a ratio.
+     */
+    static long[] trieBefore(ByteDfa dfa, TokenIndex.Vocab vocab, int state) {
+        long[] mask = new long[(vocab.vocabSize + 63) / 64];
+        if (!dfa.hasNext(state)) return mask;
+        int[] table = dfa.table(), sorted = vocab.sorted, lcp = vocab.lcp;
+        int[] stack = new int[vocab.maxLen + 1];
+        stack[0] = state;
+        int valid = 0, common = 0, n = sorted.length, i = 0;
+        while (i < n) {
+            int tok = sorted[i];
+            byte[] b = vocab.tokenBytes[tok];
+            int d = Math.min(common, valid);
+            int s = stack[d];
+            boolean dead = false;
+            while (d < b.length) {
+                s = table[s * 256 + (b[d] & 0xff)];
+                if (s < 0) { dead = true; break; }
+                stack[++d] = s;
+            }
+            i++;
+            if (!dead) {
+                mask[tok >>> 6] |= 1L << (tok & 63);
+                valid = b.length;
+            } else {
+                valid = d;
+                while (i < n && lcp[i] > d) i++;
+            }
+            common = i < n ? lcp[i] : 0;
+        }
+        return mask;
     }
 
     /** The mask applied id by id: the baseline of {@link LogitMask#apply}. */
@@ -118,9 +160,14 @@ public final class ConstraintBench {
             for (int k = 0; k < 3; k++) {
                 long a = System.nanoTime();
                 for (int i = 0; i < n; i++) {
-                    float[] l = Arrays.copyOf(row, row.length);
-                    if (k == 0) LogitMask.apply(l, index.allowedMask(states[i]), index.accepting(states[i]), eos);
-                    else if (k == 1) applyPerToken(l, index.allowedMask(states[i]));
+                    float[] l;
+                    if (k == 0) {
+                        int st = states[i];
+                        l = LogitMask.masked(row, index.allowedMask(st), index.allowedCount(st), index.accepting(st), eos);
+                    } else {
+                        l = Arrays.copyOf(row, row.length);
+                        if (k == 1) applyPerToken(l, index.allowedMask(states[i]));
+                    }
                     sink += l[i % l.length];
                 }
                 t[k][r] = (System.nanoTime() - a) / (double) n;

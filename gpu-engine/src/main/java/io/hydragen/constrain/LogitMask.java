@@ -42,6 +42,40 @@ public final class LogitMask {
         }
     }
 
+    /**
+     * A masked copy of {@code logits} (which stay as they are, for log-probabilities), written the cheaper way: where
+     * few tokens are allowed (a structural state: a quote, a digit, a key), a row of -inf with the allowed ids
+     * copied in; else a copy with {@link #apply}. Either way a vectorizable pass over the row plus work in the
+     * smaller of the two sets, never a test per id.
+     *
+     * @param allowed {@link TokenIndex#allowedCount} of the mask's state
+     */
+    public static float[] masked(float[] logits, long[] mask, int allowed, boolean eosAllowed, int[] eosIds) {
+        int v = logits.length;
+        if (allowed * 4L > v) {
+            float[] out = java.util.Arrays.copyOf(logits, v);
+            apply(out, mask, eosAllowed, eosIds);
+            return out;
+        }
+        float[] out = new float[v];
+        java.util.Arrays.fill(out, Float.NEGATIVE_INFINITY);
+        int words = Math.min(mask.length, (v + 63) >>> 6);
+        for (int w = 0; w < words; w++) {
+            long on = mask[w];
+            int base = w << 6;
+            if (base + 64 > v) on &= (1L << (v - base)) - 1;
+            while (on != 0L) {
+                int i = base + Long.numberOfTrailingZeros(on);
+                out[i] = logits[i];
+                on &= on - 1;
+            }
+        }
+        if (eosAllowed && eosIds != null) {
+            for (int e : eosIds) if (e >= 0 && e < v) out[e] = logits[e];
+        }
+        return out;
+    }
+
     /** Whether token {@code id} is in the mask. */
     public static boolean allowed(long[] mask, int id) {
         return id >= 0 && (id >>> 6) < mask.length && (mask[id >>> 6] & (1L << (id & 63))) != 0;

@@ -26,6 +26,8 @@ public final class TokenIndex {
     private final int vocabSize;
     private final AtomicReferenceArray<long[]> masks;
     private final AtomicReferenceArray<int[]> words32;
+    /** Per state, the number of allowed tokens, or -1 until asked (a racy write stores the same number). */
+    private final int[] counts;
 
     /**
      * @param tokenBytes per id, the bytes it adds to the text, or null (never allowed)
@@ -42,6 +44,8 @@ public final class TokenIndex {
         this.vocabSize = vocab.vocabSize;
         this.masks = new AtomicReferenceArray<>(dfa.stateCount());
         this.words32 = new AtomicReferenceArray<>(dfa.stateCount());
+        this.counts = new int[dfa.stateCount()];
+        Arrays.fill(counts, -1);
     }
 
     /**
@@ -200,6 +204,16 @@ public final class TokenIndex {
         } finally {
             pool.shutdown();
         }
+    }
+
+    /** How many tokens {@link #allowedMask} allows in the state (EOS not counted), kept per state. */
+    public int allowedCount(int state) {
+        int c = counts[state];
+        if (c < 0) {
+            c = LogitMask.count(allowedMask(state));
+            counts[state] = c;
+        }
+        return c;
     }
 
     /** How many states have their mask computed (for measurements). */

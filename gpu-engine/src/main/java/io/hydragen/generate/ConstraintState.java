@@ -80,9 +80,7 @@ final class ConstraintState {
 
     /** A copy of the logits with every token that would leave the constraint at -inf; EOS kept only where accepting. */
     float[] mask(float[] logits, boolean ignoreEos) {
-        float[] l = Arrays.copyOf(logits, logits.length);
-        LogitMask.apply(l, index.allowedMask(state), !ignoreEos && index.accepting(state), eos);
-        return l;
+        return LogitMask.masked(logits, index.allowedMask(state), index.allowedCount(state), !ignoreEos && index.accepting(state), eos);
     }
 
     /** Moves along a sampled token (not EOS). */

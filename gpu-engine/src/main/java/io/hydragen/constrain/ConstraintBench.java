@@ -21,6 +21,7 @@ public final class ConstraintBench {
     /**
      * @param vocabMs        token bytes read and sorted for the walk (once per tokenizer, shared by constraints)
      * @param automataMs     regex, character DFA and byte DFA (once per constraint, independent of the vocabulary)
+     * @param automataBricsMs the same with dk.brics' own minimization instead of {@link MinimalDfa} (before)
      * @param firstMaskMs    a fresh index's initial-state mask: what the first row waits for after the automata
      * @param allPerTokenMs  every state's mask, each token walked alone
      * @param allTrieBeforeMs every state's mask, the trie walk as it was before the contiguous byte array and subtree jumps
@@ -31,12 +32,12 @@ public final class ConstraintBench {
      * @param copyNs         copying the logits row alone (part of both step figures)
      * @param meanAllowed    tokens allowed per state, on average over the states
      */
-    public record Result(String constraint, int vocabSize, int byteStates, double vocabMs, double automataMs, double firstMaskMs,
+    public record Result(String constraint, int vocabSize, int byteStates, double vocabMs, double automataMs, double automataBricsMs, double firstMaskMs,
                          double allPerTokenMs, double allTrieBeforeMs, double allTrieMs, double allParallelMs, int threads,
                          double stepNs, double stepPerTokenNs, double copyNs, long meanAllowed) {}
 
     public static Result run(String name, Constraint constraint, Tokenizer tokenizer, int vocabSize, int reps, int threads) {
-        double[] vocabT = new double[reps], autoT = new double[reps], firstT = new double[reps];
+        double[] vocabT = new double[reps], autoT = new double[reps], bricsT = new double[reps], firstT = new double[reps];
         double[] trieT = new double[reps], parT = new double[reps];
         TokenIndex.Vocab vocab = null;
         ByteDfa dfa = null;
@@ -55,6 +56,12 @@ public final class ConstraintBench {
             TokenIndex par = new TokenIndex(dfa, vocab);
             par.precomputeAll(threads);
             long t5 = System.nanoTime();
+            if (!(constraint instanceof Constraint.Choice)) { // a choice builds its automaton without the regex
+                RegexSyntax.Node tree = RegexSyntax.parse(constraint.regex());
+                ByteDfa.fromChars(RegexSyntax.compile(tree, a -> { a.minimize(); return a; }));
+            }
+            long t6 = System.nanoTime();
+            bricsT[r] = ms(t5, t6);
             vocabT[r] = ms(t0, t1);
             autoT[r] = ms(t1, t2);
             firstT[r] = ms(t2, t3);
@@ -79,7 +86,7 @@ public final class ConstraintBench {
             allowed += LogitMask.count(index.allowedMask(s));
         }
         double[] step = steps(index, tokenizer.eosTokenIds(), 20_000, reps);
-        return new Result(name, vocabSize, dfa.stateCount(), median(vocabT), median(autoT), median(firstT), perTokenMs, median(beforeT), median(trieT),
+        return new Result(name, vocabSize, dfa.stateCount(), median(vocabT), median(autoT), median(bricsT), median(firstT), perTokenMs, median(beforeT), median(trieT),
                 median(parT), threads, step[0], step[1], step[2], allowed / index.stateCount());
     }
 

@@ -12,16 +12,16 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The minimal DFA of a dk.brics automaton: dk.brics' subset construction, then Moore's partition refinement on flat
- * int arrays over the automaton's own alphabet of intervals (the points where some transition starts or ends).
- * dk.brics' {@code minimize()} computes the same automaton (the minimal DFA of a language is unique) with linked lists
- * and hash sets, and was the larger part of compiling a realistic JSON schema, more than every token mask together.
+ * The minimal DFA of a dk.brics automaton (deterministic or not): subset construction, then Moore's partition
+ * refinement, both on flat int arrays over the automaton's own alphabet of intervals (the points where some
+ * transition starts or ends). dk.brics' {@code determinize()} and {@code minimize()} compute the same automaton (the
+ * minimal DFA of a language is unique) through sets of State objects and linked lists, and were the larger part of
+ * compiling a realistic JSON schema, more than every token mask together.
  */
 final class MinimalDfa {
     private MinimalDfa() {}
 
     static Automaton of(Automaton a) {
-        a.determinize();
         List<State> states = new ArrayList<>();
         Map<State, Integer> id = new HashMap<>();
         State init = a.getInitialState();
@@ -37,20 +37,78 @@ final class MinimalDfa {
             }
         }
         char[] points = points(states);
-        int n = states.size(), k = points.length, dead = n;
-        // delta[s * k + j]: the state after a char of interval j; the extra state n is the missing transitions' sink
-        int[] delta = new int[(n + 1) * k];
-        Arrays.fill(delta, dead);
-        for (int s = 0; s < n; s++) {
-            for (Transition t : states.get(s).getTransitions()) {
-                int to = id.get(t.getDest());
-                for (int j = Arrays.binarySearch(points, t.getMin()); j < k && points[j] <= t.getMax(); j++) delta[s * k + j] = to;
+        int k = points.length;
+        // the automaton may be nondeterministic (unions, repeats): per state its transitions as {min, max, target}
+        int[][] moves = new int[states.size()][];
+        boolean[] accepts = new boolean[states.size()];
+        for (int s = 0; s < moves.length; s++) {
+            State st = states.get(s);
+            accepts[s] = st.isAccept();
+            int[] m = new int[st.getTransitions().size() * 3];
+            int i = 0;
+            for (Transition t : st.getTransitions()) {
+                m[i++] = t.getMin();
+                m[i++] = t.getMax();
+                m[i++] = id.get(t.getDest());
+            }
+            moves[s] = m;
+        }
+        Subsets dfa = determinize(moves, accepts, points);
+        int n = dfa.count, dead = n;
+        int[] delta = Arrays.copyOf(dfa.delta, (n + 1) * k);
+        for (int i = 0; i < delta.length; i++) if (delta[i] < 0 || i >= n * k) delta[i] = dead;
+        int[] cls = new int[n + 1];
+        for (int s = 0; s < n; s++) cls[s] = dfa.accept[s] ? 1 : 0;
+        int classes = refine(cls, delta, n + 1, k);
+        return build(dfa.accept, n, points, delta, cls, classes, dead);
+    }
+
+    /** A DFA as built by subset construction: {@code delta[s * k + j]} is the state after interval j, or -1. */
+    private record Subsets(int count, int[] delta, boolean[] accept) {}
+
+    /** Subset construction over the intervals of {@code points}; subsets are sorted state ids. */
+    private static Subsets determinize(int[][] moves, boolean[] accepts, char[] points) {
+        int k = points.length;
+        Map<Signature, Integer> ids = new HashMap<>();
+        List<int[]> subsets = new ArrayList<>();
+        int[] start = {0};
+        ids.put(new Signature(start), 0);
+        subsets.add(start);
+        int[] delta = new int[16 * k];
+        boolean[] accept = new boolean[16];
+        int[] buf = new int[16];
+        for (int d = 0; d < subsets.size(); d++) {
+            int[] set = subsets.get(d);
+            if ((d + 1) * k > delta.length) delta = Arrays.copyOf(delta, delta.length * 2);
+            if (d >= accept.length) accept = Arrays.copyOf(accept, accept.length * 2);
+            for (int s : set) accept[d] |= accepts[s];
+            for (int j = 0; j < k; j++) {
+                char c = points[j];
+                int m = 0;
+                for (int s : set) {
+                    int[] mv = moves[s];
+                    for (int i = 0; i < mv.length; i += 3) {
+                        if (mv[i] <= c && c <= mv[i + 1]) {
+                            if (m == buf.length) buf = Arrays.copyOf(buf, m * 2);
+                            buf[m++] = mv[i + 2];
+                        }
+                    }
+                }
+                if (m == 0) {
+                    delta[d * k + j] = -1;
+                    continue;
+                }
+                int[] next = Arrays.stream(buf, 0, m).sorted().distinct().toArray();
+                Integer known = ids.putIfAbsent(new Signature(next), subsets.size());
+                if (known == null) {
+                    delta[d * k + j] = subsets.size();
+                    subsets.add(next);
+                } else {
+                    delta[d * k + j] = known;
+                }
             }
         }
-        int[] cls = new int[n + 1];
-        for (int s = 0; s < n; s++) cls[s] = states.get(s).isAccept() ? 1 : 0;
-        int classes = refine(cls, delta, n + 1, k);
-        return build(states, points, delta, cls, classes, dead);
+        return new Subsets(subsets.size(), delta, accept);
     }
 
     /** Moore: split classes by (class, classes of successors) until the count stops growing; returns the count. */
@@ -72,16 +130,16 @@ final class MinimalDfa {
         }
     }
 
-    private static Automaton build(List<State> states, char[] points, int[] delta, int[] cls, int classes, int dead) {
+    private static Automaton build(boolean[] accept, int n, char[] points, int[] delta, int[] cls, int classes, int dead) {
         int k = points.length, deadClass = cls[dead];
         State[] out = new State[classes];
         for (int c = 0; c < classes; c++) out[c] = new State();
         boolean[] done = new boolean[classes];
-        for (int s = 0; s < states.size(); s++) {
+        for (int s = 0; s < n; s++) {
             int c = cls[s];
             if (done[c]) continue;
             done[c] = true;
-            out[c].setAccept(states.get(s).isAccept());
+            out[c].setAccept(accept[s]);
             for (int j = 0; j < k; j++) {
                 int d = cls[delta[s * k + j]];
                 if (d == deadClass) continue;

@@ -76,6 +76,40 @@ public final class LogitMask {
         return out;
     }
 
+    /**
+     * Greedy decoding under the mask without masking a copy: the allowed id (or allowed EOS) with the largest logit,
+     * the lowest such id on a tie, as an argmax over the masked row picks it; -1 when nothing is allowed. Visits only
+     * the allowed ids, so a structural state with a handful of allowed tokens costs a handful of reads.
+     */
+    public static int argmax(float[] logits, long[] mask, boolean eosAllowed, int[] eosIds) {
+        int v = logits.length, best = -1;
+        float top = Float.NEGATIVE_INFINITY;
+        int words = Math.min(mask.length, (v + 63) >>> 6);
+        for (int w = 0; w < words; w++) {
+            long on = mask[w];
+            int base = w << 6;
+            if (base + 64 > v) on &= (1L << (v - base)) - 1;
+            while (on != 0L) {
+                int i = base + Long.numberOfTrailingZeros(on);
+                if (best < 0 || logits[i] > top) {
+                    best = i;
+                    top = logits[i];
+                }
+                on &= on - 1;
+            }
+        }
+        if (eosAllowed && eosIds != null) {
+            for (int e : eosIds) {
+                if (e < 0 || e >= v) continue;
+                if (best < 0 || logits[e] > top || (logits[e] == top && e < best)) {
+                    best = e;
+                    top = logits[e];
+                }
+            }
+        }
+        return best;
+    }
+
     /** Whether token {@code id} is in the mask. */
     public static boolean allowed(long[] mask, int id) {
         return id >= 0 && (id >>> 6) < mask.length && (mask[id >>> 6] & (1L << (id & 63))) != 0;

@@ -83,6 +83,11 @@ final class ConstraintState {
         return LogitMask.masked(logits, index.allowedMask(state), index.allowedCount(state), !ignoreEos && index.accepting(state), eos);
     }
 
+    /** Greedy decoding's pick among the allowed tokens, read from the raw logits (no masked copy); EOS as in {@link #mask}. */
+    int argmax(float[] logits, boolean ignoreEos) {
+        return LogitMask.argmax(logits, index.allowedMask(state), !ignoreEos && index.accepting(state), eos);
+    }
+
     /** Moves along a sampled token (not EOS). */
     void advance(int token) {
         int next = index.next(state, token);

@@ -58,7 +58,9 @@ final class StopCheck {
             s.error = "no token of the model's vocabulary continues the constrained text at step " + s.count;
             return;
         }
-        int t = Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.params, s.sampleIndex, s.count);
+        // greedy: the argmax over the allowed ids directly, the same pick as over a masked copy, without the copy
+        int t = s.params.greedy() ? c.argmax(logits, s.params.ignoreEos())
+                : Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.params, s.sampleIndex, s.count);
         s.append(t);
         if (!isEos(t)) c.advance(t);
         after(s);

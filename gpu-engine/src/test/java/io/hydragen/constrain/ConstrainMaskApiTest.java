@@ -48,6 +48,14 @@ class ConstrainMaskApiTest {
                 float[] inPlace = logits.clone();
                 LogitMask.apply(inPlace, mask, eosAllowed, eos);
                 assertArrayEquals(want, inPlace);
+                int pick = LogitMask.argmax(logits, mask, eosAllowed, eos);
+                boolean any = allowed > 0 || eosAllowed;
+                assertEquals(any ? io.hydragen.generate.Sampler.argmax(want) : -1, pick, "greedy pick, density " + density);
+                if (any) { // a tie goes to the lower id, as in the sampler's argmax
+                    float[] tied = logits.clone();
+                    for (int i = 0; i < vocab; i++) if (want[i] != Float.NEGATIVE_INFINITY) tied[i] = 1f;
+                    assertEquals(io.hydragen.generate.Sampler.argmax(reference(tied, mask, eosAllowed, eos)), LogitMask.argmax(tied, mask, eosAllowed, eos));
+                }
             }
         }
     }

@@ -60,8 +60,20 @@ final class MinimalDfa {
         int[] cls = new int[n + 1];
         for (int s = 0; s < n; s++) cls[s] = dfa.accept[s] ? 1 : 0;
         int classes = refine(cls, delta, n + 1, k);
+        if (classes < 0) {
+            // a long chain (a string of up to thousands of characters) needs as many Moore rounds as it has states:
+            // dk.brics' Hopcroft (n log n) minimizes the deterministic automaton instead
+            int[] self = new int[n + 1];
+            for (int s = 0; s <= n; s++) self[s] = s;
+            Automaton d = build(dfa.accept, n, points, delta, self, n + 1, dead);
+            d.minimize();
+            return d;
+        }
         return build(dfa.accept, n, points, delta, cls, classes, dead);
     }
+
+    /** Rounds of Moore's refinement before handing over to dk.brics' Hopcroft. */
+    static final int MAX_ROUNDS = 128;
 
     /** A DFA as built by subset construction: {@code delta[s * k + j]} is the state after interval j, or -1. */
     private record Subsets(int count, int[] delta, boolean[] accept) {}
@@ -111,10 +123,13 @@ final class MinimalDfa {
         return new Subsets(subsets.size(), delta, accept);
     }
 
-    /** Moore: split classes by (class, classes of successors) until the count stops growing; returns the count. */
+    /**
+     * Moore: split classes by (class, classes of successors) until the count stops growing; returns the count, or -1
+     * after {@link #MAX_ROUNDS} rounds.
+     */
     private static int refine(int[] cls, int[] delta, int n, int k) {
         int count = -1;
-        while (true) {
+        for (int round = 0; round < MAX_ROUNDS; round++) {
             Map<Signature, Integer> ids = new HashMap<>();
             int[] next = new int[n];
             for (int s = 0; s < n; s++) {
@@ -128,6 +143,7 @@ final class MinimalDfa {
             if (ids.size() == count) return count;
             count = ids.size();
         }
+        return -1;
     }
 
     private static Automaton build(boolean[] accept, int n, char[] points, int[] delta, int[] cls, int classes, int dead) {

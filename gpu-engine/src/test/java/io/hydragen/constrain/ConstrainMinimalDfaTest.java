@@ -29,6 +29,12 @@ class ConstrainMinimalDfaTest {
             Automaton brics = new dk.brics.automaton.RegExp(plain, dk.brics.automaton.RegExp.NONE).toAutomaton();
             assertTrue(RegexSyntax.compile(RegexSyntax.parse(plain)).equals(brics), plain);
         }
+        // a chain longer than Moore's round limit goes to dk.brics' Hopcroft: still minimal and exact
+        Automaton chain = RegexSyntax.compile(RegexSyntax.parse("[a-z]{0,3000}x"));
+        Automaton chainRef = chain.clone();
+        chainRef.minimize();
+        assertEquals(chainRef.getNumberOfStates(), chain.getNumberOfStates());
+        assertTrue(chain.run("a".repeat(3000) + "x") && chain.run("x") && !chain.run("a".repeat(3001) + "x"));
         assertTrue(RegexSyntax.compile(RegexSyntax.parse("a{2}")).run("aa"));
         assertTrue(!RegexSyntax.compile(RegexSyntax.parse("a{2}")).run("a"));
     }

@@ -47,10 +47,10 @@ public final class Main implements Callable<Integer> {
         System.setProperty("java.awt.headless", "true");
         Main main = new Main();
         CommandLine cmd = new CommandLine(main);
+        cmd.addSubcommand(new BenchConstraintCommand(console)); // listed first in help; placed apart from other branches' lines
         cmd.addSubcommand(new GenerateCommand(console));
         cmd.addSubcommand(new BenchCommand(console));
         cmd.addSubcommand(new BenchAttentionCommand(console));
-        cmd.addSubcommand(new BenchConstraintCommand(console));
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(colour(console) ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
         cmd.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cmd.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));

@@ -47,7 +47,7 @@ public final class Main implements Callable<Integer> {
         System.setProperty("java.awt.headless", "true");
         Main main = new Main();
         CommandLine cmd = new CommandLine(main);
-        cmd.addSubcommand(new BenchConstraintCommand(console)); // listed first in help; placed apart from other branches' lines
+        cmd.addSubcommand(new BenchConstraintCommand(console));
         cmd.addSubcommand(new GenerateCommand(console));
         cmd.addSubcommand(new BenchCommand(console));
         cmd.addSubcommand(new BenchAttentionCommand(console));

@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
         System.setProperty("java.awt.headless", "true");
         Main main = new Main();
         CommandLine cmd = new CommandLine(main);
+        cmd.addSubcommand(new BenchConstraintCommand(console));
         cmd.addSubcommand(new GenerateCommand(console));
         cmd.addSubcommand(new ScoreCommand(console));
         cmd.addSubcommand(new BenchCommand(console));

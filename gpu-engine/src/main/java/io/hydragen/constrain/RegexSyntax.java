@@ -400,42 +400,38 @@ final class RegexSyntax {
     }
 
     /** A dk.brics automaton over UTF-16 chars, minimal and deterministic. */
-    static Automaton compile(Node n) {
-        Automaton a = build(n, new java.util.HashMap<>());
-        a.minimize();
-        return a;
+    static Automaton compile(Node n) { return compile(n, MinimalDfa::of); }
+
+    /** With another minimization (the benchmark compares dk.brics' own, {@code a.minimize()}). */
+    static Automaton compile(Node n, UnaryOperator<Automaton> minimal) {
+        return minimal.apply(build(n, new java.util.HashMap<>(), minimal));
     }
 
     /** Builds bottom-up; equal subtrees (a JSON value regex repeats its parts) are built once. */
-    private static Automaton build(Node n, Map<Node, Automaton> built) {
+    private static Automaton build(Node n, Map<Node, Automaton> built, UnaryOperator<Automaton> minimal) {
         Automaton known = built.get(n);
         if (known != null) return known;
-        Automaton a = buildNew(n, built);
+        Automaton a = buildNew(n, built, minimal);
         built.put(n, a);
         return a;
     }
 
-    private static Automaton buildNew(Node n, Map<Node, Automaton> built) {
+    private static Automaton buildNew(Node n, Map<Node, Automaton> built, UnaryOperator<Automaton> minimal) {
         if (n instanceof Chars c) return chars(c.set());
         if (n instanceof Seq s) {
             if (s.items().isEmpty()) return Automaton.makeEmptyString();
             List<Automaton> parts = new ArrayList<>();
-            for (Node i : s.items()) parts.add(build(i, built));
+            for (Node i : s.items()) parts.add(build(i, built, minimal));
             return Automaton.concatenate(parts);
         }
         if (n instanceof Alt a) {
             List<Automaton> parts = new ArrayList<>();
-            for (Node i : a.items()) parts.add(build(i, built));
-            Automaton out = Automaton.union(parts);
-            out.minimize(); // bottom-up: keeps the determinizations above small
-            return out;
+            for (Node i : a.items()) parts.add(build(i, built, minimal));
+            return minimal.apply(Automaton.union(parts)); // bottom-up: keeps the determinizations above small
         }
         Repeat r = (Repeat) n;
-        Automaton item = build(r.item(), built);
-        item.minimize();
-        Automaton out = r.max() < 0 ? item.repeat(r.min()) : item.repeat(r.min(), r.max());
-        out.minimize();
-        return out;
+        Automaton item = minimal.apply(build(r.item(), built, minimal));
+        return minimal.apply(r.max() < 0 ? item.repeat(r.min()) : item.repeat(r.min(), r.max()));
     }
 
     /** One code point of the set: a BMP character is one char, a supplementary one its surrogate pair. */

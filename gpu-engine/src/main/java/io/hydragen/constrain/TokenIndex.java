@@ -1,7 +1,9 @@
 package io.hydragen.constrain;
 
 import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.stream.IntStream;
 
 /**
  * A constraint compiled against one vocabulary: the token-level automaton the sampler steps through.
@@ -23,6 +25,9 @@ public final class TokenIndex {
     private final byte[][] tokenBytes;
     private final int vocabSize;
     private final AtomicReferenceArray<long[]> masks;
+    private final AtomicReferenceArray<int[]> words32;
+    /** Per state, the number of allowed tokens, or -1 until asked (a racy write stores the same number). */
+    private final int[] counts;
 
     /**
      * @param tokenBytes per id, the bytes it adds to the text, or null (never allowed)
@@ -38,6 +43,9 @@ public final class TokenIndex {
         this.tokenBytes = vocab.tokenBytes;
         this.vocabSize = vocab.vocabSize;
         this.masks = new AtomicReferenceArray<>(dfa.stateCount());
+        this.words32 = new AtomicReferenceArray<>(dfa.stateCount());
+        this.counts = new int[dfa.stateCount()];
+        Arrays.fill(counts, -1);
     }
 
     /**
@@ -50,6 +58,17 @@ public final class TokenIndex {
         final int[] sorted;
         /** {@code lcp[i]}: length of the common prefix of tokens {@code sorted[i-1]} and {@code sorted[i]}. */
         final int[] lcp;
+        /**
+         * The sorted tokens' bytes end to end, token i at {@code bytes[start[i]..start[i+1])}: the walk reads memory in
+         * order instead of chasing one array per token (at 128K tokens those misses cost more than the walk saves).
+         */
+        final byte[] bytes;
+        final int[] start;
+        /**
+         * {@code up[i]}: the first {@code j > i} with {@code lcp[j] < lcp[i]} (n if none): every token from i to
+         * j-1 shares token i-1's first {@code lcp[i]} bytes, so a walk that died within them skips them in one step.
+         */
+        final int[] up;
         final int maxLen;
 
         public Vocab(byte[][] tokenBytes, int vocabSize) {
@@ -76,6 +95,18 @@ public final class TokenIndex {
                 }
             }
             maxLen = longest;
+            start = new int[n + 1];
+            for (int i = 0; i < n; i++) start[i + 1] = start[i] + this.tokenBytes[sorted[i]].length;
+            bytes = new byte[start[n]];
+            for (int i = 0; i < n; i++) System.arraycopy(this.tokenBytes[sorted[i]], 0, bytes, start[i], start[i + 1] - start[i]);
+            up = new int[n];
+            int[] open = new int[n];
+            int top = 0;
+            for (int j = 0; j < n; j++) {
+                while (top > 0 && lcp[open[top - 1]] > lcp[j]) up[open[--top]] = j;
+                open[top++] = j;
+            }
+            while (top > 0) up[open[--top]] = n;
         }
 
         public int vocabSize() { return vocabSize; }
@@ -140,6 +171,51 @@ public final class TokenIndex {
         return m;
     }
 
+    /**
+     * The mask of {@link #allowedMask} as 32-bit words, the layout a device kernel reads (bit {@code id % 32} of word
+     * {@code id / 32}, {@code (vocabSize + 31) / 32} words): what the CUDA path uploads for a row when its state
+     * changes. Kept per state like the mask. Shared: do not modify.
+     */
+    public int[] allowedWords32(int state) {
+        int[] w = words32.get(state);
+        if (w == null) {
+            long[] m = allowedMask(state);
+            w = new int[(vocabSize + 31) / 32];
+            for (int i = 0; i < w.length; i++) w[i] = (int) (m[i >>> 1] >>> ((i & 1) * 32));
+            if (!words32.compareAndSet(state, null, w)) w = words32.get(state);
+        }
+        return w;
+    }
+
+    /**
+     * Computes every state's mask now, on {@code parallelism} threads (states are independent, so they split
+     * without coordination): a constraint's whole compile ahead of its first batch, as XGrammar does, instead of
+     * one state at a time on the decode thread the first time a row reaches it.
+     */
+    public void precomputeAll(int parallelism) {
+        int n = dfa.stateCount();
+        if (parallelism <= 1) {
+            for (int s = 0; s < n; s++) allowedMask(s);
+            return;
+        }
+        ForkJoinPool pool = new ForkJoinPool(parallelism);
+        try {
+            pool.submit(() -> IntStream.range(0, n).parallel().forEach(this::allowedMask)).join();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** How many tokens {@link #allowedMask} allows in the state (EOS not counted), kept per state. */
+    public int allowedCount(int state) {
+        int c = counts[state];
+        if (c < 0) {
+            c = LogitMask.count(allowedMask(state));
+            counts[state] = c;
+        }
+        return c;
+    }
+
     /** How many states have their mask computed (for measurements). */
     public int masksComputed() {
         int n = 0;
@@ -150,7 +226,8 @@ public final class TokenIndex {
     private long[] computeMask(int state) {
         long[] mask = new long[(vocabSize + 63) / 64];
         if (!dfa.hasNext(state)) return mask;
-        int[] sorted = vocab.sorted, lcp = vocab.lcp;
+        int[] sorted = vocab.sorted, lcp = vocab.lcp, start = vocab.start, up = vocab.up;
+        byte[] bytes = vocab.bytes;
         int[] stack = new int[vocab.maxLen + 1];
         stack[0] = state;
         int valid = 0;   // stack[0..valid] holds the states along the previous token's bytes
@@ -158,24 +235,24 @@ public final class TokenIndex {
         int n = sorted.length;
         int i = 0;
         while (i < n) {
-            int tok = sorted[i];
-            byte[] b = tokenBytes[tok];
+            int from = start[i], len = start[i + 1] - from;
             int d = Math.min(common, valid);
             int s = stack[d];
             boolean dead = false;
-            while (d < b.length) {
-                s = table[s * 256 + (b[d] & 0xff)];
+            while (d < len) {
+                s = table[s * 256 + (bytes[from + d] & 0xff)];
                 if (s < 0) { dead = true; break; }
                 stack[++d] = s;
             }
+            int tok = sorted[i];
             i++;
             if (!dead) {
                 mask[tok >>> 6] |= 1L << (tok & 63);
-                valid = b.length;
+                valid = len;
                 common = i < n ? lcp[i] : 0;
             } else {
                 valid = d; // byte d left the language: every token sharing bytes 0..d dies too
-                while (i < n && lcp[i] > d) i++;
+                while (i < n && lcp[i] > d) i = up[i]; // each step skips a whole subtree of the trie
                 common = i < n ? lcp[i] : 0;
             }
         }

@@ -80,9 +80,12 @@ final class ConstraintState {
 
     /** A copy of the logits with every token that would leave the constraint at -inf; EOS kept only where accepting. */
     float[] mask(float[] logits, boolean ignoreEos) {
-        float[] l = Arrays.copyOf(logits, logits.length);
-        LogitMask.apply(l, index.allowedMask(state), !ignoreEos && index.accepting(state), eos);
-        return l;
+        return LogitMask.masked(logits, index.allowedMask(state), index.allowedCount(state), !ignoreEos && index.accepting(state), eos);
+    }
+
+    /** Greedy decoding's pick among the allowed tokens, read from the raw logits (no masked copy); EOS as in {@link #mask}. */
+    int argmax(float[] logits, boolean ignoreEos) {
+        return LogitMask.argmax(logits, index.allowedMask(state), !ignoreEos && index.accepting(state), eos);
     }
 
     /** Moves along a sampled token (not EOS). */

@@ -89,7 +89,9 @@ final class StopCheck {
             s.error = "no token of the model's vocabulary continues the constrained text at step " + s.count;
             return;
         }
-        int t = Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.rowSampling());
+        // greedy: the argmax over the allowed ids directly, the same pick as over a masked copy, without the copy
+        int t = s.params.greedy() ? c.argmax(logits, s.params.ignoreEos())
+                : Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.rowSampling());
         s.append(t);
         s.recordLogprob(logits);   // the unconstrained distribution: mask() returned a copy
         if (!isEos(t)) c.advance(t);

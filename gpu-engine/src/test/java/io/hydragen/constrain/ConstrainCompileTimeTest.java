@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * (regex, character DFA, byte DFA, vocabulary index, then every state's mask as if all were visited) and what a
  * warm step costs, in CPU time of the measuring thread. {@code main} prints the same.
  */
-class ConstrainCompileTimeTest {
-    static final String PRODUCT = "{\"type\":\"object\",\"properties\":{"
+public class ConstrainCompileTimeTest {
+    public static final String PRODUCT = "{\"type\":\"object\",\"properties\":{"
             + "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":40},"
             + "\"price\":{\"type\":\"number\",\"minimum\":0},"
             + "\"currency\":{\"enum\":[\"USD\",\"EUR\",\"GBP\",\"JPY\"]},"

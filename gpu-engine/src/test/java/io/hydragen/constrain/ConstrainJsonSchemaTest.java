@@ -22,10 +22,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * tokenizers: every prefix stays a valid prefix, and every completed output parses and validates (networknt
  * json-schema-validator, draft 2020-12) and matches the translated regex by java.util.regex.
  */
-class ConstrainJsonSchemaTest {
+public class ConstrainJsonSchemaTest {
     static final int SEEDS = 6;
 
-    static final List<String> SCHEMAS = List.of(
+    public static final List<String> SCHEMAS = List.of(
             // nested objects, pattern
             "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"maxLength\":12},\"address\":{\"type\":\"object\","
                     + "\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":10},\"zip\":{\"type\":\"string\",\"pattern\":\"^[0-9]{5}$\"}},"

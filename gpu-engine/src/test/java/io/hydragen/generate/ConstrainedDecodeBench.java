@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 /**
  * Not a test: decode tokens/s of unconstrained, JSON-schema and choice sampling in one run (docs/benchmarks.md).
  * Every row shares a prefix of P random tokens plus 16 of its own; temperature 1 (or as given), ignore_eos (so unconstrained rows
- * run to the end; constrained rows end when complete). Each variant runs once to warm up (masks computed), then R times.
+ * run to the end; constrained rows end when complete). Each variant runs once to warm up (masks computed), then R times, the variants interleaved.
  * <pre>java -cp ... io.hydragen.generate.ConstrainedDecodeBench [model] [batch] [prefix] [newTokens] [threads] [repeats] [temperature]</pre>
  */
 public final class ConstrainedDecodeBench {
@@ -37,8 +37,9 @@ public final class ConstrainedDecodeBench {
             for (int i = 0; i < prefix; i++) shared[i] = 3 + rnd.nextInt(256);
             double[] rate = new double[variants.length];
             long[] tokens = new long[variants.length];
-            for (int v = 0; v < variants.length; v++) {
-                for (int rep = 0; rep <= repeats; rep++) {
+            // repeats interleave the variants, so a change of the machine's load mid-run touches all of them alike
+            for (int rep = 0; rep <= repeats; rep++) {
+                for (int v = 0; v < variants.length; v++) {
                     List<GenerationRequest> reqs = new ArrayList<>();
                     for (int b = 0; b < batch; b++) {
                         int[] ids = java.util.Arrays.copyOf(shared, prefix + 16);
@@ -51,6 +52,8 @@ public final class ConstrainedDecodeBench {
                     rate[v] += s.decodeTokensPerSecond() / repeats;
                     tokens[v] += s.generatedTokens();
                 }
+            }
+            for (int v = 0; v < variants.length; v++) {
                 System.out.printf(Locale.ROOT, "%-14s decode %8.1f tokens/s  (%d tokens generated per run)%n", names[v], rate[v], tokens[v] / repeats);
             }
             for (int v = 1; v < variants.length; v++) System.out.printf(Locale.ROOT, "%s / unconstrained = %.3f%n", names[v], rate[v] / rate[0]);

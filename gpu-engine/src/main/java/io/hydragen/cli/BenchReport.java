@@ -14,10 +14,12 @@ import java.util.Map;
  * @param sgemmGflops SGEMM GFLOP/s of the CPU backend at {@code sgemmSize}³, or null on another backend
  * @param speedup null unless both hydragen and per-sequence ran
  * @param sameTokens fraction of sequences whose hydragen tokens equal their per-sequence tokens, or null
+ * @param continuousVs generated tokens/s of {@code continuous} over each other {@code --scheduler} entry's (e.g. the
+ *                     equal-length reference {@code static@fixed:128}), or null
  */
 @JsonPropertyOrder({"model", "batch", "prefix_tokens", "suffix_tokens", "new_tokens", "warmup_tokens", "backend", "threads",
         "machine", "sgemm_gflops", "sgemm_size", "results", "speedup", "same_tokens_hydragen_per_sequence", "attention", "rows", "prefix_groups", "max_new_tokens_dist",
-        "schedulers", "continuous_vs_static", "same_tokens_static_continuous", "command"})
+        "schedulers", "continuous_vs_static", "continuous_vs", "same_tokens_static_continuous", "command"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record BenchReport(
         @JsonProperty("model") String model,
@@ -40,6 +42,7 @@ record BenchReport(
         @JsonProperty("max_new_tokens_dist") String maxNewTokensDist,
         @JsonProperty("schedulers") Map<String, SchedulerResult> schedulers,
         @JsonProperty("continuous_vs_static") Double continuousVsStatic,
+        @JsonProperty("continuous_vs") Map<String, Double> continuousVs,
         @JsonProperty("same_tokens_static_continuous") Double sameTokensSchedulers,
         @JsonProperty("command") String command) {
 
@@ -48,7 +51,7 @@ record BenchReport(
                 int threads, Machine machine, Double sgemmGflops, int sgemmSize, Map<String, ModeResult> results, Speedup speedup,
                 Double sameTokens, String command) {
         this(model, batch, prefixTokens, suffixTokens, newTokens, warmupTokens, backend, threads, machine, sgemmGflops, sgemmSize,
-                results, speedup, sameTokens, null, null, null, null, null, null, null, command);
+                results, speedup, sameTokens, null, null, null, null, null, null, null, null, command);
     }
 
     /**

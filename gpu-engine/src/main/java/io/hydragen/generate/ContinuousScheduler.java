@@ -22,11 +22,11 @@ import java.util.function.Consumer;
  *   <li>admission ({@link ContinuousAdmission}) takes waiting rows into the {@link LiveTree}: rows whose prompts extend
  *       a live shared segment join it and only their remainder is allocated and prefilled; the others are planned
  *       together ({@link PrefixPlanner}), so waiting rows sharing a prefix get one new shared segment;</li>
- *   <li>one prefill pass of at most {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet
- *       prefilled (a segment once its parent is complete); a row whose last prompt token is prefilled samples its first
- *       token and joins decoding;</li>
- *   <li>one decode step of every decoding row, its attention blocks built from the live tree (with Hydragen: one block
- *       per live shared segment holding all its decoding rows);</li>
+ *   <li>one forward pass of every decoding row (one new token each) together with at most
+ *       {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet prefilled (a segment once its
+ *       parent is complete), its attention blocks built from the live tree (with Hydragen: one block per live shared
+ *       segment holding all its rows, decoding or prefilling); a row whose last prompt token is prefilled samples its
+ *       first token and decodes from the next pass on;</li>
  *   <li>finished rows are handed out at once and their KV released: a segment is freed with its last live row.</li>
  * </ol>
  * A row's tokens depend only on its prompt, settings and seed: sampling draws are per (seed, sample, step), and a
@@ -105,8 +105,7 @@ final class ContinuousScheduler {
                 if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
                 while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
                 admit();
-                if (!toPrefill.isEmpty()) prefillPass();
-                if (!decoding.isEmpty()) decodeStep();
+                if (!toPrefill.isEmpty() || !decoding.isEmpty()) step();
                 if (decoding.isEmpty() && prefilling.isEmpty() && waiting.isEmpty() && !source.hasNext()) break;
             }
         } finally {
@@ -198,35 +197,50 @@ final class ContinuousScheduler {
         seg.filled = n;
     }
 
-    // ---- prefill --------------------------------------------------------------------------------------------
+    // ---- one forward pass: decode rows and prefill pieces together ----------------------------------------------
 
-    private record Piece(LiveSegment segment, int from, int to, int firstRow) {}
+    private record Piece(LiveSegment segment, int from, int to) {}
 
-    private void prefillPass() {
+    /**
+     * One forward pass holding every decoding row (one new token each) and up to
+     * {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet prefilled (a segment once its
+     * parent is complete), as vLLM's chunked prefill does: on this engine a pass reads all weights once whatever its
+     * row count, so a separate prefill pass for a newly admitted row's suffix would cost nearly a whole decode step.
+     * The decode rows come first (their logits first), then the pieces; a row whose last prompt token is prefilled
+     * samples its first token and decodes from the next pass on.
+     */
+    private void step() {
         long t0 = System.nanoTime();
-        int budget = batching.prefillTokensPerStep();
-        List<LiveSegment> eligible = new ArrayList<>();
-        for (LiveSegment seg : toPrefill) if (seg.parent == null || seg.parent.complete()) eligible.add(seg);
-        List<Piece> pieces = new ArrayList<>();
-        int rows = 0;
-        for (LiveSegment seg : eligible) {
-            if (rows == budget) break;
-            int take = Math.min(seg.length() - seg.filled, budget - rows);
-            pieces.add(new Piece(seg, seg.filled, seg.filled + take, rows));
-            rows += take;
-        }
+        List<Piece> pieces = prefillPieces();
+        int n = decoding.size(), rows = n;
+        for (Piece p : pieces) rows += p.to - p.from;
         int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
         KvSegment[] writes = new KvSegment[rows];
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
         IntList logitRows = new IntList();
+        for (int r = 0; r < n; r++) {
+            Row row = decoding.get(r);
+            Sequence s = row.seq;
+            int slot = s.leafPromptTokens + s.count - 1;
+            s.leaf.setLength(slot + 1);
+            tokens[r] = s.last();
+            positions[r] = s.nextPosition();
+            writes[r] = s.leaf;
+            slots[r] = slot;
+            logitRows.add(r);
+            int[] one = {r}, visible = {slot + 1};
+            if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, one, visible);
+            else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, one, visible);
+        }
         List<LiveSegment> logitSegments = new ArrayList<>();
+        int next = n;
         for (Piece p : pieces) {
             LiveSegment seg = p.segment;
             seg.kv.setLength(p.to);
-            int n = p.to - p.from;
-            int[] pieceRows = new int[n], visible = new int[n];
-            for (int i = 0; i < n; i++) {
-                int r = p.firstRow + i, slot = p.from + i;
+            int len = p.to - p.from;
+            int[] pieceRows = new int[len], visible = new int[len];
+            for (int i = 0; i < len; i++) {
+                int r = next + i, slot = p.from + i;
                 tokens[r] = seg.tokens[slot];
                 positions[r] = seg.start + slot;
                 writes[r] = seg.kv;
@@ -240,12 +254,21 @@ final class ContinuousScheduler {
             for (int i = 0; i < ancLen.length; i++) { ancKv.add(anc.get(i).kv); ancLen[i] = anc.get(i).length(); }
             blocks.add(ancKv, ancLen, seg.kv, pieceRows, visible);
             if (p.to == seg.length() && !seg.promptEnds.isEmpty()) {
-                logitRows.add(p.firstRow + n - 1);
+                logitRows.add(next + len - 1);
                 logitSegments.add(seg);
             }
+            next += len;
         }
         float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()), mode);
-        prefilled += rows;
+        List<Row> done = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            Row row = decoding.get(r);
+            stopCheck.accept(row.seq, logits[r]);
+            decodeTokens++;
+            generated++;
+            if (row.seq.done()) done.add(row);
+        }
+        prefilled += rows - n;
         for (Piece p : pieces) {
             p.segment.filled = p.to;
             if (p.segment.complete()) toPrefill.remove(p.segment);
@@ -253,19 +276,44 @@ final class ContinuousScheduler {
         List<Row> started = new ArrayList<>();
         for (int i = 0; i < logitSegments.size(); i++) {
             for (Row r : logitSegments.get(i).promptEnds) {
-                stopCheck.accept(r.seq, logits[i]);
+                stopCheck.accept(r.seq, logits[n + i]);
                 generated++;
                 started.add(r);
             }
             logitSegments.get(i).promptEnds.clear();
         }
-        prefillNanos += System.nanoTime() - t0;
+        // a mixed pass's time is split by rows: decode tokens/s stays the rate of decode rows, prefill's the rest
+        long nanos = System.nanoTime() - t0, decodeShare = rows == 0 ? 0 : nanos * n / rows;
+        decodeNanos += decodeShare;
+        prefillNanos += nanos - decodeShare;
+        if (n > 0) {
+            decodeSteps++;
+            runningSum += n;
+        }
+        if (!done.isEmpty()) {
+            decoding.removeAll(done);
+            for (Row r : done) finish(r);
+        }
         for (Row r : started) {
             prefilling.remove(r);
             if (r.seq.done()) { finish(r); continue; }
             if (mode == AttentionMode.PER_SEQUENCE) privatize(r);
             decoding.add(r);
         }
+    }
+
+    /** The prompt tokens of this pass: segments whose parent is complete, in admission order, within the budget. */
+    private List<Piece> prefillPieces() {
+        int budget = batching.prefillTokensPerStep(), taken = 0;
+        List<Piece> pieces = new ArrayList<>();
+        for (LiveSegment seg : toPrefill) {
+            if (taken == budget) break;
+            if (seg.parent != null && !seg.parent.complete()) continue;
+            int take = Math.min(seg.length() - seg.filled, budget - taken);
+            pieces.add(new Piece(seg, seg.filled, seg.filled + take));
+            taken += take;
+        }
+        return pieces;
     }
 
     /**
@@ -290,45 +338,6 @@ final class ContinuousScheduler {
         s.leafStart = 0;
         s.leafPromptTokens = s.prompt.length;
         s.privateKv = true;
-    }
-
-    // ---- decode ---------------------------------------------------------------------------------------------
-
-    private void decodeStep() {
-        long t0 = System.nanoTime();
-        int n = decoding.size();
-        int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
-        KvSegment[] writes = new KvSegment[n];
-        BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
-        for (int r = 0; r < n; r++) {
-            Row row = decoding.get(r);
-            Sequence s = row.seq;
-            int slot = s.leafPromptTokens + s.count - 1;
-            s.leaf.setLength(slot + 1);
-            tokens[r] = s.last();
-            positions[r] = s.nextPosition();
-            writes[r] = s.leaf;
-            slots[r] = slot;
-            rowsAll[r] = r;
-            if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, new int[] {r}, new int[] {slot + 1});
-            else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, new int[] {r}, new int[] {slot + 1});
-        }
-        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode);
-        decodeSteps++;
-        runningSum += n;
-        List<Row> done = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            Row row = decoding.get(r);
-            stopCheck.accept(row.seq, logits[r]);
-            decodeTokens++;
-            generated++;
-            if (row.seq.done()) done.add(row);
-        }
-        decodeNanos += System.nanoTime() - t0;
-        if (!done.isEmpty()) {
-            decoding.removeAll(done);
-            for (Row r : done) finish(r);
-        }
     }
 
     // ---- finishing ------------------------------------------------------------------------------------------

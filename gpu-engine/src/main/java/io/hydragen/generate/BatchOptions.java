@@ -28,7 +28,7 @@ public record BatchOptions(AttentionMode attention, int minSharedTokens, int max
     }
 
     public BatchOptions(AttentionMode attention, int minSharedTokens, int maxBatchSequences) {
-        this(attention, minSharedTokens, maxBatchSequences, Scheduler.STATIC, DEFAULT_PREFILL_TOKENS_PER_STEP);
+        this(attention, minSharedTokens, maxBatchSequences, Scheduler.DEFAULT, DEFAULT_PREFILL_TOKENS_PER_STEP);
     }
 
     public BatchOptions withAttention(AttentionMode a) { return new BatchOptions(a, minSharedTokens, maxBatchSequences, scheduler, prefillTokensPerStep); }

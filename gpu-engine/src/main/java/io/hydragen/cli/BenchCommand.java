@@ -99,6 +99,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --scheduler: each row's new tokens drawn from uniform:LO:HI, or fixed:N (seeded; EOS ignored, so lengths are exactly these). Default: --new-tokens for all.")
     String newTokensDist;
 
+    @Option(names = "--rounds", defaultValue = "1", paramLabel = "K",
+            description = {"With --scheduler: run the entries K times, round-robin, and report each one's rates over all its rounds",
+                    "(on a loaded machine, load drifts hit every entry alike) (default ${DEFAULT-VALUE})."})
+    int rounds;
+
     @Option(names = "--prefill-tokens-per-step", paramLabel = "N",
             description = "With --scheduler continuous: most prompt tokens prefilled between two decode steps (default: the prefill chunk).")
     Integer prefillTokensPerStep;
@@ -196,6 +201,7 @@ final class BenchCommand implements Callable<Integer> {
         if (r < 1) throw new UsageException("--rows must be >= 1, got " + r);
         if (prefixGroups < 1 || prefixGroups > r) throw new UsageException("--prefix-groups must be between 1 and --rows, got " + prefixGroups);
         if (prefillTokensPerStep != null && prefillTokensPerStep < 1) throw new UsageException("--prefill-tokens-per-step must be >= 1");
+        if (rounds < 1) throw new UsageException("--rounds must be >= 1, got " + rounds);
         if (plot != null) throw new UsageException("--plot draws attention modes; it is not available with --scheduler");
         BenchWorkload.NewTokensDist dist = newTokensDist == null ? null : BenchWorkload.NewTokensDist.parse(newTokensDist);
         int[] budgets = dist == null ? filled(r, newTokens) : dist.draw(r);
@@ -225,7 +231,9 @@ final class BenchCommand implements Callable<Integer> {
                     status("measuring SGEMM " + sgemmSize + "\u00b3 ...");
                     gflops = cpu.measureGflops(sgemmSize);
                 }
-                for (BenchSchedulerRun run : kinds) {
+                Map<String, BatchStats> totals = new LinkedHashMap<>(), last = new LinkedHashMap<>();
+                Map<String, Double> walls = new LinkedHashMap<>();
+                for (int round = 0; round < rounds; round++) for (BenchSchedulerRun run : kinds) {
                     Scheduler kind = run.scheduler();
                     int[] lengths = run.budgets(r, budgets);
                     List<GenerationRequest> requests = new ArrayList<>(r);
@@ -236,7 +244,7 @@ final class BenchCommand implements Callable<Integer> {
                         status(run.label() + ": warming up ...");
                         run(engine, warmup, warmupTokens, ProgressListener.NONE);
                     }
-                    status(run.label() + ": " + r + " rows ...");
+                    status(run.label() + ": " + r + " rows" + (rounds > 1 ? ", round " + (round + 1) + " of " + rounds : "") + " ...");
                     Map<String, int[]> tokens = new LinkedHashMap<>();
                     long t0 = System.nanoTime();
                     BatchStats stats;
@@ -248,12 +256,12 @@ final class BenchCommand implements Callable<Integer> {
                         stats = engine.stream(requests.iterator(), batching, c -> record(c, tokens));
                     }
                     double wall = (System.nanoTime() - t0) / 1e9;
-                    outputs.put(run.label(), tokens);
-                    results.put(run.label(), new BenchReport.SchedulerResult(stats.generatedTokens() / wall, stats.decodeTokensPerSecond(),
-                            stats.decodeSteps() == 0 ? 0 : stats.decodeTokens() / (double) stats.decodeSteps(), wall, stats.prefillSeconds(),
-                            stats.decodeNanos() / 1e9, stats.sequences(), stats.promptTokens(), stats.prefilledTokens(), stats.sharedPromptTokens(),
-                            stats.generatedTokens(), stats.decodeTokens(), stats.decodeSteps()));
+                    outputs.putIfAbsent(run.label(), tokens);
+                    totals.merge(run.label(), stats, BatchStats::plus);
+                    walls.merge(run.label(), wall, Double::sum);
+                    last.put(run.label(), stats);
                 }
+                for (String label : totals.keySet()) results.put(label, schedulerResult(totals.get(label), walls.get(label), last.get(label)));
             } finally {
                 engine.backend().close();   // Engine.close() would close the model, closed below
             }
@@ -290,6 +298,14 @@ final class BenchCommand implements Callable<Integer> {
             out.put(e.getKey(), co.generatedTokensPerS() / e.getValue().generatedTokensPerS());
         }
         return out;
+    }
+
+    /** Rates and times over every round ({@code total}); counts of one round ({@code one}: every round is the same work). */
+    private static BenchReport.SchedulerResult schedulerResult(BatchStats total, double wall, BatchStats one) {
+        return new BenchReport.SchedulerResult(total.generatedTokens() / wall, total.decodeTokensPerSecond(),
+                total.decodeSteps() == 0 ? 0 : total.decodeTokens() / (double) total.decodeSteps(), wall, total.prefillSeconds(),
+                total.decodeNanos() / 1e9, one.sequences(), one.promptTokens(), one.prefilledTokens(), one.sharedPromptTokens(),
+                one.generatedTokens(), one.decodeTokens(), one.decodeSteps());
     }
 
     private static int[] filled(int n, int v) {
@@ -335,8 +351,8 @@ final class BenchCommand implements Callable<Integer> {
         engineOptions.check();
         if (sgemmSize < 1) throw new UsageException("--sgemm-size must be >= 1, got " + sgemmSize);
         if (modes.isEmpty()) throw new UsageException("--attention names no mode");
-        if (schedulers == null && (rows != null || newTokensDist != null || prefixGroups != 1 || prefillTokensPerStep != null)) {
-            throw new UsageException("--rows, --prefix-groups, --max-new-tokens-dist and --prefill-tokens-per-step go with --scheduler");
+        if (schedulers == null && (rows != null || newTokensDist != null || prefixGroups != 1 || prefillTokensPerStep != null || rounds != 1)) {
+            throw new UsageException("--rows, --prefix-groups, --max-new-tokens-dist, --prefill-tokens-per-step and --rounds go with --scheduler");
         }
         checkWritable(json, "--json");
         checkWritable(plot, "--plot");

@@ -60,6 +60,8 @@ record BenchReport(
      * @param generatedTokensPerS every generated token over the whole wall time, prefill included
      * @param decodeTokensPerS tokens of decode steps over the time of decode steps
      * @param meanRunningSequences rows per decode step, averaged over the steps
+     * With {@code --rounds K}: rates, {@code wall_s}, {@code prefill_s} and {@code decode_s} over all K rounds; the counts
+     * ({@code rows} to {@code decode_steps}) those of one round, the same work each time.
      */
     @JsonPropertyOrder({"generated_tokens_per_s", "decode_tokens_per_s", "mean_running_sequences", "wall_s", "prefill_s", "decode_s",
             "rows", "prompt_tokens", "prefilled_tokens", "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps"})

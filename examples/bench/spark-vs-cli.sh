@@ -51,7 +51,7 @@ for r in $(seq 1 "$rounds"); do
   "$root/bin/hydragen" generate "${common[@]}" --scheduler "$scheduler" --input "$table" --output "$work/cli.jsonl" -q
   t1=$(date +%s.%N)
   "$root/bin/hydragen-batch" "${common[@]}" --master 'local[2]' --input "$table" --output "$work/spark" --format jsonl --overwrite \
-      --conf "spark.hydragen.defaults.scheduler=$scheduler" > "$work/spark.log" 2>&1
+      --scheduler "$scheduler" > "$work/spark.log" 2>&1
   t2=$(date +%s.%N)
   read -r ct crows cerr < <(tokens "$work/cli.jsonl")
   read -r st srows serr < <(tokens "$work/spark")

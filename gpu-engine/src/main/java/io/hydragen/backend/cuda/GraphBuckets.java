@@ -6,8 +6,9 @@ package io.hydragen.backend.cuda;
  * size. As vLLM's capture sizes: 1, 2, 4, 8, then multiples of 8 up to {@link #maxCaptured}; a larger pass is not
  * padded (it runs eagerly, where a kernel launch is a small share of its time).
  *
- * <p>Pad rows are masked: they read token 0 at position 0, write their key and value to a scratch slot, belong to no
- * attention block and are asked for no logits, so no real row sees them (every other kernel is row-wise).
+ * <p>Pad rows are masked: they read token 0 at position 0, write their key and value to a scratch slot and belong to
+ * no attention block, so no real row sees them (every other kernel is row-wise). Logit rows are padded the same way,
+ * the pad ones repeating the first logit row's index; only the real ones are returned.
  */
 final class GraphBuckets {
     static final int DEFAULT_MAX_CAPTURED = 512;

@@ -44,6 +44,10 @@ print(n, rows, errors)
 PY
 }
 
+# build both first (each script builds on first use or when sources changed), so no timed run includes a build
+"$root/bin/hydragen" --version > /dev/null
+"$root/bin/hydragen-batch" --version > /dev/null
+
 printf '%-6s %-6s %8s %10s %12s\n' round path wall_s tokens tokens_per_s
 cli_sum=0 spark_sum=0 cli_tok=0 spark_tok=0
 for r in $(seq 1 "$rounds"); do

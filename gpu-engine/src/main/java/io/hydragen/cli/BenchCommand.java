@@ -105,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
     int rounds;
 
     @Option(names = "--prefill-tokens-per-step", paramLabel = "N",
-            description = "With --scheduler continuous: most prompt tokens prefilled between two decode steps (default: the prefill chunk).")
+            description = "With --scheduler continuous: most prompt tokens of admitted rows run in one decode pass (default: the prefill chunk).")
     Integer prefillTokensPerStep;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON.")

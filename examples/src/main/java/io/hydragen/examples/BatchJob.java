@@ -127,6 +127,10 @@ public final class BatchJob implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Rows per engine batch, as bin/hydragen generate's --batch-size (default ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--scheduler", paramLabel = "S",
+            description = "static or continuous, as bin/hydragen generate's --scheduler (default: the engine's, Scheduler.DEFAULT: static).")
+    String scheduler;
+
     @Option(names = "--partitions", defaultValue = "0", paramLabel = "N", description = "Generation tasks; 0 = one per executor (default ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -281,6 +285,7 @@ public final class BatchJob implements Callable<Integer> {
         if (given.test("--min-shared-tokens")) d.put(OptionKeys.MIN_SHARED_TOKENS, Integer.toString(minSharedTokens));
         if (given.test("--batch-size")) d.put(OptionKeys.BATCH_SIZE, Integer.toString(batchSize));
         if (given.test("--partitions")) d.put(OptionKeys.PARTITIONS, Integer.toString(partitions));
+        if (given.test("--scheduler")) d.put(OptionKeys.SCHEDULER, scheduler);
         return d;
     }
 
@@ -306,7 +311,7 @@ public final class BatchJob implements Callable<Integer> {
                 .maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(runSeed())
                 .perRowSeeds(!sameSeedEveryRow).n(n).stop(stop).stopTokenIds(stopTokenIds).ignoreEos(ignoreEos)
                 .attention(attention).backend(backend).minSharedTokens(minSharedTokens).batchSize(batchSize)
-                .partitions(partitions).build();
+                .partitions(partitions).scheduler(scheduler).build();
     }
 
     private SparkSession session() {

@@ -195,6 +195,18 @@ class BatchJobTest {
         }
     }
 
+    @Test
+    void theSchedulerFlagReachesTheOptionsAndTheSqlDefaults() {
+        BatchJob job = new BatchJob();
+        new CommandLine(job).parseArgs("--scheduler", "continuous");
+        assertEquals(io.hydragen.generate.Scheduler.CONTINUOUS, job.options().schedulerKind());
+        assertEquals("continuous", job.sqlDefaults().get(io.hydragen.spark.api.OptionKeys.SCHEDULER));
+        BatchJob plain = new BatchJob();
+        new CommandLine(plain).parseArgs();
+        assertEquals(io.hydragen.generate.Scheduler.DEFAULT, plain.options().schedulerKind(), "one default for the CLI, the job and Spark");
+        assertTrue(!plain.sqlDefaults().containsKey(io.hydragen.spark.api.OptionKeys.SCHEDULER), "unset: a statement's session default applies");
+    }
+
     /** Runs the job in this JVM and returns what it printed on stdout. */
     static String run(String... args) {
         PrintStream saved = System.out;

@@ -101,7 +101,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--scheduler", split = ",", paramLabel = "S",
             description = {"Compare schedulers instead of attention modes: static, continuous (in order, one process). The stream is --rows rows",
-                    "in --prefix-groups groups (each its own shared prefix), at most --batch running; one attention mode (default hydragen)."})
+                    "in --prefix-groups groups (each its own shared prefix), at most --batch running; one attention mode (default hydragen).",
+                    "An entry may name its own lengths, e.g. continuous@fixed:128: the equal-length reference, in the same run."})
     List<String> schedulers;
 
     @Option(names = "--rows", paramLabel = "R", description = "With --scheduler: rows in the stream (default: --batch).")
@@ -111,11 +112,16 @@ final class BenchCommand implements Callable<Integer> {
     int prefixGroups;
 
     @Option(names = "--max-new-tokens-dist", paramLabel = "DIST",
-            description = "With --scheduler: each row's new tokens drawn from uniform:LO:HI (seeded; EOS ignored, so lengths are exactly these). Default: --new-tokens for all.")
+            description = "With --scheduler: each row's new tokens drawn from uniform:LO:HI, or fixed:N (seeded; EOS ignored, so lengths are exactly these). Default: --new-tokens for all.")
     String newTokensDist;
 
+    @Option(names = "--rounds", defaultValue = "1", paramLabel = "K",
+            description = {"With --scheduler: run the entries K times, round-robin, and report each one's rates over all its rounds",
+                    "(on a loaded machine, load drifts hit every entry alike) (default ${DEFAULT-VALUE})."})
+    int rounds;
+
     @Option(names = "--prefill-tokens-per-step", paramLabel = "N",
-            description = "With --scheduler continuous: most prompt tokens prefilled between two decode steps (default: the prefill chunk).")
+            description = "With --scheduler continuous: most prompt tokens of admitted rows run in one decode pass (default: the prefill chunk).")
     Integer prefillTokensPerStep;
 
     @Option(names = "--profile", description = "CPU backend: time each phase of the decode step (projections, attention per block kind, LM head, "
@@ -214,14 +220,12 @@ final class BenchCommand implements Callable<Integer> {
     // ---- --scheduler: static vs continuous batching over a stream ------------------------------------------------
 
     private int runSchedulers() throws IOException {
-        List<Scheduler> kinds = new ArrayList<>();
-        for (String k : new LinkedHashSet<>(schedulers)) {
-            try {
-                kinds.add(Scheduler.parse(k));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--scheduler: " + e.getMessage());
-            }
+        Map<String, BenchSchedulerRun> byLabel = new LinkedHashMap<>();
+        for (String k : schedulers) {
+            BenchSchedulerRun run = BenchSchedulerRun.parse(k);
+            byLabel.putIfAbsent(run.label(), run);
         }
+        List<BenchSchedulerRun> kinds = new ArrayList<>(byLabel.values());
         if (kinds.isEmpty()) throw new UsageException("--scheduler names no scheduler");
         boolean modesGiven = spec.commandLine().getParseResult().hasMatchedOption("--attention");
         if (modesGiven && new LinkedHashSet<>(modes).size() != 1) throw new UsageException("--scheduler compares schedulers under one --attention mode");
@@ -230,11 +234,12 @@ final class BenchCommand implements Callable<Integer> {
         if (r < 1) throw new UsageException("--rows must be >= 1, got " + r);
         if (prefixGroups < 1 || prefixGroups > r) throw new UsageException("--prefix-groups must be between 1 and --rows, got " + prefixGroups);
         if (prefillTokensPerStep != null && prefillTokensPerStep < 1) throw new UsageException("--prefill-tokens-per-step must be >= 1");
+        if (rounds < 1) throw new UsageException("--rounds must be >= 1, got " + rounds);
         if (plot != null) throw new UsageException("--plot draws attention modes; it is not available with --scheduler");
         BenchWorkload.NewTokensDist dist = newTokensDist == null ? null : BenchWorkload.NewTokensDist.parse(newTokensDist);
         int[] budgets = dist == null ? filled(r, newTokens) : dist.draw(r);
         int most = 0;
-        for (int b : budgets) most = Math.max(most, b);
+        for (BenchSchedulerRun k : kinds) for (int b : k.budgets(r, budgets)) most = Math.max(most, b);
         status("loading " + model + " ...");
         Model m = ModelLoader.load(model);
         try {
@@ -244,12 +249,10 @@ final class BenchCommand implements Callable<Integer> {
                         + " tokens exceed " + model + "'s context of " + context + " tokens");
             }
             List<int[]> prompts = BenchWorkload.groupedPrompts(r, prefixGroups, prefixTokens, suffixTokens, m.config().vocabSize());
-            List<GenerationRequest> requests = new ArrayList<>(r);
-            for (int i = 0; i < r; i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), sampling(budgets[i], temperatures.get(0)).withSeed(seed + i)));
             List<int[]> warmup = BenchWorkload.prompts(Math.min(batch, 8), Math.min(prefixTokens, 64), Math.min(suffixTokens, 8), m.config().vocabSize());
             EngineOptions options = engineOptions.applyTo(EngineOptions.of(model)).withAttention(mode).withMinSharedTokens(1).withMaxBatchSequences(batch);
             Map<String, BenchReport.SchedulerResult> results = new LinkedHashMap<>();
-            Map<Scheduler, Map<String, int[]>> outputs = new LinkedHashMap<>();
+            Map<String, Map<String, int[]>> outputs = new LinkedHashMap<>();
             Double gflops = null;
             int threadsUsed = engineOptions.threads;
             String backendName;
@@ -261,14 +264,20 @@ final class BenchCommand implements Callable<Integer> {
                     status("measuring SGEMM " + sgemmSize + "\u00b3 ...");
                     gflops = cpu.measureGflops(sgemmSize);
                 }
-                for (Scheduler kind : kinds) {
+                Map<String, BatchStats> totals = new LinkedHashMap<>(), last = new LinkedHashMap<>();
+                Map<String, Double> walls = new LinkedHashMap<>();
+                for (int round = 0; round < rounds; round++) for (BenchSchedulerRun run : kinds) {
+                    Scheduler kind = run.scheduler();
+                    int[] lengths = run.budgets(r, budgets);
+                    List<GenerationRequest> requests = new ArrayList<>(r);
+                    for (int i = 0; i < r; i++) requests.add(GenerationRequest.ofTokens(Integer.toString(i), prompts.get(i), sampling(lengths[i], temperatures.get(0)).withSeed(seed + i)));
                     BatchOptions batching = options.batchOptions().withScheduler(kind);
                     if (prefillTokensPerStep != null) batching = batching.withPrefillTokensPerStep(prefillTokensPerStep);
                     if (warmupTokens > 0) {
-                        status(kind.cliName() + ": warming up ...");
+                        status(run.label() + ": warming up ...");
                         run(engine, warmup, sampling(warmupTokens, temperatures.get(0)), ProgressListener.NONE);
                     }
-                    status(kind.cliName() + ": " + r + " rows ...");
+                    status(run.label() + ": " + r + " rows" + (rounds > 1 ? ", round " + (round + 1) + " of " + rounds : "") + " ...");
                     Map<String, int[]> tokens = new LinkedHashMap<>();
                     long t0 = System.nanoTime();
                     BatchStats stats;
@@ -280,19 +289,19 @@ final class BenchCommand implements Callable<Integer> {
                         stats = engine.stream(requests.iterator(), batching, c -> record(c, tokens));
                     }
                     double wall = (System.nanoTime() - t0) / 1e9;
-                    outputs.put(kind, tokens);
-                    results.put(kind.cliName(), new BenchReport.SchedulerResult(stats.generatedTokens() / wall, stats.decodeTokensPerSecond(),
-                            stats.decodeSteps() == 0 ? 0 : stats.decodeTokens() / (double) stats.decodeSteps(), wall, stats.prefillSeconds(),
-                            stats.decodeNanos() / 1e9, stats.sequences(), stats.promptTokens(), stats.prefilledTokens(), stats.sharedPromptTokens(),
-                            stats.generatedTokens(), stats.decodeTokens(), stats.decodeSteps()));
+                    outputs.putIfAbsent(run.label(), tokens);
+                    totals.merge(run.label(), stats, BatchStats::plus);
+                    walls.merge(run.label(), wall, Double::sum);
+                    last.put(run.label(), stats);
                 }
+                for (String label : totals.keySet()) results.put(label, schedulerResult(totals.get(label), walls.get(label), last.get(label)));
             } finally {
                 engine.backend().close();   // Engine.close() would close the model, closed below
             }
             BenchReport.SchedulerResult st = results.get(Scheduler.STATIC.cliName()), co = results.get(Scheduler.CONTINUOUS.cliName());
             Double ratio = st == null || co == null || st.generatedTokensPerS() == 0 ? null : co.generatedTokensPerS() / st.generatedTokensPerS();
             Double same = null;
-            Map<String, int[]> a = outputs.get(Scheduler.STATIC), b = outputs.get(Scheduler.CONTINUOUS);
+            Map<String, int[]> a = outputs.get(Scheduler.STATIC.cliName()), b = outputs.get(Scheduler.CONTINUOUS.cliName());
             if (a != null && b != null) {
                 int n = 0;
                 for (Map.Entry<String, int[]> e : a.entrySet()) if (Arrays.equals(e.getValue(), b.get(e.getKey()))) n++;
@@ -300,7 +309,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             BenchReport report = new BenchReport(model, batch, prefixTokens, suffixTokens, dist == null ? newTokens : most, warmupTokens,
                     backendName, threadsUsed, machine(), gflops, null, sgemmSize, null, null, null, mode.cliName(), r, prefixGroups,
-                    dist == null ? null : dist.toString(), results, ratio, same,
+                    dist == null ? null : dist.toString(), results, ratio, continuousVs(results), same,
                     "hydragen " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             printSchedulers(report, console.out());
             if (json != null) {
@@ -310,6 +319,26 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             m.close();
         }
+    }
+
+    /** Generated tokens/s of {@code continuous} (the run's own lengths) over each other entry's; null without it. */
+    private static Map<String, Double> continuousVs(Map<String, BenchReport.SchedulerResult> results) {
+        BenchReport.SchedulerResult co = results.get(Scheduler.CONTINUOUS.cliName());
+        if (co == null || results.size() < 2) return null;
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<String, BenchReport.SchedulerResult> e : results.entrySet()) {
+            if (e.getValue() == co || e.getValue().generatedTokensPerS() == 0) continue;
+            out.put(e.getKey(), co.generatedTokensPerS() / e.getValue().generatedTokensPerS());
+        }
+        return out;
+    }
+
+    /** Rates and times over every round ({@code total}); counts of one round ({@code one}: every round is the same work). */
+    private static BenchReport.SchedulerResult schedulerResult(BatchStats total, double wall, BatchStats one) {
+        return new BenchReport.SchedulerResult(total.generatedTokens() / wall, total.decodeTokensPerSecond(),
+                total.decodeSteps() == 0 ? 0 : total.decodeTokens() / (double) total.decodeSteps(), wall, total.prefillSeconds(),
+                total.decodeNanos() / 1e9, one.sequences(), one.promptTokens(), one.prefilledTokens(), one.sharedPromptTokens(),
+                one.generatedTokens(), one.decodeTokens(), one.decodeSteps());
     }
 
     private static int[] filled(int n, int v) {
@@ -332,13 +361,17 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: %d rows in %d prefix groups, prefix %d, suffix %d, new tokens %s, at most %d running; %s attention, %s, %d threads%n",
                 r.model(), r.rows(), r.prefixGroups(), r.prefixTokens(), r.suffixTokens(),
                 r.maxNewTokensDist() != null ? r.maxNewTokensDist() : Integer.toString(r.newTokens()), r.batch(), r.attention(), r.backend(), r.threads());
-        out.printf(Locale.ROOT, "%-12s %10s %12s %12s %14s %14s %12s%n", "scheduler", "wall s", "prefilled", "generated", "generated/s", "decode tok/s", "mean running");
+        out.printf(Locale.ROOT, "%-22s %10s %12s %12s %14s %14s %12s%n", "scheduler", "wall s", "prefilled", "generated", "generated/s", "decode tok/s", "mean running");
         for (Map.Entry<String, BenchReport.SchedulerResult> e : r.schedulers().entrySet()) {
             BenchReport.SchedulerResult s = e.getValue();
-            out.printf(Locale.ROOT, "%-12s %10.2f %12d %12d %14.1f %14.1f %12.1f%n", e.getKey(), s.wallS(), s.prefilledTokens(), s.generatedTokens(),
+            out.printf(Locale.ROOT, "%-22s %10.2f %12d %12d %14.1f %14.1f %12.1f%n", e.getKey(), s.wallS(), s.prefilledTokens(), s.generatedTokens(),
                     s.generatedTokensPerS(), s.decodeTokensPerS(), s.meanRunningSequences());
         }
-        if (r.continuousVsStatic() != null) out.printf(Locale.ROOT, "generated tokens/s, continuous vs static: %.2fx%n", r.continuousVsStatic());
+        if (r.continuousVs() != null) {
+            for (Map.Entry<String, Double> e : r.continuousVs().entrySet()) {
+                out.printf(Locale.ROOT, "generated tokens/s, continuous vs %s: %.2fx%n", e.getKey(), e.getValue());
+            }
+        }
         if (r.sameTokensSchedulers() != null) out.printf(Locale.ROOT, "rows with identical tokens (static vs continuous): %.1f%%%n", 100 * r.sameTokensSchedulers());
         out.flush();
     }
@@ -361,8 +394,8 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        if (schedulers == null && (rows != null || newTokensDist != null || prefixGroups != 1 || prefillTokensPerStep != null)) {
-            throw new UsageException("--rows, --prefix-groups, --max-new-tokens-dist and --prefill-tokens-per-step go with --scheduler");
+        if (schedulers == null && (rows != null || newTokensDist != null || prefixGroups != 1 || prefillTokensPerStep != null || rounds != 1)) {
+            throw new UsageException("--rows, --prefix-groups, --max-new-tokens-dist, --prefill-tokens-per-step and --rounds go with --scheduler");
         }
         checkWritable(json, "--json");
         checkWritable(plot, "--plot");

@@ -15,10 +15,12 @@ import java.util.Map;
  * @param bf16GemmGflops the same product on the AVX512_BF16 kernel, or null when no bf16 run used it
  * @param speedup null unless both hydragen and per-sequence ran
  * @param sameTokens fraction of sequences whose hydragen tokens equal their per-sequence tokens, or null
+ * @param continuousVs generated tokens/s of {@code continuous} over each other {@code --scheduler} entry's (e.g. the
+ *                     equal-length reference {@code static@fixed:128}), or null
  */
 @JsonPropertyOrder({"model", "batch", "prefix_tokens", "suffix_tokens", "new_tokens", "warmup_tokens", "backend", "threads",
         "machine", "sgemm_gflops", "bf16_gemm_gflops", "sgemm_size", "results", "speedup", "same_tokens_hydragen_per_sequence", "attention", "rows", "prefix_groups", "max_new_tokens_dist",
-        "schedulers", "continuous_vs_static", "same_tokens_static_continuous", "command"})
+        "schedulers", "continuous_vs_static", "continuous_vs", "same_tokens_static_continuous", "command"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record BenchReport(
         @JsonProperty("model") String model,
@@ -42,6 +44,7 @@ record BenchReport(
         @JsonProperty("max_new_tokens_dist") String maxNewTokensDist,
         @JsonProperty("schedulers") Map<String, SchedulerResult> schedulers,
         @JsonProperty("continuous_vs_static") Double continuousVsStatic,
+        @JsonProperty("continuous_vs") Map<String, Double> continuousVs,
         @JsonProperty("same_tokens_static_continuous") Double sameTokensSchedulers,
         @JsonProperty("command") String command) {
 
@@ -50,7 +53,7 @@ record BenchReport(
                 int threads, Machine machine, Double sgemmGflops, Double bf16GemmGflops, int sgemmSize, Map<String, ModeResult> results,
                 Speedup speedup, Double sameTokens, String command) {
         this(model, batch, prefixTokens, suffixTokens, newTokens, warmupTokens, backend, threads, machine, sgemmGflops, bf16GemmGflops, sgemmSize,
-                results, speedup, sameTokens, null, null, null, null, null, null, null, command);
+                results, speedup, sameTokens, null, null, null, null, null, null, null, null, command);
     }
 
     /**
@@ -59,6 +62,8 @@ record BenchReport(
      * @param generatedTokensPerS every generated token over the whole wall time, prefill included
      * @param decodeTokensPerS tokens of decode steps over the time of decode steps
      * @param meanRunningSequences rows per decode step, averaged over the steps
+     * With {@code --rounds K}: rates, {@code wall_s}, {@code prefill_s} and {@code decode_s} over all K rounds; the counts
+     * ({@code rows} to {@code decode_steps}) those of one round, the same work each time.
      */
     @JsonPropertyOrder({"generated_tokens_per_s", "decode_tokens_per_s", "mean_running_sequences", "wall_s", "prefill_s", "decode_s",
             "rows", "prompt_tokens", "prefilled_tokens", "shared_prompt_tokens", "generated_tokens", "decode_tokens", "decode_steps"})

@@ -50,17 +50,23 @@ final class BenchWorkload {
         return out;
     }
 
-    /** A seeded distribution of per-row new-token budgets: {@code uniform:LO:HI} (both included). */
+    /**
+     * A seeded distribution of per-row new-token budgets: {@code uniform:LO:HI} (both included), or {@code fixed:N}
+     * (every row N: the equal-length reference a varied stream is compared with at about the same total).
+     */
     record NewTokensDist(int lo, int hi) {
         static NewTokensDist parse(String s) {
             String[] f = s.strip().split(":");
-            if (f.length != 3 || !f[0].equals("uniform")) throw new UsageException("--max-new-tokens-dist must be uniform:LO:HI, got '" + s + "'");
+            boolean fixed = f.length == 2 && f[0].equals("fixed");
+            if (!fixed && (f.length != 3 || !f[0].equals("uniform"))) {
+                throw new UsageException("--max-new-tokens-dist must be uniform:LO:HI or fixed:N, got '" + s + "'");
+            }
             int lo, hi;
             try {
                 lo = Integer.parseInt(f[1]);
-                hi = Integer.parseInt(f[2]);
+                hi = fixed ? lo : Integer.parseInt(f[2]);
             } catch (NumberFormatException e) {
-                throw new UsageException("--max-new-tokens-dist must be uniform:LO:HI with whole numbers, got '" + s + "'");
+                throw new UsageException("--max-new-tokens-dist must be uniform:LO:HI or fixed:N with whole numbers, got '" + s + "'");
             }
             if (lo < 1 || hi < lo) throw new UsageException("--max-new-tokens-dist needs 1 <= LO <= HI, got '" + s + "'");
             return new NewTokensDist(lo, hi);
@@ -73,6 +79,6 @@ final class BenchWorkload {
             return n;
         }
 
-        @Override public String toString() { return "uniform:" + lo + ":" + hi; }
+        @Override public String toString() { return lo == hi ? "fixed:" + lo : "uniform:" + lo + ":" + hi; }
     }
 }

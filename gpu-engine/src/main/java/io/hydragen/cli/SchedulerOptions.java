@@ -25,9 +25,9 @@ import java.util.Map;
  * in completion order at once, or in input order as soon as every line before it is out.
  */
 final class SchedulerOptions {
-    @Option(names = "--scheduler", defaultValue = "static", paramLabel = "S",
+    @Option(names = "--scheduler", paramLabel = "S",
             description = "static (batches decoded until their last sample finishes) or continuous (the running batch kept full, "
-                    + "samples admitted as others finish) (default ${DEFAULT-VALUE}).")
+                    + "samples admitted as others finish) (default: the engine's, Scheduler.DEFAULT: static).")
     String scheduler;
 
     @Option(names = "--output-order", defaultValue = "input", paramLabel = "O",
@@ -36,6 +36,7 @@ final class SchedulerOptions {
 
     /** The scheduler, checked. */
     Scheduler scheduler() {
+        if (scheduler == null) return Scheduler.DEFAULT;
         try {
             return Scheduler.parse(scheduler);
         } catch (IllegalArgumentException e) {

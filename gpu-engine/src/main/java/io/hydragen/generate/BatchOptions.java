@@ -11,12 +11,12 @@ import io.hydragen.attention.AttentionMode;
  * @param maxBatchSequences most sequences decoded together; larger request lists run in several batches (static), or
  *                          most sequences running at once (continuous)
  * @param scheduler static batches, or continuous batching with prefix-aware admission
- * @param prefillTokensPerStep continuous only: most prompt tokens prefilled between two decode steps (chunked prefill)
+ * @param prefillTokensPerStep continuous only: most prompt tokens of admitted rows run in one decode pass (chunked prefill)
  */
 public record BatchOptions(AttentionMode attention, int minSharedTokens, int maxBatchSequences, Scheduler scheduler,
                            int prefillTokensPerStep) {
 
-    /** Prompt tokens prefilled per decode step by default (continuous): one prefill chunk of the static path. */
+    /** Prompt tokens prefilled per decode pass by default (continuous): one prefill chunk of the static path. */
     public static final int DEFAULT_PREFILL_TOKENS_PER_STEP = Engine.PREFILL_CHUNK;
 
     public BatchOptions {
@@ -28,7 +28,7 @@ public record BatchOptions(AttentionMode attention, int minSharedTokens, int max
     }
 
     public BatchOptions(AttentionMode attention, int minSharedTokens, int maxBatchSequences) {
-        this(attention, minSharedTokens, maxBatchSequences, Scheduler.STATIC, DEFAULT_PREFILL_TOKENS_PER_STEP);
+        this(attention, minSharedTokens, maxBatchSequences, Scheduler.DEFAULT, DEFAULT_PREFILL_TOKENS_PER_STEP);
     }
 
     public BatchOptions withAttention(AttentionMode a) { return new BatchOptions(a, minSharedTokens, maxBatchSequences, scheduler, prefillTokensPerStep); }

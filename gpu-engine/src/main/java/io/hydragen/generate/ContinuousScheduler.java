@@ -6,9 +6,9 @@ import io.hydragen.backend.Backend;
 import io.hydragen.backend.ForwardBatch;
 import io.hydragen.backend.KvSegment;
 import io.hydragen.backend.NextTokens;
-import io.hydragen.sampling.RowSampling;
 import io.hydragen.plan.PrefixPlan;
 import io.hydragen.plan.PrefixPlanner;
+import io.hydragen.sampling.RowSampling;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,11 +24,11 @@ import java.util.function.Consumer;
  *   <li>admission ({@link ContinuousAdmission}) takes waiting rows into the {@link LiveTree}: rows whose prompts extend
  *       a live shared segment join it and only their remainder is allocated and prefilled; the others are planned
  *       together ({@link PrefixPlanner}), so waiting rows sharing a prefix get one new shared segment;</li>
- *   <li>one prefill pass of at most {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet
- *       prefilled (a segment once its parent is complete); a row whose last prompt token is prefilled samples its first
- *       token and joins decoding;</li>
- *   <li>one decode step of every decoding row, its attention blocks built from the live tree (with Hydragen: one block
- *       per live shared segment holding all its decoding rows);</li>
+ *   <li>one forward pass of every decoding row (one new token each) together with at most
+ *       {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet prefilled (a segment once its
+ *       parent is complete), its attention blocks built from the live tree (with Hydragen: one block per live shared
+ *       segment holding all its rows, decoding or prefilling); a row whose last prompt token is prefilled samples its
+ *       first token and decodes from the next pass on;</li>
  *   <li>finished rows are handed out at once and their KV released: a segment is freed with its last live row.</li>
  * </ol>
  * A row's tokens depend only on its prompt, settings and seed: sampling draws are per (seed, sample, step), and a
@@ -107,8 +107,7 @@ final class ContinuousScheduler {
                 if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
                 while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
                 admit();
-                if (!toPrefill.isEmpty()) prefillPass();
-                if (!decoding.isEmpty()) decodeStep();
+                if (!toPrefill.isEmpty() || !decoding.isEmpty()) step();
                 if (decoding.isEmpty() && prefilling.isEmpty() && waiting.isEmpty() && !source.hasNext()) break;
             }
         } finally {
@@ -207,45 +206,56 @@ final class ContinuousScheduler {
         seg.filled = n;
     }
 
-    // ---- prefill --------------------------------------------------------------------------------------------
+    // ---- one forward pass: decode rows and prefill pieces together ----------------------------------------------
 
-    private record Piece(LiveSegment segment, int from, int to, int firstRow) {}
+    /** Prompt tokens [from, to) of one segment in this pass. */
+    private record Piece(LiveSegment segment, int from, int to) {}
 
-    private void prefillPass() {
+    /**
+     * One forward pass holding every decoding row (one new token each) and up to
+     * {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet prefilled (a segment once its
+     * parent is complete), as vLLM's chunked prefill does: on this engine a pass reads all weights once whatever its
+     * row count, so a separate prefill pass for a newly admitted row's suffix would cost nearly a whole decode step.
+     * The decode rows come first (the backend may sample them where their logits are: only ids come back), then the
+     * pieces, whose logits come to the host where a row starts (its first token) or prompt log-probabilities need
+     * them; a row whose last prompt token is prefilled samples its first token and decodes from the next pass on.
+     */
+    private void step() {
         long t0 = System.nanoTime();
-        int budget = batching.prefillTokensPerStep();
-        List<LiveSegment> eligible = new ArrayList<>();
-        for (LiveSegment seg : toPrefill) if (seg.parent == null || seg.parent.complete()) eligible.add(seg);
-        List<Piece> pieces = new ArrayList<>();
-        int rows = 0, logitRowsLeft = BatchRunner.LOGIT_ROWS_PER_PASS;
-        for (LiveSegment seg : eligible) {
-            if (rows == budget) break;
-            int take = Math.min(seg.length() - seg.filled, budget - rows);
-            // prompt log-probabilities: a bounded number of logits rows per pass
-            int firstNeeded = seg.firstLogitSlot(), to = seg.filled + take;
-            if (to > firstNeeded) {
-                int needed = to - Math.max(seg.filled, firstNeeded);
-                if (needed > logitRowsLeft) take -= needed - logitRowsLeft;
-                logitRowsLeft -= Math.min(needed, logitRowsLeft);
-            }
-            if (take <= 0) break;
-            pieces.add(new Piece(seg, seg.filled, seg.filled + take, rows));
-            rows += take;
-        }
+        List<Piece> pieces = prefillPieces();
+        int n = decoding.size(), rows = n;
+        for (Piece p : pieces) rows += p.to - p.from;
         int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
         KvSegment[] writes = new KvSegment[rows];
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
         IntList logitRows = new IntList();
+        List<RowSampling> sampling = new ArrayList<>();   // per logit row; null where the host needs the row's logits
+        for (int r = 0; r < n; r++) {
+            Row row = decoding.get(r);
+            Sequence s = row.seq;
+            int slot = s.leafPromptTokens + s.count - 1;
+            s.leaf.setLength(slot + 1);
+            tokens[r] = s.last();
+            positions[r] = s.nextPosition();
+            writes[r] = s.leaf;
+            slots[r] = slot;
+            logitRows.add(r);
+            sampling.add(s.backendSampling());
+            int[] one = {r}, visible = {slot + 1};
+            if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, one, visible);
+            else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, one, visible);
+        }
         List<LiveSegment> logitSegments = new ArrayList<>();
         IntList logitSlots = new IntList();
+        int next = n;
         for (Piece p : pieces) {
             LiveSegment seg = p.segment;
             seg.kv.setLength(p.to);
-            int n = p.to - p.from;
-            int[] pieceRows = new int[n], visible = new int[n];
+            int len = p.to - p.from;
+            int[] pieceRows = new int[len], visible = new int[len];
             int firstNeeded = seg.firstLogitSlot();
-            for (int i = 0; i < n; i++) {
-                int r = p.firstRow + i, slot = p.from + i;
+            for (int i = 0; i < len; i++) {
+                int r = next + i, slot = p.from + i;
                 tokens[r] = seg.tokens[slot];
                 positions[r] = seg.start + slot;
                 writes[r] = seg.kv;
@@ -254,6 +264,7 @@ final class ContinuousScheduler {
                 visible[i] = slot + 1;
                 if (slot >= firstNeeded || (slot == seg.length() - 1 && !seg.promptEnds.isEmpty())) {
                     logitRows.add(r);
+                    sampling.add(null);
                     logitSegments.add(seg);
                     logitSlots.add(slot);
                 }
@@ -263,9 +274,19 @@ final class ContinuousScheduler {
             int[] ancLen = new int[anc.size()];
             for (int i = 0; i < ancLen.length; i++) { ancKv.add(anc.get(i).kv); ancLen[i] = anc.get(i).length(); }
             blocks.add(ancKv, ancLen, seg.kv, pieceRows, visible);
+            next += len;
         }
-        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()), mode);
-        prefilled += rows;
+        NextTokens picked = backend.forwardSample(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()),
+                mode, sampling.toArray(new RowSampling[0]));
+        List<Row> done = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            Row row = decoding.get(r);
+            stopCheck.accept(row.seq, picked, r);
+            decodeTokens++;
+            generated++;
+            if (row.seq.done()) done.add(row);
+        }
+        prefilled += rows - n;
         for (Piece p : pieces) {
             p.segment.filled = p.to;
             if (p.segment.complete()) toPrefill.remove(p.segment);
@@ -274,9 +295,10 @@ final class ContinuousScheduler {
         for (int i = 0; i < logitSegments.size(); i++) {
             LiveSegment seg = logitSegments.get(i);
             int slot = logitSlots.get(i);
-            if (seg.logprobs != null && seg.logprobs.needsInner(slot)) seg.logprobs.fillInner(slot, logits[i]);
+            float[] logits = picked.logits()[n + i];
+            if (seg.logprobs != null && seg.logprobs.needsInner(slot)) seg.logprobs.fillInner(slot, logits);
             if (slot != seg.length() - 1) continue;
-            for (LiveSegment c : seg.children) if (c.logprobs != null && c.logprobs.needsFirst()) c.logprobs.fillFirst(logits[i]);
+            for (LiveSegment c : seg.children) if (c.logprobs != null && c.logprobs.needsFirst()) c.logprobs.fillFirst(logits);
             for (Row r : seg.promptEnds) {
                 Sequence s = r.seq;
                 if (s.wantsPromptLogprobs()) {
@@ -286,19 +308,54 @@ final class ContinuousScheduler {
                     s.promptLogprobs = SegmentLogprobs.assemble(path, s.prompt.length, s.params.promptLogprobs(), s.promptLogprobsFrom);
                 }
                 int before = s.count;
-                stopCheck.accept(s, logits[i]);   // max_new_tokens 0 ends here: prefill only
+                stopCheck.accept(s, logits);   // max_new_tokens 0 ends here: prefill only
                 generated += s.count - before;
                 started.add(r);
             }
             seg.promptEnds.clear();
         }
-        prefillNanos += System.nanoTime() - t0;
+        // a mixed pass's time is split by rows: decode tokens/s stays the rate of decode rows, prefill's the rest
+        long nanos = System.nanoTime() - t0, decodeShare = rows == 0 ? 0 : nanos * n / rows;
+        decodeNanos += decodeShare;
+        prefillNanos += nanos - decodeShare;
+        if (n > 0) {
+            decodeSteps++;
+            runningSum += n;
+        }
+        if (!done.isEmpty()) {
+            decoding.removeAll(done);
+            for (Row r : done) finish(r);
+        }
         for (Row r : started) {
             prefilling.remove(r);
             if (r.seq.done()) { finish(r); continue; }
             if (mode == AttentionMode.PER_SEQUENCE) privatize(r);
             decoding.add(r);
         }
+    }
+
+    /**
+     * The prompt tokens of this pass: segments whose parent is complete, in admission order, within the budget; and at
+     * most {@link BatchRunner#LOGIT_ROWS_PER_PASS} logits rows for prompt log-probabilities, so memory stays bounded.
+     */
+    private List<Piece> prefillPieces() {
+        int budget = batching.prefillTokensPerStep(), taken = 0, logitRowsLeft = BatchRunner.LOGIT_ROWS_PER_PASS;
+        List<Piece> pieces = new ArrayList<>();
+        for (LiveSegment seg : toPrefill) {
+            if (taken == budget) break;
+            if (seg.parent != null && !seg.parent.complete()) continue;
+            int take = Math.min(seg.length() - seg.filled, budget - taken);
+            int firstNeeded = seg.firstLogitSlot(), to = seg.filled + take;
+            if (to > firstNeeded) {
+                int needed = to - Math.max(seg.filled, firstNeeded);
+                if (needed > logitRowsLeft) take -= needed - logitRowsLeft;
+                logitRowsLeft -= Math.min(needed, logitRowsLeft);
+            }
+            if (take <= 0) break;
+            pieces.add(new Piece(seg, seg.filled, seg.filled + take));
+            taken += take;
+        }
+        return pieces;
     }
 
     /**
@@ -323,47 +380,6 @@ final class ContinuousScheduler {
         s.leafStart = 0;
         s.leafPromptTokens = s.prompt.length;
         s.privateKv = true;
-    }
-
-    // ---- decode ---------------------------------------------------------------------------------------------
-
-    private void decodeStep() {
-        long t0 = System.nanoTime();
-        int n = decoding.size();
-        int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
-        KvSegment[] writes = new KvSegment[n];
-        RowSampling[] sampling = new RowSampling[n];   // null where the host needs the row's logits
-        BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
-        for (int r = 0; r < n; r++) {
-            Row row = decoding.get(r);
-            Sequence s = row.seq;
-            int slot = s.leafPromptTokens + s.count - 1;
-            s.leaf.setLength(slot + 1);
-            tokens[r] = s.last();
-            positions[r] = s.nextPosition();
-            writes[r] = s.leaf;
-            slots[r] = slot;
-            rowsAll[r] = r;
-            sampling[r] = s.backendSampling();
-            if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, new int[] {r}, new int[] {slot + 1});
-            else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, new int[] {r}, new int[] {slot + 1});
-        }
-        NextTokens next = backend.forwardSample(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), rowsAll), mode, sampling);
-        decodeSteps++;
-        runningSum += n;
-        List<Row> done = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            Row row = decoding.get(r);
-            stopCheck.accept(row.seq, next, r);
-            decodeTokens++;
-            generated++;
-            if (row.seq.done()) done.add(row);
-        }
-        decodeNanos += System.nanoTime() - t0;
-        if (!done.isEmpty()) {
-            decoding.removeAll(done);
-            for (Row r : done) finish(r);
-        }
     }
 
     // ---- finishing ------------------------------------------------------------------------------------------

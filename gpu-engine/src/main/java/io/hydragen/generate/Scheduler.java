@@ -4,13 +4,19 @@ import java.util.Locale;
 
 /** How an {@link Engine} batches a request list or stream. */
 public enum Scheduler {
-    /** Plan a batch, decode until its last sequence finishes, then the next batch (the default). */
+    /** Plan a batch, decode until its last sequence finishes, then the next batch. */
     STATIC,
     /**
      * Keep the running batch full: as sequences finish their KV is freed and waiting requests are admitted, joining
      * live shared segments when their prompts extend them ({@link ContinuousScheduler}).
      */
     CONTINUOUS;
+
+    /**
+     * The scheduler of every entry point that is not told one (the engine's {@link BatchOptions}, {@code bin/hydragen
+     * generate --scheduler}, the batch job and Spark's {@code scheduler} option): the one definition of the default.
+     */
+    public static final Scheduler DEFAULT = STATIC;
 
     public String cliName() { return name().toLowerCase(Locale.ROOT); }
 

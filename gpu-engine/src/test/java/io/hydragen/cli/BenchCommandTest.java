@@ -178,6 +178,36 @@ class BenchCommandTest {
     }
 
     @Test
+    void runsTheEqualLengthReferenceInTheSameRun() throws IOException {
+        Path json = dir.resolve("f.json");
+        int rows = 8;
+        CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "4", "--rows", "" + rows, "--prefix-groups", "2",
+                "--prefix-tokens", "16", "--suffix-tokens", "4", "--max-new-tokens-dist", "uniform:1:9",
+                "--scheduler", "static,continuous,continuous@fixed:5", "--rounds", "2", "--backend", "cpu", "--threads", "1", "--warmup-tokens", "0",
+                "--sgemm-size", "64", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = CliRun.JSON.readTree(json.toFile());
+        assertEquals(List.of("static", "continuous", "continuous@fixed:5"), fieldNames(j.get("schedulers")));
+        JsonNode fixed = j.get("schedulers").get("continuous@fixed:5");
+        assertEquals(5L * rows, fixed.get("generated_tokens").asLong(), "every row exactly 5 tokens (counts are per round)");
+        assertEquals(2 * 5L * rows / fixed.get("wall_s").asDouble(), fixed.get("generated_tokens_per_s").asDouble(), 1e-6,
+                "the rate is over both rounds");
+        assertTrue(fixed.get("mean_running_sequences").asDouble() >= 3.5, "equal lengths keep the batch of 4 full: " + fixed);
+        assertEquals(List.of("static", "continuous@fixed:5"), fieldNames(j.get("continuous_vs")));
+        assertEquals(j.get("continuous_vs_static").asDouble(), j.get("continuous_vs").get("static").asDouble(), 1e-12);
+        assertTrue(r.out().contains("continuous vs continuous@fixed:5"), r.out());
+        CliRun same = CliRun.run("bench", "--model", "synthetic:tiny", "--batch", "4", "--rows", "" + rows, "--prefix-tokens", "16",
+                "--suffix-tokens", "4", "--max-new-tokens-dist", "uniform:1:9", "--scheduler", "continuous,static@fixed", "--backend", "cpu",
+                "--threads", "1", "--warmup-tokens", "0", "--sgemm-size", "64", "--json", dir.resolve("g.json").toString());
+        assertEquals(0, same.exitCode(), same.err());
+        JsonNode g = CliRun.JSON.readTree(dir.resolve("g.json").toFile()).get("schedulers");
+        assertEquals(j.get("schedulers").get("continuous").get("generated_tokens").asLong(), g.get("static@fixed").get("generated_tokens").asLong(),
+                "@fixed: the drawn total in equal lengths");
+        CliRun bad = CliRun.run("bench", "--model", "synthetic:tiny", "--scheduler", "continuous@fixed:0", "--threads", "1");
+        assertEquals(2, bad.exitCode(), bad.err());
+    }
+
+    @Test
     void schedulerFlagsAreCheckedUpFront() {
         CliRun r = CliRun.run("bench", "--model", "synthetic:tiny", "--rows", "8", "--threads", "1");
         assertEquals(2, r.exitCode(), r.err());

@@ -71,6 +71,14 @@ class SchedulerCliTest {
     }
 
     @Test
+    void withoutTheFlagTheEnginesDefaultSchedulerRuns() {
+        SchedulerOptions o = new SchedulerOptions();
+        o.outputOrder = "input";
+        assertEquals(io.hydragen.generate.Scheduler.DEFAULT, o.scheduler());
+        assertEquals(io.hydragen.generate.Scheduler.DEFAULT != io.hydragen.generate.Scheduler.STATIC, o.streams(), "only static in input order writes at the end");
+    }
+
+    @Test
     void badValuesAreUsageErrors() throws IOException {
         Path in = input();
         CliRun r = CliRun.run("generate", "--model", "synthetic:tiny", "--input", in.toString(), "--output",

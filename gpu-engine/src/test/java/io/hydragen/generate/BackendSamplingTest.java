@@ -110,7 +110,9 @@ class BackendSamplingTest {
         DeviceLike dev = new DeviceLike(new CpuBackend(model, 2));
         List<Completion> device = engine(dev).generate(requests(false), batching(kind), ProgressListener.NONE).completions();
         ContinuousSchedulerTest.assertSame(host, device);
-        assertEquals(0, dev.hostLogitRows, "no row needed its logits on the host");
+        // static: the first tokens come from the prefill's logits (forward); continuous: prefill rides the decode pass, and
+        // each sample's first token is picked on the host from its prompt's last logits row (one row per sample here)
+        assertEquals(kind == Scheduler.CONTINUOUS ? 4 : 0, dev.hostLogitRows, "no decode row needed its logits on the host");
         // 5 samples, 9+9+7+8 new tokens: the first token of each comes from the prefill, the rest from decode steps
         assertEquals(8 + 8 + 6 + 7, dev.deviceRows);
         assertTrue(dev.steps.stream().allMatch(s -> s >= 1 && s <= 8), "steps count the tokens so far: " + dev.steps);
@@ -126,7 +128,8 @@ class BackendSamplingTest {
         Completion choice = device.stream().filter(c -> c.requestId().equals("choice")).findFirst().orElseThrow();
         assertTrue(List.of("alpha beta gamma delta", "epsilon zeta eta theta").stream().anyMatch(c -> c.startsWith(choice.text())),
                 "constrained text " + choice.text());
-        assertEquals(choice.tokenIds().length - 1, dev.hostLogitRows, "the constrained row's decode steps, and only those");
+        int firstTokens = kind == Scheduler.CONTINUOUS ? 5 : 0;   // as above: each sample's first token, in a fused pass
+        assertEquals(choice.tokenIds().length - 1 + firstTokens, dev.hostLogitRows, "the constrained row's decode steps, and only those");
         assertEquals(8 + 8 + 6 + 7, dev.deviceRows);
     }
 
@@ -138,7 +141,7 @@ class BackendSamplingTest {
                 GenerationRequest.ofText("b", "second prompt of two", new SamplingParams(6, 1.0, 0, 1.0, 2, List.of(), List.of(), true, 1)));
         List<Completion> host = engine(new CpuBackend(model, 2)).generate(one, batching(kind), ProgressListener.NONE).completions();
         DeviceLike dev = new DeviceLike(new CpuBackend(model, 2));
-        dev.poisonPass = 2;
+        dev.poisonPass = kind == Scheduler.CONTINUOUS ? 3 : 2;   // continuous: pass 0 is the prefill, in forwardSample too
         dev.poisonRow = 0;
         List<Completion> device = engine(dev).generate(one, batching(kind), ProgressListener.NONE).completions();
         int errors = 0;

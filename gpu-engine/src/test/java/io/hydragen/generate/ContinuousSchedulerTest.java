@@ -152,7 +152,18 @@ class ContinuousSchedulerTest {
         assertEquals("long", streamed.get(streamed.size() - 1).requestId(), "the long row finishes last, the short ones leave first");
         long shared = streamed.get(0).sharedPromptTokens();
         assertEquals(promptTokens - (reqs.size() - 1) * shared, stats.prefilledTokens(), "the shared segment was prefilled once");
+        // the admitted rows' suffixes ride the decode passes (chunked prefill): only the first two passes, the shared
+        // segment and then the first two leaves, run with nothing decoding
+        assertEquals(stats.decodeSteps() + 2, forwardsOfStream(b[0], () -> e.stream(reqs.iterator(), continuous(o, 2), c -> {})));
         assertEquals(0, b[0].liveTokens);
+    }
+
+    /** Forward passes one stream runs, checked against its decode steps by the caller. */
+    private static int forwardsOfStream(CountingBackend b, java.util.function.Supplier<BatchStats> run) {
+        int before = b.forwards;
+        BatchStats s = run.get();
+        assertTrue(s.decodeSteps() > 0);
+        return b.forwards - before;
     }
 
     @Test

@@ -21,6 +21,8 @@ final class CountingBackend implements Backend {
     volatile long limitTokens = Long.MAX_VALUE;
     volatile boolean failAll;
     int allocations, failures;
+    /** Forward passes run. */
+    int forwards;
 
     CountingBackend(Backend inner) { this.inner = inner; }
 
@@ -71,6 +73,7 @@ final class CountingBackend implements Backend {
 
     @Override
     public float[][] forward(ForwardBatch b, AttentionMode mode) {
+        forwards++;
         KvSegment[] writes = new KvSegment[b.rows()];
         for (int i = 0; i < writes.length; i++) writes[i] = unwrap(b.writeSegments()[i]);
         List<AttentionBlock> blocks = new ArrayList<>();

@@ -17,6 +17,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The engine on synthetic:tiny (no files): sharing shapes, modes, sampling, stop conditions, bad requests. */
 class EngineBehaviourTest {
@@ -81,16 +83,19 @@ class EngineBehaviourTest {
         assertTrue(sharedOfFirst >= hydragen.tokenizer().encode(INSTRUCTION + DOC_A, true).length - 2, "shared " + sharedOfFirst);
     }
 
-    @Test
-    void aRowsCompletionDoesNotDependOnItsBatchMatesOrOrder() {
+    @ParameterizedTest
+    @EnumSource(Scheduler.class)
+    void aRowsCompletionDoesNotDependOnItsBatchMatesOrOrder(Scheduler scheduler) {
         SamplingParams sampled = new SamplingParams(10, 0.8, 40, 0.95, 1234, List.of(), List.of(), true, 1);
         List<GenerationRequest> reqs = hierarchical(sampled);
-        GenerationResult together = hydragen.generate(reqs);
+        // continuous: at most 3 running, so rows are admitted mid-decode beside different mates in each order
+        BatchOptions batching = hydragen.options().batchOptions().withScheduler(scheduler).withMaxBatchSequences(scheduler == Scheduler.STATIC ? 64 : 3);
+        GenerationResult together = hydragen.generate(reqs, batching, ProgressListener.NONE);
         List<GenerationRequest> shuffled = new ArrayList<>(reqs);
         Collections.reverse(shuffled);
-        GenerationResult reversed = hydragen.generate(shuffled);
+        GenerationResult reversed = hydragen.generate(shuffled, batching, ProgressListener.NONE);
         for (int i = 0; i < reqs.size(); i++) {
-            GenerationResult alone = hydragen.generate(List.of(reqs.get(i)));
+            GenerationResult alone = hydragen.generate(List.of(reqs.get(i)), batching, ProgressListener.NONE);
             assertArrayEquals(alone.completions().get(0).tokenIds(), together.completions().get(i).tokenIds(), "row " + i + " alone vs batch");
             assertArrayEquals(together.completions().get(i).tokenIds(), reversed.completions().get(reqs.size() - 1 - i).tokenIds(), "row " + i + " order");
         }

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The engine against Hugging Face transformers on the reference checkpoints (../shared/models): prompt ids,
- * last-position top-10 logits, per-position logits, and greedy ids, with Hydragen and with per-sequence attention.
+ * last-position top-10 logits, per-position logits, and greedy ids (under both schedulers), with Hydragen and with
+ * per-sequence attention.
  * Each prompt set runs as one batch, so the Hydragen runs exercise shared and hierarchical prefixes.
  */
 class ReferenceParityTest {
@@ -74,6 +75,9 @@ class ReferenceParityTest {
                 }
                 GenerationResult result = engine.generate(reqs);
                 List<Completion> out = result.completions();
+                // the continuous scheduler, two rows running: rows are admitted as others finish, into live segments
+                BatchOptions continuous = engine.options().batchOptions().withScheduler(Scheduler.CONTINUOUS).withMaxBatchSequences(2);
+                List<Completion> streamed = engine.generate(reqs, continuous, ProgressListener.NONE).completions();
                 if (mode == AttentionMode.HYDRAGEN && !set.getKey().equals("no_sharing")) {
                     assertTrue(result.stats().sharedPromptTokens() > 0, set.getKey() + ": expected shared prefix segments");
                     assertTrue(result.stats().prefilledTokens() < result.stats().promptTokens(), set.getKey() + ": shared tokens prefilled once");
@@ -89,6 +93,7 @@ class ReferenceParityTest {
                     int checked = 0;
                     for (int t = 0; t < want.length && margin.get(t).asDouble() > MARGIN; t++, checked++) {
                         assertEquals(want[t], c.tokenIds()[t], where + " greedy token " + t);
+                        assertEquals(want[t], streamed.get(i).tokenIds()[t], where + " greedy token " + t + " (continuous scheduler)");
                     }
                     assertTrue(checked > 0, where + ": no step with a clear margin was compared");
                     JsonNode top = p.get("prefill_last_top10");

@@ -48,6 +48,9 @@ final class CpuAttention {
         float[] lse;
     }
 
+    /** Off-heap bytes of one thread's scratch, allocated on the thread's first attention task and kept with it. */
+    static long scratchBytes(int headDim) { return 4L * (2L * MAX_QUERY_ROWS * headDim + (long) MAX_QUERY_ROWS * KEY_TILE); }
+
     private static final class Scratch {
         final OffHeap q, s, o;
         final float[] rowMax, rowSum;

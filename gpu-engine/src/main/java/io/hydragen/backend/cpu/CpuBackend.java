@@ -77,6 +77,12 @@ public final class CpuBackend implements Backend {
     @Override
     public long availableMemoryBytes() { return availableOffHeapBytes(); }
 
+    /**
+     * Off-heap bytes each of a backend's threads allocates once, on the first attention task it happens to claim (tasks
+     * are claimed dynamically, so when that is depends on timing): not a per-pass cost, for tests that watch memory.
+     */
+    public static long attentionScratchBytesPerThread(ModelConfig c) { return CpuAttention.scratchBytes(c.headDim()); }
+
     /** JavaCPP's limit ({@code org.bytedeco.javacpp.maxBytes}, 0 = none) less its allocations, at most the free physical memory. */
     static long availableOffHeapBytes() {
         long avail = Long.MAX_VALUE;

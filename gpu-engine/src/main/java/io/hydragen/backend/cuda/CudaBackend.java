@@ -12,6 +12,7 @@ import io.hydragen.model.Rope;
 import io.hydragen.sampling.RowSampling;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -27,8 +28,10 @@ import java.util.Set;
  *
  * <p>Weights are bf16 on the device, activations of the residual stream fp32, all products accumulate in fp32.
  * Every kernel is the project's own (kernels/), loaded from PTX/cubin through the driver API. When a forward pass
- * has the same shape as the one before (consecutive decode steps), its launches are captured once as a
- * {@link CudaGraph} and replayed; {@code -Dhydragen.cuda.graphs=false} turns that off, and
+ * has a shape seen before, its launches are captured once as a {@link CudaGraph} and replayed ({@link GraphCache});
+ * rows are padded to a few bucket sizes ({@link GraphBuckets}) so that a batch changing size as rows finish and are
+ * admitted (continuous batching) replays a few graphs rather than capturing one per size.
+ * {@code -Dhydragen.cuda.graphs=false} turns capture off (the padding stays, so both paths compute the same), and
  * {@code -Dhydragen.cuda.debug=true} turns it off and synchronises after every launch, so a fault names its kernel.
  */
 public final class CudaBackend implements Backend {
@@ -53,9 +56,14 @@ public final class CudaBackend implements Backend {
     private final SamplingKernel sampler;
     private final boolean graphs;
     private final Set<CudaKvSegment> segments = Collections.newSetFromMap(new IdentityHashMap<>());
-    private CudaGraph graph;
+    /** Captured graphs kept at once: a few row buckets times the plan shapes a running batch goes through. */
+    static final int GRAPH_CACHE_SIZE = 16;
+    private final GraphBuckets buckets = new GraphBuckets(GraphBuckets.DEFAULT_MAX_CAPTURED);
+    private final GraphCache<CudaGraph> graphCache = new GraphCache<>(GRAPH_CACHE_SIZE);
+    private int graphGeneration = -1;
     private boolean graphsFailed;
-    private String lastKey;
+    /** Where pad rows write their key and value (one slot, never read). */
+    private CudaKvSegment padSink;
     private boolean closed;
 
     /**
@@ -206,7 +214,7 @@ public final class CudaBackend implements Backend {
     public synchronized float[][] forward(ForwardBatch batch, AttentionMode mode) {
         io.hydragen.backend.Cancellation.check(); // between passes: a pass is queued as a whole on the stream
         Pass p = run(batch, mode);
-        int k = p.logitRows, v = c.vocabSize();
+        int k = p.realLogitRows, v = c.vocabSize();
         if (k == 0) return new float[0][];
         float[] flat = new float[Math.multiplyExact(k, v)];
         p.logits.download(flat, 0);
@@ -235,7 +243,7 @@ public final class CudaBackend implements Backend {
         for (RowSampling s : sampling) if (s == null) return NextTokens.onHost(forward(batch, mode), sampling);
         io.hydragen.backend.Cancellation.check();
         Pass p = run(batch, mode);
-        int k = p.logitRows;
+        int k = p.realLogitRows;
         if (k == 0) return new NextTokens(new int[0], new float[0][]);
         DeviceBuffer ids = ws.get("sampled", 4L * k);
         boolean greedy = true;
@@ -270,7 +278,8 @@ public final class CudaBackend implements Backend {
 
     /** Device buffers and plan of one pass, filled and uploaded before any launch. */
     private static final class Pass {
-        int rows, logitRows;
+        /** Padded counts (what the kernels run over); {@code realLogitRows} leading logit rows are returned. */
+        int rows, logitRows, realLogitRows;
         AttentionPlan plan;
         GemmPlan qkvPlan, oPlan, gateUpPlan, downPlan, headPlan;
         DeviceBuffer ids, positions, kvDst, x, hb, qkv, qb, attn, gateUp, ffn, gemmWs, lastIdx, lastHb, logits;
@@ -282,38 +291,51 @@ public final class CudaBackend implements Backend {
         ensureOpen();
         device.makeCurrent();
         Pass p = prepare(batch, mode);
-        String key = p.rows + "|" + p.logitRows + "|" + mode + "|" + (p.plan == null ? "-" : p.plan.signature()) + "|" + ws.generation();
-        if (graphs && !graphsFailed && graph != null && graph.key().equals(key)) {
-            graph.launch();
-        } else if (graphs && !graphsFailed && key.equals(lastKey)) {
-            // The second pass in a row with this shape: capture it, replay from now on while the shape holds.
-            if (graph != null) graph.close();
-            graph = null;
-            try {
-                graph = CudaGraph.capture(device, key, () -> launches(p));
-            } catch (CudaException e) {
-                // Capture is an optimisation: a driver that refuses it leaves the eager path, which computes the same.
-                graphsFailed = true;
-                System.err.println("hydragen: CUDA graph capture failed, running kernels one by one: " + e.getMessage());
-            }
-            if (graph != null) graph.launch(); else launches(p);
-        } else {
+        if (!graphs || graphsFailed || p.rows > buckets.maxCaptured()) {
             launches(p);
+            return p;
         }
-        lastKey = key;
+        if (ws.generation() != graphGeneration) {
+            graphCache.invalidate();   // a reallocated workspace: the graphs hold freed addresses
+            graphGeneration = ws.generation();
+        }
+        String key = graphKey(p.rows, p.logitRows, mode, p.plan == null ? "-" : p.plan.signature(), ws.generation());
+        CudaGraph g = null;
+        try {
+            g = graphCache.lookup(key, () -> CudaGraph.capture(device, key, () -> launches(p)));
+        } catch (CudaException e) {
+            // Capture is an optimisation: a driver that refuses it leaves the eager path, which computes the same.
+            graphsFailed = true;
+            graphCache.invalidate();
+            System.err.println("hydragen: CUDA graph capture failed, running kernels one by one: " + e.getMessage());
+        }
+        if (g != null) g.launch(); else launches(p);
         return p;
     }
 
+    /** What a captured graph depends on: the padded counts, the mode, the attention grids, the workspace buffers. */
+    static String graphKey(int paddedRows, int paddedLogitRows, AttentionMode mode, String planSignature, int workspaceGeneration) {
+        return paddedRows + "|" + paddedLogitRows + "|" + mode + "|" + planSignature + "|" + workspaceGeneration;
+    }
+
     private Pass prepare(ForwardBatch b, AttentionMode mode) {
-        int n = b.rows(), h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize(), v = c.vocabSize();
-        if (n == 0) throw new IllegalArgumentException("empty forward batch");
+        int real = b.rows(), h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize(), v = c.vocabSize();
+        if (real == 0) throw new IllegalArgumentException("empty forward batch");
+        int n = buckets.padded(real);
         int qkvDim = q + 2 * kv;
         Pass p = new Pass();
         p.rows = n;
         p.mode = mode;
         long[] dst = new long[RopeKernel.DST_FIELDS * n];
+        if (n > real && padSink == null) padSink = CudaKvSegment.allocate(device, c.numLayers(), c.numKvHeads(), c.headDim(), 1);
+        for (int r = real; r < n; r++) {
+            dst[4 * r] = padSink.keyAddress(0);
+            dst[4 * r + 1] = padSink.valueAddress(0);
+            dst[4 * r + 2] = padSink.headStride();
+            dst[4 * r + 3] = padSink.layerStride();
+        }
         Map<KvSegment, SegmentRef> refs = new IdentityHashMap<>();
-        for (int r = 0; r < n; r++) {
+        for (int r = 0; r < real; r++) {
             int tok = b.tokens()[r];
             if (tok < 0 || tok >= v) throw new IllegalArgumentException("token id " + tok + " at row " + r + " outside the vocabulary of " + v);
             CudaKvSegment s = unwrap(b.writeSegments()[r]);
@@ -339,9 +361,10 @@ public final class CudaBackend implements Backend {
         p.oPlan = gemm.plan(n, h, q);
         p.gateUpPlan = gemm.plan(n, 2 * im, h);
         p.downPlan = gemm.plan(n, h, im);
-        int k = b.logitRows().length;
+        int realK = b.logitRows().length, k = realK == 0 ? 0 : buckets.padded(realK);
         p.logitRows = k;
-        for (int r : b.logitRows()) if (r < 0 || r >= n) throw new IllegalArgumentException("logit row " + r + " outside the batch of " + n);
+        p.realLogitRows = realK;
+        for (int r : b.logitRows()) if (r < 0 || r >= real) throw new IllegalArgumentException("logit row " + r + " outside the batch of " + real);
         p.headPlan = k == 0 ? null : gemm.plan(k, v, h);
 
         p.ids = ws.get("ids", 4L * n);
@@ -371,11 +394,12 @@ public final class CudaBackend implements Backend {
         }
 
         // Everything a replayed graph reads that changes from pass to pass is uploaded here, outside any capture.
-        p.ids.upload(b.tokens());
-        p.positions.upload(b.positions());
+        // Pad rows read token 0 at position 0 and are in no attention block; pad logit rows repeat row 0's index.
+        p.ids.upload(Arrays.copyOf(b.tokens(), n));
+        p.positions.upload(Arrays.copyOf(b.positions(), n));
         p.kvDst.upload(dst);
         if (p.plan != null) p.tables.upload(p.plan);
-        if (k > 0) p.lastIdx.upload(b.logitRows());
+        if (k > 0) p.lastIdx.upload(Arrays.copyOf(b.logitRows(), k));
         return p;
     }
 
@@ -425,7 +449,8 @@ public final class CudaBackend implements Backend {
         } catch (CudaException ignored) {
             // a faulted context still frees its memory below
         }
-        if (graph != null) graph.close();
+        graphCache.close();
+        if (padSink != null) padSink.close();
         for (CudaKvSegment s : segments) s.close();
         segments.clear();
         invFreq.close();

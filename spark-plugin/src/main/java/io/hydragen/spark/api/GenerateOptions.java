@@ -63,7 +63,7 @@ import java.util.Map;
  *                           reads it ({@code {"type": "json_schema", "schema": {...}}}, {@code {"type": "json_object"}},
  *                           {@code {"type": "regex", "pattern": ...}}, {@code {"type": "choice", "choices": [...]}}), or
  *                           null; options {@code response_format}, {@code regex}, {@code choice} set it
- * @param scheduler          {@code static} (default): each batch is decoded until its last row finishes;
+ * @param scheduler          {@code static} ({@link io.hydragen.generate.Scheduler#DEFAULT}): each batch is decoded until its last row finishes;
  *                           {@code continuous}: the engine keeps its running batch full, admitting rows as others
  *                           finish, and output rows leave in finishing order ({@link io.hydragen.spark.exec.PartitionGenerator})
  * @param settingColumns     per-row settings: for each {@link RowSetting} given, the column whose non-null value
@@ -140,7 +140,7 @@ public record GenerateOptions(
             throw new IllegalArgumentException("generation_config must be auto or ignore, got '" + generationConfig + "'");
         }
         userSettings = java.util.Set.copyOf(userSettings == null ? java.util.Set.of() : userSettings);
-        scheduler = io.hydragen.generate.Scheduler.parse(scheduler == null ? "static" : scheduler).cliName();
+        scheduler = (scheduler == null ? io.hydragen.generate.Scheduler.DEFAULT : io.hydragen.generate.Scheduler.parse(scheduler)).cliName();
         // validates max_new_tokens, temperature, top_k, top_p and n with the engine's own rules (NaN, infinite and
         // out-of-range values are refused there, for the CLI and Spark alike)
         new SamplingParams(maxNewTokens, temperature, topK, topP, seed, stop, stopTokenIds, ignoreEos, n, null, logprobs, promptLogprobs);
@@ -432,7 +432,7 @@ public record GenerateOptions(
         private String generationConfig = "auto";
         private java.util.Set<String> userSettings = new java.util.HashSet<>();
         private String constraint;
-        private String scheduler = "static";
+        private String scheduler = io.hydragen.generate.Scheduler.DEFAULT.cliName();
         private java.util.EnumMap<RowSetting, String> settingColumns = new java.util.EnumMap<>(RowSetting.class);
         private Integer logprobs;
         private Integer promptLogprobs;

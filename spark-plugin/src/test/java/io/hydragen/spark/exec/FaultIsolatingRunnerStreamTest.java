@@ -85,8 +85,9 @@ class FaultIsolatingRunnerStreamTest {
     }
 
     @Test
-    void theSchedulerOptionIsStaticByDefaultAndParsedFromStrings() {
-        assertEquals(Scheduler.STATIC, GenerateOptions.builder("synthetic:tiny").build().batchOptions().scheduler());
+    void theSchedulerOptionDefaultsToTheEnginesAndIsParsedFromStrings() {
+        assertEquals(Scheduler.DEFAULT, GenerateOptions.builder("synthetic:tiny").build().batchOptions().scheduler());
+        assertEquals(Scheduler.DEFAULT, GenerateOptions.fromMap(Map.of(), "synthetic:tiny").batchOptions().scheduler());
         GenerateOptions c = GenerateOptions.fromMap(Map.of("scheduler", "Continuous"), "synthetic:tiny");
         assertTrue(c.continuous());
         assertEquals(Scheduler.CONTINUOUS, c.batchOptions().scheduler());

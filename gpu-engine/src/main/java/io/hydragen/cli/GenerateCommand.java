@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.hydragen.attention.AttentionMode;
 import io.hydragen.generate.BatchStats;
 import io.hydragen.generate.Completion;
 import io.hydragen.generate.Engine;
@@ -101,17 +100,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-sequence token.")
     boolean ignoreEos;
 
-    @Option(names = "--chat-template", paramLabel = "FILE",
-            description = "Chat template (Jinja) for lines with \"messages\", instead of the model's own.")
-    Path chatTemplate;
+    @Mixin
+    ChatOptions chat = new ChatOptions();
 
-    @Option(names = "--no-generation-prompt",
-            description = "Render \"messages\" without the assistant's turn header (a line's \"add_generation_prompt\" wins).")
-    boolean noGenerationPrompt;
-
-    @Option(names = "--attention", defaultValue = "hydragen", converter = AttentionModeConverter.class, paramLabel = "MODE",
-            description = "hydragen, per-sequence or per-sequence-shared-kv (default ${DEFAULT-VALUE}).")
-    AttentionMode attention;
+    @Mixin
+    SharingOptions sharing = new SharingOptions();
 
     @Mixin
     BackendOptions engineOptions = new BackendOptions();
@@ -121,10 +114,6 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     LogprobOptions logprobOptions = new LogprobOptions();
-
-    @Option(names = "--min-shared-tokens", defaultValue = "16", paramLabel = "N",
-            description = "A prefix shared by two or more samples becomes a shared KV segment from this length on (default ${DEFAULT-VALUE}).")
-    int minSharedTokens;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Most samples decoded together (default ${DEFAULT-VALUE}).")
     int batchSize;
@@ -137,12 +126,11 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (attention == AttentionMode.NONE) throw new UsageException("--attention none skips attention and produces garbage; it is for 'hydragen bench' only");
-        if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
+        sharing.check();
         engineOptions.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
         scheduling.check();
-        if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) throw new UsageException("--chat-template " + chatTemplate + ": no such file");
+        chat.check();
         List<String> stops = new ArrayList<>();
         for (String st : stop) stops.add(Escapes.unescape("--stop", st));
         if (!generationConfig.equals("auto") && !generationConfig.equals("ignore")) {
@@ -169,8 +157,7 @@ final class GenerateCommand implements Callable<Integer> {
                 result = new GenerationResult(List.of(), BatchStats.EMPTY);
             } else {
                 progress.status("loading " + model + " ...");
-                EngineOptions options = engineOptions.applyTo(EngineOptions.of(model)).withAttention(attention)
-                        .withMinSharedTokens(minSharedTokens).withMaxBatchSequences(batchSize);
+                EngineOptions options = sharing.applyTo(engineOptions.applyTo(EngineOptions.of(model))).withMaxBatchSequences(batchSize);
                 try (Engine engine = Engine.open(options)) {
                     progress.begin();
                     if (scheduling.streams()) {
@@ -206,9 +193,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (r.constraint() != null) params = params.withConstraint(r.constraint()); // a line's own constraint wins
         params = LogprobOptions.rowParams(r.fields(), params);                       // and its own log-probability settings
         if (r.messages() == null) return GenerationRequest.ofText(id, r.prompt(), params);
-        boolean addGenerationPrompt = r.addGenerationPrompt() != null ? r.addGenerationPrompt() : !noGenerationPrompt;
+        boolean addGenerationPrompt = chat.addGenerationPrompt(r.addGenerationPrompt());
         return GenerationRequest.ofMessages(id, r.messages(), addGenerationPrompt, params)
-                .withChatTemplate(chatTemplate == null ? null : chatTemplate.toString());
+                .withChatTemplate(chat.templatePath());
     }
 
     /** Reads prompt lines and writes output rows: exact decimals (an id like 1.10 is echoed as given), one value a line. */

@@ -49,12 +49,13 @@ public final class Main implements Callable<Integer> {
         System.setProperty("java.awt.headless", "true");
         Main main = new Main();
         CommandLine cmd = new CommandLine(main);
-        cmd.addSubcommand(new BenchConstraintCommand(console));
+        // the order of --help and of the "missing command" message: the work commands, then the benchmarks
         cmd.addSubcommand(new GenerateCommand(console));
         cmd.addSubcommand(new ScoreCommand(console));
         cmd.addSubcommand(new BenchCommand(console));
         cmd.addSubcommand(new BenchAttentionCommand(console));
         cmd.addSubcommand(new BenchScoreCommand(console));
+        cmd.addSubcommand(new BenchConstraintCommand(console));
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(colour(console) ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
         cmd.setOut(new PrintWriter(console.out(), true, StandardCharsets.UTF_8));
         cmd.setErr(new PrintWriter(console.err(), true, StandardCharsets.UTF_8));

@@ -2,7 +2,6 @@ package io.hydragen.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.hydragen.attention.AttentionMode;
 import io.hydragen.generate.Engine;
 import io.hydragen.generate.EngineOptions;
 import io.hydragen.score.ScoreRequest;
@@ -49,24 +48,14 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "Also write normalized_logprob (logprob / tokens) and choose best by it.")
     boolean normalize;
 
-    @Option(names = "--chat-template", paramLabel = "FILE",
-            description = "Chat template (Jinja) for lines with \"messages\", instead of the model's own.")
-    Path chatTemplate;
+    @Mixin
+    ChatOptions chat = new ChatOptions();
 
-    @Option(names = "--no-generation-prompt",
-            description = "Render \"messages\" without the assistant's turn header (a line's \"add_generation_prompt\" wins).")
-    boolean noGenerationPrompt;
-
-    @Option(names = "--attention", defaultValue = "hydragen", converter = AttentionModeConverter.class, paramLabel = "MODE",
-            description = "hydragen, per-sequence or per-sequence-shared-kv (default ${DEFAULT-VALUE}).")
-    AttentionMode attention;
+    @Mixin
+    SharingOptions sharing = new SharingOptions();
 
     @Mixin
     BackendOptions engineOptions = new BackendOptions();
-
-    @Option(names = "--min-shared-tokens", defaultValue = "16", paramLabel = "N",
-            description = "A prefix shared by two or more (prompt, candidate) pairs becomes a shared KV segment from this length on (default ${DEFAULT-VALUE}).")
-    int minSharedTokens;
 
     @Option(names = "--batch-size", defaultValue = "1024", paramLabel = "N",
             description = "Most (prompt, candidate) pairs prefilled together; a few-shot prefix is prefilled once per batch (default ${DEFAULT-VALUE}).")
@@ -77,11 +66,10 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (attention == AttentionMode.NONE) throw new UsageException("--attention none skips attention and produces garbage; it is for 'hydragen bench' only");
-        if (minSharedTokens < 1) throw new UsageException("--min-shared-tokens must be >= 1, got " + minSharedTokens);
+        sharing.check();
         if (batchSize < 1) throw new UsageException("--batch-size must be >= 1, got " + batchSize);
         engineOptions.check();
-        if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) throw new UsageException("--chat-template " + chatTemplate + ": no such file");
+        chat.check();
         ObjectMapper json = GenerateCommand.jsonMapper();
         List<PromptRow> rows = readRows(json);
         List<ScoreLine> lines = new ArrayList<>(rows.size());
@@ -97,8 +85,7 @@ final class ScoreCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Scores scores = new Scores(List.of(), io.hydragen.generate.BatchStats.EMPTY);
         if (!requests.isEmpty()) {
-            EngineOptions options = engineOptions.applyTo(EngineOptions.of(model)).withAttention(attention)
-                    .withMinSharedTokens(minSharedTokens).withMaxBatchSequences(batchSize);
+            EngineOptions options = sharing.applyTo(engineOptions.applyTo(EngineOptions.of(model))).withMaxBatchSequences(batchSize);
             try (Engine engine = Engine.open(options)) {
                 scores = engine.score(requests, options.batchOptions(), io.hydragen.generate.ProgressListener.NONE);
             }
@@ -150,7 +137,7 @@ final class ScoreCommand implements Callable<Integer> {
         r.fields().get("candidates").forEach(c -> candidates.add(c.textValue()));
         String id = Integer.toString(r.line());
         if (r.messages() == null) return ScoreRequest.ofText(id, r.prompt(), candidates);
-        boolean addGenerationPrompt = r.addGenerationPrompt() != null ? r.addGenerationPrompt() : !noGenerationPrompt;
-        return ScoreRequest.ofMessages(id, r.messages(), addGenerationPrompt, chatTemplate == null ? null : chatTemplate.toString(), candidates);
+        boolean addGenerationPrompt = chat.addGenerationPrompt(r.addGenerationPrompt());
+        return ScoreRequest.ofMessages(id, r.messages(), addGenerationPrompt, chat.templatePath(), candidates);
     }
 }

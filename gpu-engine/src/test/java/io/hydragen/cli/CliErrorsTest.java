@@ -81,7 +81,7 @@ class CliErrorsTest {
         assertOneLineError(CliRun.run("generate", "--model", "synthetic:tiny", "--input", in,
                 "--output", dir.resolve("missing-dir").resolve("o.jsonl").toString()), "no such directory");
         assertOneLineError(CliRun.run("frobnicate"), "frobnicate");
-        assertOneLineError(CliRun.run(), "missing command: one of generate, bench, bench-attention");
+        assertOneLineError(CliRun.run(), "missing command: one of generate, score, bench, bench-attention, bench-score, bench-constraint");
         // a misspelt option is named with the nearest ones, even when it leaves a required option missing
         assertOneLineError(CliRun.run("generate", "--model", "synthetic:tiny", "--input", in, "--output", "-", "--max-token", "3"),
                 "unknown option '--max-token' (did you mean --max-new-tokens or --max-tokens?)");

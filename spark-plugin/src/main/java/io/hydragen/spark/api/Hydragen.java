@@ -77,10 +77,10 @@ public final class Hydragen {
      * @param candidatesColumn an {@code array<string>} column of candidates
      */
     public static Dataset<Row> score(Dataset<Row> prompts, GenerateOptions options, String candidatesColumn) {
-        if (options.chat()) throw new IllegalArgumentException("scoring takes a prompt column; messages_column is not supported yet");
         SparkSession spark = prompts.sparkSession();
         ModelPreflight.check(options.model(), spark.sparkContext().hadoopConfiguration());
         StructType input = prompts.schema();
+        options = options.resolveFor(input);   // a messages column (option messages_column) is rendered with the chat template
         int candidates = -1;
         for (int i = 0; i < input.size(); i++) if (input.fields()[i].name().equalsIgnoreCase(candidatesColumn)) candidates = i;
         if (candidates < 0 || !(input.fields()[candidates].dataType() instanceof org.apache.spark.sql.types.ArrayType)) {

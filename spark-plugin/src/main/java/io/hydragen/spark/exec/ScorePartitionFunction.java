@@ -90,8 +90,18 @@ public final class ScorePartitionFunction implements MapPartitionsFunction<Row, 
             String problem = FaultIsolatingRunner.problem(prompt);
             List<String> candidates = candidates(rows.get(i));
             if (problem == null && candidates == null) problem = "candidates must be a non-empty array of strings";
-            if (problem != null) out.set(i, new ScoreResult(Integer.toString(i), List.of(), null, problem));
-            else requests.add(ScoreRequest.ofText(Integer.toString(i), prompt, candidates));
+            if (problem != null) {
+                out.set(i, new ScoreResult(Integer.toString(i), List.of(), null, problem));
+            } else if (!options.chat()) {
+                requests.add(ScoreRequest.ofText(Integer.toString(i), prompt, candidates));
+            } else {
+                try {   // a conversation is routed as its JSON (PrefixRouter) and rendered by the engine's chat template
+                    requests.add(ScoreRequest.ofMessages(Integer.toString(i), ChatRows.parse(prompt), options.addGenerationPrompt(),
+                            options.chatTemplate(), candidates));
+                } catch (IllegalArgumentException badMessages) {
+                    out.set(i, new ScoreResult(Integer.toString(i), List.of(), null, badMessages.getMessage()));
+                }
+            }
         }
         for (ScoreResult r : scoreIsolating(engine, requests)) out.set(Integer.parseInt(r.id()), r);
         return out;

@@ -90,6 +90,41 @@ class ScoreSparkTest {
         }
     }
 
+    @Test
+    void conversationsAreScoredAsTheCliScoresThem() throws Exception {
+        SparkSession spark = TestSpark.shared();
+        String model = SharedCheckpoints.require("tiny-llama-bpe");
+        Path template = Files.writeString(tmp.resolve("chat.jinja"),
+                "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}");
+        Path input = tmp.resolve("chat-questions.jsonl");
+        List<String> lines = new ArrayList<>();
+        String[] questions = {"What colour is snow?", "What colour is coal?", "What colour is blood?"};
+        for (int i = 0; i < questions.length; i++) {
+            lines.add(JSON.writeValueAsString(Map.of("id", "c" + i, "candidates", List.of("white", "black", "red"), "messages", List.of(
+                    Map.of("role", "system", "content", "Answer with one colour."), Map.of("role", "user", "content", questions[i])))));
+        }
+        Files.write(input, lines);
+        Path out = tmp.resolve("chat-scores.jsonl");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8), "score", "--model", model, "--input", input.toString(),
+                "--output", out.toString(), "--backend", "cpu", "--chat-template", template.toString(), "-q");
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        Map<String, JsonNode> cli = new HashMap<>();
+        for (String line : Files.readAllLines(out)) cli.put(JSON.readTree(line).get("id").asText(), JSON.readTree(line));
+
+        Dataset<Row> table = spark.read().json(input.toString());   // messages: array<struct<content, role>>
+        List<Row> scored = Hydragen.score(table.repartition(2), GenerateOptions.builder(model).backend("cpu")
+                .chatTemplate(template.toString()).build()).select("id", "scores", "best", "error").collectAsList();
+        assertEquals(lines.size(), scored.size());
+        for (Row r : scored) {
+            JsonNode c = cli.get(r.getString(0));
+            assertNull(r.getString(3), r.getString(0));
+            assertEquals(c.get("best").asText(), r.getString(2));
+            assertScores(c.get("scores"), r.getList(1), r.getString(0));
+        }
+    }
+
     /** The candidates' scores against the CLI's: same tokens and greediness, log-likelihoods equal to 1e-5. */
     static void assertScores(JsonNode expected, List<Row> actual, String id) {
         assertEquals(expected.size(), actual.size(), id);

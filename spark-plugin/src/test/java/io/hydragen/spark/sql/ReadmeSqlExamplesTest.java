@@ -42,7 +42,7 @@ class ReadmeSqlExamplesTest {
         spark.createDataFrame(List.of(RowFactory.create(1, "Is it spam? ", 1.0, 4, 7L, List.of("spam", "ham")),
                         RowFactory.create(2, "Say something: ", null, null, null, null)),
                 new StructType().add("id", DataTypes.IntegerType).add("prompt", DataTypes.StringType).add("temp", DataTypes.DoubleType)
-                        .add("budget", DataTypes.IntegerType).add("seed", DataTypes.LongType)
+                        .add("budget", DataTypes.IntegerType).add("row_seed", DataTypes.LongType)
                         .add("labels", DataTypes.createArrayType(DataTypes.StringType))).createOrReplaceTempView("tasks");
         String before = spark.conf().get("spark.hydragen.model", null);
         spark.conf().set("spark.hydragen.model", model);

@@ -185,7 +185,7 @@ public final class BatchJob implements Callable<Integer> {
                             + statements.get(statements.size() - 1));
                 }
             } else {
-                result = Hydragen.generate(prompts, options);
+                result = Hydragen.generate(prompts, options(HydragenConf.sessionDefaults(spark.sessionState().conf())));
             }
             long t0 = System.nanoTime();
             EngineTotals.Counts before = EngineTotals.snapshot();
@@ -304,6 +304,19 @@ public final class BatchJob implements Callable<Integer> {
         if (seed != null) return seed;
         if (drawnSeed == null) drawnSeed = new java.security.SecureRandom().nextLong();
         return drawnSeed;
+    }
+
+    /**
+     * The options of the {@code --input} path: a flag given on the command line wins, then the session's
+     * {@code spark.hydragen.defaults.*} (from {@code --conf} or spark-defaults.conf), then the built-in defaults, which
+     * are {@link GenerateOptions}' own (the flags' defaults are the same values) - as the {@code --sql} path resolves them.
+     */
+    GenerateOptions options(Map<String, String> sessionDefaults) {
+        if (sessionDefaults.isEmpty()) return options();
+        Map<String, String> given = sqlDefaults();
+        var parsed = spec == null ? null : spec.commandLine().getParseResult();
+        if (parsed != null && parsed.hasMatchedOption("--model")) given.put(OptionKeys.MODEL, model);
+        return GenerateOptions.fromMap(HydragenConf.withDefaults(sessionDefaults, given), model);
     }
 
     GenerateOptions options() {

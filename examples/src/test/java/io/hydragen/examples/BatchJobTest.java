@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -205,6 +206,20 @@ class BatchJobTest {
         new CommandLine(plain).parseArgs();
         assertEquals(io.hydragen.generate.Scheduler.DEFAULT, plain.options().schedulerKind(), "one default for the CLI, the job and Spark");
         assertTrue(!plain.sqlDefaults().containsKey(io.hydragen.spark.api.OptionKeys.SCHEDULER), "unset: a statement's session default applies");
+    }
+
+    @Test
+    void sessionDefaultsReachTheInputPathBelowTheFlagsGiven() {
+        BatchJob job = new BatchJob();
+        new CommandLine(job).parseArgs("--temperature", "0.2", "--seed", "5");
+        // as from --conf spark.hydragen.defaults.max_new_tokens=3 --conf spark.hydragen.defaults.temperature=0.9
+        var o = job.options(Map.of("max_new_tokens", "3", "temperature", "0.9", "top_k", "7"));
+        assertEquals(3, o.maxNewTokens(), "a session default the command line leaves alone applies");
+        assertEquals(7, o.topK());
+        assertEquals(0.2, o.temperature(), "a flag given on the command line wins over the session default");
+        assertEquals(5L, o.seed());
+        assertEquals("synthetic:tiny", o.model());
+        assertEquals(job.options(), job.options(Map.of()), "no session defaults: the flags alone");
     }
 
     /** Runs the job in this JVM and returns what it printed on stdout. */

@@ -19,8 +19,8 @@ import java.util.Set;
  * {@code required} ones always, the others optionally), {@code required}, {@code additionalProperties} (false, or
  * the value schema of a property-less object: a map with any string keys); {@code string} with
  * {@code minLength}/{@code maxLength}, {@code pattern} (matched whole, restricted to characters needing no JSON
- * escape), {@code format: uuid}; {@code integer}, {@code number} (with {@code minimum} 0 or 1, {@code exclusiveMinimum}
- * 0); {@code boolean}; {@code null}; {@code array} with {@code items}, {@code minItems}, {@code maxItems};
+ * escape), {@code format: uuid}; {@code integer}, {@code number} (with integer
+ * {@code minimum}/{@code maximum}, inclusive or exclusive, of either sign); {@code boolean}; {@code null}; {@code array} with {@code items}, {@code minItems}, {@code maxItems};
  * {@code enum}, {@code const}; {@code anyOf}; {@code allOf} of one schema; {@code $ref} to {@code #/$defs/...} or
  * {@code #/definitions/...} without recursion; annotations ({@code title}, {@code description}, {@code default},
  * {@code examples}, ...) are ignored. A schema with no type is any JSON value, nested at most
@@ -313,20 +313,22 @@ public final class JsonSchemaRegex {
                 if (lo > hi) throw error(path, s.has("maximum") ? "maximum" : "exclusiveMaximum", "leaves no integer above the minimum");
                 return IntegerRanges.regex(lo, hi);
             }
-            // numbers: a non-negative integer minimum and an integer maximum, inclusive; no exponent
-            for (String k : new String[] {"exclusiveMinimum", "exclusiveMaximum"}) {
-                if (s.has(k)) throw error(path, k, "is supported for integers only");
+            // numbers: integer bounds of either sign, inclusive or exclusive; no exponent once bounded
+            java.math.BigDecimal lo = null, hi = null;
+            boolean openLo = false, openHi = false;
+            for (String k : new String[] {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"}) {
+                if (!s.has(k)) continue;
+                java.math.BigDecimal v = s.get(k).decimalValue();
+                if (!isIntegral(v)) throw error(path, k, "of a number is supported only as an integer (" + v.toPlainString() + " is not)");
+                if (v.abs().compareTo(java.math.BigDecimal.valueOf(MAX_INTEGER)) > 0) throw error(path, k, "is beyond " + MAX_DIGITS + " digits");
+                boolean open = k.startsWith("exclusive");
+                if (k.endsWith("inimum") && (lo == null || v.compareTo(lo) > 0 || (v.compareTo(lo) == 0 && open))) { lo = v; openLo = open; }
+                if (k.endsWith("aximum") && (hi == null || v.compareTo(hi) < 0 || (v.compareTo(hi) == 0 && open))) { hi = v; openHi = open; }
             }
-            java.math.BigDecimal min = s.has("minimum") ? s.get("minimum").decimalValue() : null;
-            java.math.BigDecimal max = s.has("maximum") ? s.get("maximum").decimalValue() : null;
-            if (min == null || min.signum() < 0 || !isIntegral(min)) throw error(path, "minimum", "of a number is supported only as a non-negative integer");
-            if (max != null && (!isIntegral(max) || max.compareTo(min) < 0)) throw error(path, "maximum", "of a number is supported only as an integer at or above the minimum");
-            long lo = Math.min(min.longValueExact(), MAX_INTEGER);
-            String fraction = "(?:\\.[0-9]{1," + MAX_DIGITS + "})?";
-            if (max == null) return IntegerRanges.regex(lo, MAX_INTEGER) + fraction;
-            long hi = Math.min(max.longValueExact(), MAX_INTEGER);
-            String top = IntegerRanges.regex(hi, hi) + "(?:\\.0{1," + MAX_DIGITS + "})?";
-            return hi == lo ? top : "(?:" + IntegerRanges.regex(lo, hi - 1) + fraction + "|" + top + ")";
+            String range = NumberRanges.regex(lo == null ? null : lo.longValueExact(), openLo,
+                    hi == null ? null : hi.longValueExact(), openHi, MAX_INTEGER, MAX_DIGITS);
+            if (range == null) throw error(path, s.has("maximum") ? "maximum" : "exclusiveMaximum", "leaves no number above the minimum");
+            return range;
         }
 
         boolean isIntegral(java.math.BigDecimal d) { return d.stripTrailingZeros().scale() <= 0; }

@@ -167,7 +167,7 @@ public class ConstrainJsonSchemaTest {
             "uniqueItems|{\"type\":\"array\",\"uniqueItems\":true}",
             "minimum|{\"type\":\"number\",\"minimum\":0.5}",
             "maximum|{\"type\":\"number\",\"minimum\":0,\"maximum\":2.5}",
-            "exclusiveMaximum|{\"type\":\"number\",\"minimum\":0,\"exclusiveMaximum\":1}",
+            "exclusiveMaximum|{\"type\":\"number\",\"minimum\":1,\"exclusiveMaximum\":1}",
             "maximum|{\"type\":\"integer\",\"minimum\":5,\"maximum\":4}",
             "multipleOf|{\"type\":\"integer\",\"multipleOf\":5}",
             "format|{\"type\":\"string\",\"format\":\"email\"}",

@@ -58,6 +58,19 @@ public final class TestSpark {
                 .config("spark.hydragen.modelCacheDir", home.resolve("model-cache").toString());
     }
 
+    /**
+     * Waits (bounded by 120 s: forked executor JVMs start slowly on a loaded 2-core machine) until the session has
+     * {@code count} executors, the driver included; returns how many it has then (the caller asserts).
+     */
+    public static int awaitExecutors(SparkSession spark, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        int now;
+        while ((now = spark.sparkContext().statusTracker().getExecutorInfos().length) < count && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        return now;
+    }
+
     /** This JVM's class path, with the entries of surefire's manifest-only jar spelled out (for forked executors). */
     public static String testClassPath() throws Exception {
         List<String> entries = new ArrayList<>();

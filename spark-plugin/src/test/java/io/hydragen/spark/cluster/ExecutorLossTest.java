@@ -69,8 +69,7 @@ class ExecutorLossTest {
                 .config("spark.shuffle.io.retryWait", "200ms")
                 .getOrCreate();
         spark.sparkContext().addSparkListener(events);
-        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
-        assertEquals(3, spark.sparkContext().statusTracker().getExecutorInfos().length, "driver + 2 executors");
+        assertEquals(3, TestSpark.awaitExecutors(spark, 3), "driver + 2 executors");
     }
 
     @AfterAll
@@ -138,14 +137,13 @@ class ExecutorLossTest {
         assertEquals(undisturbed, disturbed, "the same completions as an undisturbed run");
 
         // the master replaces the lost executor (the job itself may have finished on the survivor alone)
-        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
-        assertEquals(3, spark.sparkContext().statusTracker().getExecutorInfos().length, "driver + 2 executors again");
+        assertEquals(3, TestSpark.awaitExecutors(spark, 3), "driver + 2 executors again");
     }
 
     @Test
     @Order(2)
     void cancellingAJobGroupKeepsTheExecutorsAndTheirEngines() throws Exception {
-        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        TestSpark.awaitExecutors(spark, 3);
         List<Row> rows = prompts().subList(0, 8);
         Dataset<Row> df = spark.createDataFrame(rows, SCHEMA);
         GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(1500).ignoreEos(true).temperature(0.9)
@@ -186,7 +184,7 @@ class ExecutorLossTest {
     @Test
     @Order(3)
     void aCancelledTaskOnAOneThreadEngineStopsPromptly() throws Exception {
-        for (int i = 0; i < 600 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
+        TestSpark.awaitExecutors(spark, 3);
         GenerateOptions slow = GenerateOptions.builder("synthetic:tiny").maxNewTokens(3000).ignoreEos(true).temperature(0.9)
                 .seed(99).batchSize(16).partitions(1).backend("cpu").build();
         Dataset<Row> df = spark.createDataFrame(prompts().subList(0, 16), SCHEMA);

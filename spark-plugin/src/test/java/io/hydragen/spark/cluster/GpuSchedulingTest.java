@@ -47,8 +47,7 @@ class GpuSchedulingTest {
                 .config("spark.executor.resource.gpu.discoveryScript", script.toString())
                 .config("spark.task.resource.gpu.amount", "1")
                 .getOrCreate();
-        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 2; i++) Thread.sleep(100);
-        assertEquals(2, spark.sparkContext().statusTracker().getExecutorInfos().length, "driver + 1 executor");
+        assertEquals(2, TestSpark.awaitExecutors(spark, 2), "driver + 1 executor");
     }
 
     @AfterAll

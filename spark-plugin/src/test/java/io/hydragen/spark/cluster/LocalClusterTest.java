@@ -46,8 +46,7 @@ class LocalClusterTest {
                 .config("spark.deploy.maxExecutorRetries", "2")
                 .getOrCreate();
         // wait (bounded) until both executors have registered, so the job's tasks can run on both
-        for (int i = 0; i < 300 && spark.sparkContext().statusTracker().getExecutorInfos().length < 3; i++) Thread.sleep(100);
-        assertEquals(3, spark.sparkContext().statusTracker().getExecutorInfos().length, "driver + 2 executors");
+        assertEquals(3, TestSpark.awaitExecutors(spark, 3), "driver + 2 executors");
     }
 
     @AfterAll

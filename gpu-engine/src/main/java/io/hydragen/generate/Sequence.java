@@ -67,7 +67,9 @@ final class Sequence {
 
     /**
      * How this step's token is picked: the settings, the stream of (seed, sample index) counted by the tokens so far,
-     * the constraint's mask at its current state, and the log-probabilities wanted.
+     * the constraint's mask at its current state, and the log-probabilities wanted. What the backend is given for a
+     * decode row, so the token is picked where the logits are; the host then only advances the constraint and records
+     * what came back.
      */
     RowSampling rowSampling() {
         return new RowSampling((float) params.temperature(), params.topK(), (float) params.topP(),
@@ -76,11 +78,6 @@ final class Sequence {
                 params.logprobs() == null ? RowSampling.NO_LOGPROBS : params.logprobs());
     }
 
-    /**
-     * What the backend is given for a decode row: {@link #rowSampling()}, mask and log-probabilities included, so the
-     * token is picked where the logits are; the host then only advances the constraint and records what came back.
-     */
-    RowSampling backendSampling() { return rowSampling(); }
 
     void append(int token) {
         if (count == generated.length) generated = Arrays.copyOf(generated, count * 2);

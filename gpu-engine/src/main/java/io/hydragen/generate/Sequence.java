@@ -78,7 +78,6 @@ final class Sequence {
                 params.logprobs() == null ? RowSampling.NO_LOGPROBS : params.logprobs());
     }
 
-
     void append(int token) {
         if (count == generated.length) generated = Arrays.copyOf(generated, count * 2);
         generated[count++] = token;

@@ -34,9 +34,10 @@ final class DeviceSampler implements AutoCloseable {
     NextTokens sample(DeviceBuffer logits, int rows, RowSampling[] sampling) {
         SampledRows pass = new SampledRows(sampling, vocab, slots, wordsPerMask);
         float[][] host = new float[rows][];
-        for (int i : pass.hostRows) {
-            host[i] = new float[vocab];
-            logits.download(host[i], (long) i * vocab);
+        for (int[] run : pass.hostRuns) {
+            float[] flat = new float[Math.multiplyExact(run[1], vocab)];
+            logits.download(flat, (long) run[0] * vocab);
+            for (int j = 0; j < run[1]; j++) host[run[0] + j] = java.util.Arrays.copyOfRange(flat, j * vocab, (j + 1) * vocab);
         }
         if (pass.deviceRows == 0) return pass.assemble(null, null, host);
 

@@ -21,6 +21,8 @@ final class SampledRows {
     final long[] seeds;
     /** Rows with null settings, ascending. */
     final int[] hostRows;
+    /** The same rows as runs of consecutive rows, {first, count} each: one download a run (prefill rows sit together). */
+    final List<int[]> hostRuns = new ArrayList<>();
     /** Rows sampled on the device. */
     final int deviceRows;
     /** Every device row is greedy: the argmax entry, no settings uploaded. */
@@ -66,6 +68,10 @@ final class SampledRows {
         maskOffset = new int[rows];
         for (int i = 0; i < rows; i++) maskOffset[i] = slot[i] < 0 ? -1 : Math.multiplyExact(slot[i], wordsPerMask);
         hostRows = host.stream().mapToInt(Integer::intValue).toArray();
+        for (int j = 0; j < hostRows.length; j++) {
+            if (j > 0 && hostRows[j] == hostRows[j - 1] + 1) hostRuns.get(hostRuns.size() - 1)[1]++;
+            else hostRuns.add(new int[] {hostRows[j], 1});
+        }
         deviceRows = rows - hostRows.length;
         greedy = allGreedy;
         logprobs = anyLogprobs;

@@ -7,6 +7,7 @@ import io.hydragen.sampling.TokenMask;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,6 +44,7 @@ class SampledRowsTest {
         MaskSlots slots = new MaskSlots(8);
         SampledRows pass = new SampledRows(rows, VOCAB, slots, WORDS);
         assertArrayEquals(new int[] {0, 3}, pass.hostRows);
+        assertEquals(List.of("0+1", "3+1"), pass.hostRuns.stream().map(r -> r[0] + "+" + r[1]).toList());
         assertEquals(3, pass.deviceRows);
         assertFalse(pass.greedy, "row 1 draws");
         assertTrue(pass.logprobs);
@@ -99,6 +101,7 @@ class SampledRowsTest {
     void onlyHostRowsMeansNoLaunch() {
         SampledRows pass = new SampledRows(new RowSampling[] {null, null}, VOCAB, new MaskSlots(2), WORDS);
         assertEquals(0, pass.deviceRows);
+        assertEquals(List.of("0+2"), pass.hostRuns.stream().map(r -> r[0] + "+" + r[1]).toList(), "one download for both");
         assertEquals(new ArrayList<>(), pass.uploads);
         NextTokens next = pass.assemble(null, null, new float[][] {new float[VOCAB], new float[VOCAB]});
         assertArrayEquals(new int[] {NextTokens.ON_HOST, NextTokens.ON_HOST}, next.ids());

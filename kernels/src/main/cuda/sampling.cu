@@ -8,6 +8,12 @@
 // radix selection over the logits' order-preserving bit keys (ties kept, as vLLM keeps them), and the
 // draw is the first token, in vocabulary order, whose cumulative mass exceeds floor(r * Z / 2^64)
 // for a 64-bit random r. io.hydragen.sampling.Sampler (Java) computes the same thing on the CPU.
+//
+// A row may carry a mask of allowed tokens (structured output): a bitmap of 32-bit words (bit id % 32 of word
+// id / 32) in a device pool, at the row's word offset (-1: none); a disallowed token's logit reads as -inf before
+// temperature, top-k and top-p, and a mask that allows nothing gives CODE_NOTHING_ALLOWED. A row may also ask for
+// log-probabilities (vLLM's: log-softmax of the RAW logits, before the mask and the sampler): the picked token's,
+// its rank, and the k <= 20 most likely tokens (ties: lower id first), io.hydragen.sampling.RawLogprobs on the CPU.
 #include "common.cuh"
 
 using namespace hg;
@@ -15,6 +21,9 @@ using namespace hg;
 namespace {
 
 constexpr int SAMPLE_THREADS = 512;
+constexpr int LOGPROB_TOP_MAX = 20;
+// Per row of logprobOut, in 32-bit words: [logprob (f32), rank (i32), ids[20] (i32), logprobs[20] (f32)].
+constexpr int LOGPROB_STRIDE = 2 + 2 * LOGPROB_TOP_MAX;
 constexpr double FIXED_ONE = 1099511627776.0;  // 2^40
 
 struct Philox4 { uint32_t x[4]; };
@@ -41,6 +50,12 @@ __device__ __forceinline__ uint32_t order_key(float f) {
     return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
 }
 
+// The logit of token i as the sampler sees it: -inf where the row's mask (null: none) disallows it.
+__device__ __forceinline__ float masked_logit(const float* row, const uint32_t* mask, int i) {
+    const float l = row[i];
+    return (mask == nullptr || ((mask[i >> 5] >> (i & 31)) & 1u)) ? l : -INFINITY;
+}
+
 struct ArgMax { float v; int i; };
 
 __device__ __forceinline__ ArgMax better(ArgMax a, ArgMax b) {  // larger value, then smaller index
@@ -48,9 +63,8 @@ __device__ __forceinline__ ArgMax better(ArgMax a, ArgMax b) {  // larger value,
     return a;
 }
 
-__device__ ArgMax block_argmax(const float* row, int vocab, ArgMax* scratch) {
-    ArgMax best = {-INFINITY, 0x7fffffff};
-    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{row[i], i});
+// The best of every thread's candidate (larger value, then smaller index), returned to all threads.
+__device__ ArgMax block_best(ArgMax best, ArgMax* scratch) {
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) {
         ArgMax other = {__shfl_xor_sync(0xffffffffu, best.v, o), __shfl_xor_sync(0xffffffffu, best.i, o)};
@@ -75,9 +89,28 @@ __device__ ArgMax block_argmax(const float* row, int vocab, ArgMax* scratch) {
     return best;
 }
 
+// Argmax of the row under its mask (null: none); value -inf when the mask allows nothing.
+__device__ ArgMax block_argmax(const float* row, const uint32_t* mask, int vocab, ArgMax* scratch) {
+    ArgMax best = {-INFINITY, 0x7fffffff};
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) best = better(best, ArgMax{masked_logit(row, mask, i), i});
+    return block_best(best, scratch);
+}
+
+// The best token after prev in the order (larger logit, then smaller id): the next of a top-k list.
+__device__ ArgMax block_best_after(const float* row, int vocab, ArgMax prev, ArgMax* scratch) {
+    ArgMax best = {-INFINITY, 0x7fffffff};
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+        const float l = row[i];
+        if (l < prev.v || (l == prev.v && i > prev.i)) best = better(best, ArgMax{l, i});
+    }
+    return block_best(best, scratch);
+}
+
 // NextTokens' codes for a row whose logits are not all finite (the row ends with an error on the host): NaN first,
 // then +inf, then -inf, the precedence the host's check uses. Block-uniform, so every thread returns alike.
 constexpr int CODE_NAN = -1, CODE_POS_INF = -2, CODE_NEG_INF = -3;
+// The row's mask allows no token (io.hydragen.sampling.Sampler.NOTHING_ALLOWED).
+constexpr int CODE_NOTHING_ALLOWED = -5;
 
 __device__ int nonfinite_code(const float* row, int vocab, int* flags) {
     if (threadIdx.x == 0) *flags = 0;
@@ -104,14 +137,14 @@ __device__ __forceinline__ unsigned long long fixed_prob(float logit, float maxL
 // Largest key K such that weight(key >= K) >= need, over the elements with key >= floor (the
 // survivors of an earlier cut); weight is 1 per element (top-k) or its fixed-point probability (top-p).
 // Four passes of 8-bit digits with a 256-bin histogram; integer sums make it order-independent.
-__device__ uint32_t radix_select(const float* row, int vocab, uint32_t floorKey, bool weighted, float maxLogit,
+__device__ uint32_t radix_select(const float* row, const uint32_t* allowed, int vocab, uint32_t floorKey, bool weighted, float maxLogit,
                                  float invTemp, unsigned long long need, unsigned long long* hist, uint32_t* shared) {
     uint32_t prefix = 0, mask = 0;
     for (int shift = 24; shift >= 0; shift -= 8) {
         for (int b = threadIdx.x; b < 256; b += blockDim.x) hist[b] = 0ull;
         __syncthreads();
         for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
-            const float l = row[i];
+            const float l = masked_logit(row, allowed, i);
             const uint32_t k = order_key(l);
             if (k < floorKey || (k & mask) != prefix) continue;
             const unsigned long long w = weighted ? fixed_prob(l, maxLogit, invTemp) : 1ull;
@@ -152,38 +185,169 @@ __device__ unsigned long long block_sum_u64(unsigned long long v, unsigned long 
     return r;
 }
 
+__device__ double block_sum_f64(double v, double* scratch) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    double r = 0.0;
+    for (int w = 0; w < nw; ++w) r += scratch[w];  // the same order in every thread and every run
+    __syncthreads();
+    return r;
+}
+
+// Raw log-probabilities of the picked token (log-softmax in double of the unmasked logits), its rank (1 + how many
+// logits are larger) and the min(k, vocab) most likely tokens, by k block-wide selections (k <= 20, and only rows that
+// ask pay for them). Thread 0 writes out[0..LOGPROB_STRIDE).
+__device__ void write_logprobs(const float* row, int vocab, int picked, int k, float* out, ArgMax* scratch, double* dsum,
+                               int* count) {
+    const ArgMax top = block_argmax(row, nullptr, vocab, scratch);
+    double s = 0.0;
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) s += exp((double)row[i] - (double)top.v);
+    const double lse = (double)top.v + log(block_sum_f64(s, dsum));
+    const float x = row[picked];
+    if (threadIdx.x == 0) *count = 0;
+    __syncthreads();
+    int larger = 0;
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) larger += row[i] > x ? 1 : 0;
+    if (larger) atomicAdd(count, larger);
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        out[0] = (float)((double)x - lse);
+        out[1] = __int_as_float(*count + 1);
+    }
+    ArgMax prev = top;
+    for (int j = 0; j < min(k, vocab); ++j) {
+        if (j > 0) prev = block_best_after(row, vocab, prev, scratch);
+        if (threadIdx.x == 0) {
+            out[2 + j] = __int_as_float(prev.i);
+            out[2 + LOGPROB_TOP_MAX + j] = (float)((double)prev.v - lse);
+        }
+    }
+}
+
+// The draw of a row that is not greedy: temperature, top-k, top-p and Philox, over the masked logits; best is the
+// masked argmax. Block-uniform result.
+__device__ int draw_token(const float* row, const uint32_t* mask, int vocab, float temp, int k, float p,
+                          unsigned long long seed, int step, ArgMax best, unsigned long long* hist, unsigned long long* usum,
+                          uint32_t* shared, int* picked) {
+    const float invTemp = 1.f / temp;
+    const float maxLogit = best.v;
+
+    uint32_t floorKey = 0;
+    if (k > 0 && k < vocab) floorKey = radix_select(row, mask, vocab, 0u, false, maxLogit, invTemp, (unsigned long long)k, hist, shared);
+
+    if (p < 1.f) {
+        unsigned long long z = 0;
+        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
+            const float l = masked_logit(row, mask, i);
+            if (order_key(l) >= floorKey) z += fixed_prob(l, maxLogit, invTemp);
+        }
+        z = block_sum_u64(z, usum);
+        unsigned long long need = (unsigned long long)ceil((double)z * (double)p);
+        if (need < 1) need = 1;
+        if (need > z) need = z;
+        floorKey = radix_select(row, mask, vocab, floorKey, true, maxLogit, invTemp, need, hist, shared);
+    }
+
+    // Each thread owns a contiguous slice of the vocabulary; an exclusive scan of the slice masses
+    // (integers) tells which slice holds the drawn position, and that thread walks it.
+    const int per = (vocab + blockDim.x - 1) / blockDim.x;
+    const int lo = min(vocab, (int)threadIdx.x * per), hi = min(vocab, lo + per);
+    unsigned long long mine = 0;
+    for (int i = lo; i < hi; ++i) {
+        const float l = masked_logit(row, mask, i);
+        if (order_key(l) >= floorKey) mine += fixed_prob(l, maxLogit, invTemp);
+    }
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    unsigned long long incl = mine;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+        const unsigned long long up = __shfl_up_sync(0xffffffffu, incl, o);
+        if (lane >= o) incl += up;
+    }
+    if (threadIdx.x == 0) *picked = 0x7fffffff;
+    __syncthreads();
+    if (lane == 31) usum[warp] = incl;
+    __syncthreads();
+    unsigned long long before = 0, total = 0;
+    for (int w = 0; w < (int)(blockDim.x >> 5); ++w) {
+        if (w < warp) before += usum[w];
+        total += usum[w];
+    }
+    const unsigned long long excl = before + incl - mine;
+
+    const Philox4 rnd = philox4x32_10((uint32_t)step, 0u, 0u, 0u, (uint32_t)seed, (uint32_t)(seed >> 32));
+    const unsigned long long r64 = ((unsigned long long)rnd.x[1] << 32) | rnd.x[0];
+    const unsigned long long target = __umul64hi(total, r64);  // uniform in [0, total)
+
+    if (mine > 0 && target >= excl && target < excl + mine) {
+        unsigned long long run = excl;
+        for (int i = lo; i < hi; ++i) {
+            const float l = masked_logit(row, mask, i);
+            if (order_key(l) < floorKey) continue;
+            run += fixed_prob(l, maxLogit, invTemp);
+            if (run > target) { atomicMin(picked, i); break; }
+        }
+    }
+    __syncthreads();
+    const int token = *picked == 0x7fffffff ? best.i : *picked;
+    __syncthreads();
+    return token;
+}
+
 }  // namespace
 
-// out[r] = argmax over logits[r][0..vocab) (first index among equal maxima), or a negative code (nonfinite_code).
+// Per row r: maskOffset[r] >= 0 is the word offset of the row's bitmap in maskPool (-1: no mask); logprobTop[r] >= 0
+// asks for log-probabilities with that many alternatives (-1: none), written to logprobOut[r * LOGPROB_STRIDE ...]
+// where a token was picked.
+
+// out[r] = argmax over the (masked) logits[r][0..vocab) (first index among equal maxima), or a negative code
+// (nonfinite_code on the raw logits; CODE_NOTHING_ALLOWED).
 // Grid: rows blocks; block: SAMPLE_THREADS (any multiple of 32 up to 1024 works).
-HG_KERNEL void __launch_bounds__(SAMPLE_THREADS) argmax_rows(const float* __restrict__ logits, int vocab, int rows,
-                                                             int* __restrict__ out) {
+HG_KERNEL void __launch_bounds__(SAMPLE_THREADS)
+    argmax_rows(const float* __restrict__ logits, int vocab, int rows, const uint32_t* __restrict__ maskPool,
+                const int* __restrict__ maskOffset, const int* __restrict__ logprobTop, float* __restrict__ logprobOut,
+                int* __restrict__ out) {
     __shared__ ArgMax scratch[32];
+    __shared__ double dsum[32];
     __shared__ int flags;
     const int r = blockIdx.x;
     if (r >= rows) return;
-    const int bad = nonfinite_code(logits + (long long)r * vocab, vocab, &flags);
+    const float* row = logits + (long long)r * vocab;
+    const int bad = nonfinite_code(row, vocab, &flags);
     if (bad) {
         if (threadIdx.x == 0) out[r] = bad;
         return;
     }
-    const ArgMax best = block_argmax(logits + (long long)r * vocab, vocab, scratch);
-    if (threadIdx.x == 0) out[r] = best.i;
+    const int mo = maskOffset[r];
+    const ArgMax best = block_argmax(row, mo >= 0 ? maskPool + mo : nullptr, vocab, scratch);
+    const int token = best.v == -INFINITY ? CODE_NOTHING_ALLOWED : best.i;
+    if (threadIdx.x == 0) out[r] = token;
+    const int k = logprobTop[r];
+    if (token >= 0 && k >= 0) write_logprobs(row, vocab, token, k, logprobOut + (long long)r * LOGPROB_STRIDE, scratch, dsum, &flags);
 }
 
 // Per row r: temperature[r] == 0 (or topK[r] == 1) picks the argmax; otherwise p_i ~ exp((l_i - max) / T),
 // cut to the tokens at or above the topK[r]-th largest logit (topK[r] <= 0: no cut), then to the
 // smallest set of the largest whose mass reaches topP[r] of what is left (topP[r] >= 1: no cut), and
-// one token drawn from what remains with Philox4x32-10(counter = (step, 0, 0, 0), key = seed). A row with a
-// non-finite logit gets a negative code instead (nonfinite_code).
-// Grid: rows blocks; block: SAMPLE_THREADS.
-HG_KERNEL void __launch_bounds__(SAMPLE_THREADS)
+// one token drawn from what remains with Philox4x32-10(counter = (step, 0, 0, 0), key = seed); all over the masked
+// logits. A row with a non-finite logit gets a negative code instead (nonfinite_code), one whose mask allows nothing
+// CODE_NOTHING_ALLOWED. Log-probabilities as in argmax_rows.
+// Grid: rows blocks; block: SAMPLE_THREADS. At least one block per SM is all it asks (min blocks 1): without it ptxas
+// holds sm_80 to 32 registers and spills once the mask and log-probabilities are in; a pass has a block per row,
+// few enough that occupancy is not what limits it.
+HG_KERNEL void __launch_bounds__(SAMPLE_THREADS, 1)
     sample_rows(const float* __restrict__ logits, int vocab, int rows, const float* __restrict__ temperature,
                 const int* __restrict__ topK, const float* __restrict__ topP, const unsigned long long* __restrict__ seeds,
-                const int* __restrict__ steps, int* __restrict__ out) {
+                const int* __restrict__ steps, const uint32_t* __restrict__ maskPool, const int* __restrict__ maskOffset,
+                const int* __restrict__ logprobTop, float* __restrict__ logprobOut, int* __restrict__ out) {
     __shared__ ArgMax scratch[32];
     __shared__ unsigned long long hist[256];
     __shared__ unsigned long long usum[32];
+    __shared__ double dsum[32];
     __shared__ uint32_t shared[4];
     __shared__ int picked;
     __shared__ int flags;
@@ -195,74 +359,16 @@ HG_KERNEL void __launch_bounds__(SAMPLE_THREADS)
         if (threadIdx.x == 0) out[r] = bad;
         return;
     }
-    const ArgMax best = block_argmax(row, vocab, scratch);
+    const int mo = maskOffset[r];
+    const uint32_t* mask = mo >= 0 ? maskPool + mo : nullptr;
+    const ArgMax best = block_argmax(row, mask, vocab, scratch);
     const float temp = temperature[r];
     const int k = topK[r];
-    if (!(temp > 0.f) || k == 1) {
-        if (threadIdx.x == 0) out[r] = best.i;
-        return;
-    }
-    const float invTemp = 1.f / temp;
-    const float maxLogit = best.v;
-
-    uint32_t floorKey = 0;
-    if (k > 0 && k < vocab) floorKey = radix_select(row, vocab, 0u, false, maxLogit, invTemp, (unsigned long long)k, hist, shared);
-
-    const float p = topP[r];
-    if (p < 1.f) {
-        unsigned long long z = 0;
-        for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
-            const float l = row[i];
-            if (order_key(l) >= floorKey) z += fixed_prob(l, maxLogit, invTemp);
-        }
-        z = block_sum_u64(z, usum);
-        unsigned long long need = (unsigned long long)ceil((double)z * (double)p);
-        if (need < 1) need = 1;
-        if (need > z) need = z;
-        floorKey = radix_select(row, vocab, floorKey, true, maxLogit, invTemp, need, hist, shared);
-    }
-
-    // Each thread owns a contiguous slice of the vocabulary; an exclusive scan of the slice masses
-    // (integers) tells which slice holds the drawn position, and that thread walks it.
-    const int per = (vocab + blockDim.x - 1) / blockDim.x;
-    const int lo = min(vocab, (int)threadIdx.x * per), hi = min(vocab, lo + per);
-    unsigned long long mine = 0;
-    for (int i = lo; i < hi; ++i) {
-        const float l = row[i];
-        if (order_key(l) >= floorKey) mine += fixed_prob(l, maxLogit, invTemp);
-    }
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    unsigned long long incl = mine;
-#pragma unroll
-    for (int o = 1; o < 32; o <<= 1) {
-        const unsigned long long up = __shfl_up_sync(0xffffffffu, incl, o);
-        if (lane >= o) incl += up;
-    }
-    if (threadIdx.x == 0) picked = 0x7fffffff;
-    __syncthreads();
-    if (lane == 31) usum[warp] = incl;
-    __syncthreads();
-    unsigned long long before = 0, total = 0;
-    for (int w = 0; w < (int)(blockDim.x >> 5); ++w) {
-        if (w < warp) before += usum[w];
-        total += usum[w];
-    }
-    const unsigned long long excl = before + incl - mine;
-
-    const unsigned long long seed = seeds[r];
-    const Philox4 rnd = philox4x32_10((uint32_t)steps[r], 0u, 0u, 0u, (uint32_t)seed, (uint32_t)(seed >> 32));
-    const unsigned long long r64 = ((unsigned long long)rnd.x[1] << 32) | rnd.x[0];
-    const unsigned long long target = __umul64hi(total, r64);  // uniform in [0, total)
-
-    if (mine > 0 && target >= excl && target < excl + mine) {
-        unsigned long long run = excl;
-        for (int i = lo; i < hi; ++i) {
-            const float l = row[i];
-            if (order_key(l) < floorKey) continue;
-            run += fixed_prob(l, maxLogit, invTemp);
-            if (run > target) { atomicMin(&picked, i); break; }
-        }
-    }
-    __syncthreads();
-    if (threadIdx.x == 0) out[r] = picked == 0x7fffffff ? best.i : picked;
+    int token;
+    if (best.v == -INFINITY) token = CODE_NOTHING_ALLOWED;
+    else if (!(temp > 0.f) || k == 1) token = best.i;
+    else token = draw_token(row, mask, vocab, temp, k, topP[r], seeds[r], steps[r], best, hist, usum, shared, &picked);
+    if (threadIdx.x == 0) out[r] = token;
+    const int top = logprobTop[r];
+    if (token >= 0 && top >= 0) write_logprobs(row, vocab, token, top, logprobOut + (long long)r * LOGPROB_STRIDE, scratch, dsum, &flags);
 }

@@ -48,10 +48,11 @@ public interface Backend extends AutoCloseable {
 
     /**
      * {@link #forward}, and the next token of every logit row that has sampling settings ({@code sampling[i]} for
-     * {@code batch.logitRows()[i]}); a row with null settings gets its logits back instead (the host needs them: a
-     * constraint mask, log-probabilities). This default samples on the host ({@link NextTokens#onHost}); a backend
-     * that can sample where the logits are (CUDA) overrides it, so only token ids cross to the host. The generation
-     * loop calls this one method every decode step, whichever backend runs it.
+     * {@code batch.logitRows()[i]}: the draw, a constraint's mask, the log-probabilities wanted); a row with null
+     * settings gets its logits back instead (the host needs them: prompt log-probabilities). This default samples on
+     * the host ({@link NextTokens#onHost}); a backend that can sample where the logits are (CUDA) overrides it with the
+     * same rule, so only token ids (and the log-probabilities asked for) cross to the host. The generation loop calls
+     * this one method every decode step, whichever backend runs it.
      */
     default NextTokens forwardSample(ForwardBatch batch, AttentionMode mode, RowSampling[] sampling) {
         if (sampling.length != batch.logitRows().length) {

@@ -23,15 +23,16 @@
  * each decode step, per constrained row:
  *   if (idx.complete(state)) finish("stop");                // the text is whole and nothing can follow
  *   logprobs from the raw logits                             // reported under the unconstrained distribution
- *   masked = LogitMask.masked(logits, idx.allowedMask(state), idx.allowedCount(state), idx.accepting(state), eos);
- *   token = Sampler.sample(masked, rowSampling)              // temperature / top-k / top-p after the mask
+ *   mask = idx.allowedWords32(state), plus EOS where accepting(state)  // a TokenMask keyed by (idx, state)
+ *   token = Sampler.sample(logits, rowSampling with mask)    // temperature / top-k / top-p after the mask
  *   if (token is EOS) finish("stop");                       // EOS is only unmasked where accepting(state)
  *   state = idx.next(state, token);                          // never -1 for a token the mask allowed
  * at max_new_tokens: finish("length"), the text is a valid prefix
  * </pre>
- * {@link io.hydragen.constrain.ConstrainedDecoder} is this loop over any logits source. On a device, a row's mask is
- * {@code idx.allowedWords32(state)} (32-bit words, bit {@code id % 32} of word {@code id / 32}), uploaded when the
- * row's state changes (the kernel that applies it is the sampler's). {@link io.hydragen.constrain.ConstraintBench}
+ * {@link io.hydragen.constrain.ConstrainedDecoder} is this loop over any logits source (with {@link io.hydragen.constrain.LogitMask}). On the
+ * GPU the same mask (32-bit words, bit {@code id % 32} of word {@code id / 32}) is applied by sampling.cu from a device
+ * pool of bitmaps keyed by (index, state), uploaded the first time a state is seen; only the token id comes back and
+ * the host advances the state. {@link io.hydragen.constrain.ConstraintBench}
  * ({@code bin/hydragen bench-constraint}) measures the compile and step costs.
  */
 package io.hydragen.constrain;

@@ -294,7 +294,7 @@ final class BatchRunner {
             int n = active.size();
             int[] tokens = new int[n], positions = new int[n], slots = new int[n], rowsAll = new int[n];
             KvSegment[] writes = new KvSegment[n];
-            RowSampling[] sampling = new RowSampling[n];   // null where the host needs the row's logits
+            RowSampling[] sampling = new RowSampling[n];   // mask and log-probabilities included: picked by the backend
             BlockAssembler blocks = new BlockAssembler(mode.perSequence(), kv);
             for (int r = 0; r < n; r++) {
                 int si = active.get(r);
@@ -306,7 +306,7 @@ final class BatchRunner {
                 writes[r] = s.leaf;
                 slots[r] = slot;
                 rowsAll[r] = r;
-                sampling[r] = s.backendSampling();
+                sampling[r] = s.rowSampling();
                 List<Segment> ancestors = s.privateKv ? List.of() : plan.leaf(si).ancestors();
                 blocks.add(ancestors, s.leaf, new int[] {r}, new int[] {slot + 1});
             }

@@ -3,8 +3,8 @@ package io.hydragen.generate;
 import io.hydragen.constrain.ConstraintCache;
 import io.hydragen.constrain.Constraint;
 import io.hydragen.constrain.ConstraintException;
-import io.hydragen.constrain.LogitMask;
 import io.hydragen.constrain.TokenIndex;
+import io.hydragen.sampling.TokenMask;
 import io.hydragen.tokenizer.TokenBytes;
 import io.hydragen.tokenizer.Tokenizer;
 
@@ -17,7 +17,8 @@ import java.util.List;
  * sampling step of both schedulers, prefill and decode alike; the recipe of {@link io.hydragen.constrain}:
  * <pre>
  * before sampling:  complete(state)  -&gt; finish stop, no token     (nothing can follow)
- *                   mask a copy of the logits: disallowed ids -&gt; -inf; EOS only where accepting (and not ignore_eos)
+ *                   the sampler masks: disallowed ids -&gt; -inf; EOS only where accepting (and not ignore_eos)
+ *                   ({@link #tokenMask}, applied by {@link io.hydragen.sampling.Sampler} or on the device)
  * after sampling:   EOS -&gt; stop;  state = next(state, token);  complete(state) -&gt; stop
  * </pre>
  * The compiled {@link TokenIndex} is shared by every row with the same constraint ({@link ConstraintCache#shared()}).
@@ -30,6 +31,8 @@ final class ConstraintState {
     private int state;
     /** Characters of the completion's text already searched for stop strings (stop strings of constrained rows only). */
     private int stopSearched;
+    /** The last accepting state's mask with EOS added (accepting states are few: usually the end of the text). */
+    private TokenMask eosMask;
 
     private ConstraintState(TokenIndex index, int[] eos) {
         this.index = index;
@@ -78,14 +81,19 @@ final class ConstraintState {
     /** No token continues the text and it is not complete (a vocabulary lacking bytes the constraint needs). */
     boolean deadEnd() { return index.deadEnd(state); }
 
-    /** A copy of the logits with every token that would leave the constraint at -inf; EOS kept only where accepting. */
-    float[] mask(float[] logits, boolean ignoreEos) {
-        return LogitMask.masked(logits, index.allowedMask(state), index.allowedCount(state), !ignoreEos && index.accepting(state), eos);
-    }
-
-    /** Greedy decoding's pick among the allowed tokens, read from the raw logits (no masked copy); EOS as in {@link #mask}. */
-    int argmax(float[] logits, boolean ignoreEos) {
-        return LogitMask.argmax(logits, index.allowedMask(state), !ignoreEos && index.accepting(state), eos);
+    /**
+     * The tokens allowed now: those that stay inside the constraint ({@link TokenIndex#allowedWords32}), plus EOS where
+     * the text is a whole match (and not ignore_eos). Keyed by (index, state, EOS added), so a device can keep it.
+     */
+    TokenMask tokenMask(boolean ignoreEos) {
+        boolean withEos = !ignoreEos && index.accepting(state) && eos != null && eos.length > 0;
+        if (!withEos) return new TokenMask(new TokenMask.Key(index, state, false), index.allowedWords32(state));
+        if (eosMask == null || eosMask.key().state() != state) {
+            int[] w = index.allowedWords32(state).clone();
+            for (int e : eos) if (e >= 0 && (e >>> 5) < w.length) w[e >>> 5] |= 1 << (e & 31);
+            eosMask = new TokenMask(new TokenMask.Key(index, state, true), w);
+        }
+        return eosMask;
     }
 
     /** Moves along a sampled token (not EOS). */

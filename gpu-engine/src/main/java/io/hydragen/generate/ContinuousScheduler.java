@@ -229,7 +229,7 @@ final class ContinuousScheduler {
         KvSegment[] writes = new KvSegment[rows];
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
         IntList logitRows = new IntList();
-        List<RowSampling> sampling = new ArrayList<>();   // per logit row; null where the host needs the row's logits
+        List<RowSampling> sampling = new ArrayList<>();   // per logit row; null for prefill rows, whose logits the host needs
         for (int r = 0; r < n; r++) {
             Row row = decoding.get(r);
             Sequence s = row.seq;
@@ -240,7 +240,7 @@ final class ContinuousScheduler {
             writes[r] = s.leaf;
             slots[r] = slot;
             logitRows.add(r);
-            sampling.add(s.backendSampling());
+            sampling.add(s.rowSampling());
             int[] one = {r}, visible = {slot + 1};
             if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, one, visible);
             else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, one, visible);

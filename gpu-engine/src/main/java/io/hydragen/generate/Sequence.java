@@ -1,6 +1,7 @@
 package io.hydragen.generate;
 
 import io.hydragen.backend.KvSegment;
+import io.hydragen.sampling.RawLogprobs;
 import io.hydragen.sampling.RowSampling;
 import io.hydragen.sampling.SamplingSeeds;
 
@@ -64,27 +65,29 @@ final class Sequence {
         if (constraint != null) constraint.reset();
     }
 
-    /** How this step's token is picked: the settings, the stream of (seed, sample index), counted by the tokens so far. */
+    /**
+     * How this step's token is picked: the settings, the stream of (seed, sample index) counted by the tokens so far,
+     * the constraint's mask at its current state, and the log-probabilities wanted. What the backend is given for a
+     * decode row, so the token is picked where the logits are; the host then only advances the constraint and records
+     * what came back.
+     */
     RowSampling rowSampling() {
         return new RowSampling((float) params.temperature(), params.topK(), (float) params.topP(),
-                SamplingSeeds.rowSeed(params.seed(), sampleIndex), count);
+                SamplingSeeds.rowSeed(params.seed(), sampleIndex), count,
+                constraint == null ? null : constraint.tokenMask(params.ignoreEos()),
+                params.logprobs() == null ? RowSampling.NO_LOGPROBS : params.logprobs());
     }
-
-    /**
-     * {@link #rowSampling()} when the backend may pick the token where the logits are; null when the host needs this
-     * step's logits: a constraint's mask is applied to them on the host, and log-probabilities are read from them.
-     */
-    RowSampling backendSampling() { return constraint != null || params.logprobs() != null ? null : rowSampling(); }
 
     void append(int token) {
         if (count == generated.length) generated = Arrays.copyOf(generated, count * 2);
         generated[count++] = token;
     }
 
-    /** Records the log-probability of the token just appended, from the raw logits it was sampled from. */
-    void recordLogprob(float[] rawLogits) {
+    /** Records the log-probabilities of the token just appended, as its sampler computed them from the raw logits. */
+    void recordLogprob(RawLogprobs lp) {
         if (params.logprobs() == null) return;
-        TokenLogprob e = LogSoftmax.of(rawLogits, last(), params.logprobs());
+        if (lp == null) throw new IllegalStateException("no log-probabilities came back for step " + (count - 1));
+        TokenLogprob e = TokenLogprob.of(last(), lp);
         if (logprobs == null) logprobs = new java.util.ArrayList<>();
         logprobs.add(e);
         cumulativeLogprob += e.logprob();

@@ -1,7 +1,8 @@
 package io.hydragen.generate;
 
 import io.hydragen.backend.NextTokens;
-import io.hydragen.sampling.Sampler;
+import io.hydragen.sampling.RawLogprobs;
+import io.hydragen.sampling.RowSampling;
 import io.hydragen.tokenizer.Tokenizer;
 
 import java.util.Arrays;
@@ -39,62 +40,49 @@ final class StopCheck {
 
     /**
      * Takes row {@code i} of a {@link io.hydragen.backend.Backend#forwardSample} pass for {@code s}: the token the
-     * backend picked, or the logits it handed back because {@code s} needed them ({@link Sequence#backendSampling}).
+     * backend picked (with its log-probabilities), or the logits it handed back because the host needs them.
      */
     void accept(Sequence s, NextTokens next, int i) {
         int id = next.ids()[i];
         if (id == NextTokens.ON_HOST) accept(s, next.logits()[i]);
-        else acceptPicked(s, id);
+        else take(s, id, next.logprobs()[i]);
     }
 
     /**
-     * Appends the token the backend picked for an unconstrained sample and checks whether {@code s} is finished; a
-     * non-finite code ends it with an error.
-     */
-    void acceptPicked(Sequence s, int id) {
-        if (id < 0) {
-            nonFiniteError(s, NextTokens.describe(id));
-            return;
-        }
-        s.append(id);
-        after(s);
-    }
-
-    private static void nonFiniteError(Sequence s, String what) {
-        s.finish = FinishReason.ERROR;
-        s.error = "the model produced non-finite logits (" + what + ") at step " + s.count;
-    }
-
-    /**
-     * Samples the next token of {@code s} from its logits (step {@code s.count}), appends it and checks whether
-     * {@code s} is finished; non-finite logits end it with an error instead.
+     * Picks the next token of {@code s} from its raw logits (step {@code s.count}) by the same rule a backend applies
+     * ({@link NextTokens#pick}: mask, sampler, log-probabilities), then takes it as {@link #accept(Sequence, NextTokens, int)} does.
      */
     void accept(Sequence s, float[] logits) {
         if (s.params.maxNewTokens() == 0) { s.finish = FinishReason.LENGTH; return; }   // prefill only (prompt log-probabilities)
-        String bad = nonFinite(logits);
-        if (bad != null) {
-            nonFiniteError(s, bad);
+        RowSampling rs = s.rowSampling();
+        int id = NextTokens.pick(logits, rs);
+        take(s, id, id >= 0 && rs.wantsLogprobs() ? RawLogprobs.of(logits, id, rs.logprobs()) : null);
+    }
+
+    /**
+     * Appends a picked token and checks whether {@code s} is finished: a non-finite code ends it with an error; a
+     * constraint whose text is complete ends it before any token, one with no continuation with an error (whatever
+     * the sampler picked from its empty mask); otherwise the constraint moves along the token.
+     */
+    private void take(Sequence s, int id, RawLogprobs logprobs) {
+        if (id == NextTokens.NAN || id == NextTokens.POSITIVE_INFINITY || id == NextTokens.NEGATIVE_INFINITY) {
+            s.finish = FinishReason.ERROR;
+            s.error = "the model produced non-finite logits (" + NextTokens.describe(id) + ") at step " + s.count;
             return;
         }
         ConstraintState c = s.constraint;
-        if (c == null) {
-            s.append(Sampler.sample(logits, s.rowSampling()));
-            s.recordLogprob(logits);
-            after(s);
-            return;
+        if (c != null) {
+            if (c.complete()) { s.finish = FinishReason.STOP; return; }   // nothing can follow (an empty match)
+            if (c.deadEnd()) {
+                s.finish = FinishReason.ERROR;
+                s.error = "no token of the model's vocabulary continues the constrained text at step " + s.count;
+                return;
+            }
         }
-        if (c.complete()) { s.finish = FinishReason.STOP; return; }   // nothing can follow (an empty match)
-        if (c.deadEnd()) {
-            s.finish = FinishReason.ERROR;
-            s.error = "no token of the model's vocabulary continues the constrained text at step " + s.count;
-            return;
-        }
-        // greedy: the argmax over the allowed ids directly, the same pick as over a masked copy, without the copy
-        int t = s.params.greedy() ? c.argmax(logits, s.params.ignoreEos())
-                : Sampler.sample(c.mask(logits, s.params.ignoreEos()), s.rowSampling());
-        s.append(t);
-        s.recordLogprob(logits);   // the unconstrained distribution: mask() returned a copy
-        if (!isEos(t)) c.advance(t);
+        if (id < 0) throw new IllegalStateException("no token picked (code " + id + ") at step " + s.count);
+        s.append(id);
+        s.recordLogprob(logprobs);   // of the raw logits: the unconstrained distribution
+        if (c != null && !isEos(id)) c.advance(id);
         after(s);
     }
 

@@ -19,6 +19,13 @@ public record TokenLogprob(int id, String token, double logprob, int rank, List<
         top = List.copyOf(top);
     }
 
+    /** The entry of token {@code id} from its log-probabilities as a sampler computed them (token texts unset). */
+    static TokenLogprob of(int id, io.hydragen.sampling.RawLogprobs lp) {
+        List<TopLogprob> top = new ArrayList<>(lp.topIds().length);
+        for (int j = 0; j < lp.topIds().length; j++) top.add(new TopLogprob(lp.topIds()[j], null, lp.topLogprobs()[j]));
+        return new TokenLogprob(id, null, lp.logprob(), lp.rank(), top);
+    }
+
     /** Whether the token was the most likely one (greedy decoding would have chosen it, up to ties). */
     public boolean argmax() { return rank == 1; }
 

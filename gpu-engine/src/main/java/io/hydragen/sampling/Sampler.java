@@ -1,5 +1,7 @@
 package io.hydragen.sampling;
 
+import java.util.Arrays;
+
 /**
  * The host's token picker, computing exactly what sampling.cu computes on the device, so a seeded sample is the same
  * token on both backends wherever their logits agree (up to the last bit of exp, which the two libraries may round
@@ -17,13 +19,18 @@ package io.hydragen.sampling;
  * </ol>
  * Both cuts are radix selections ({@link RadixSelect}), not sorts: O(V) per row, and the exps are computed once,
  * only for tokens that survive top-k and that can have a nonzero fixed-point mass. A row's draw depends only on its
- * seed, sample index and step, never on its batch mates. Constrained rows are masked (−∞) before they get here, so
- * masked tokens have mass 0 and are never drawn.
+ * seed, sample index and step, never on its batch mates.
+ *
+ * <p>A row with a {@link TokenMask} (structured output) is sampled as if its disallowed logits were −∞: greedy takes
+ * the argmax over the allowed ids, a draw runs the steps above over the masked row, where disallowed tokens have
+ * mass 0 and so are never drawn. A mask that allows nothing gives {@link #NOTHING_ALLOWED}.
  */
 public final class Sampler {
     private Sampler() {}
 
     static final double FIXED_ONE = 0x1p40;
+    /** The pick of a row whose mask allows no token (sampling.cu returns the same code). */
+    public static final int NOTHING_ALLOWED = -5;
     /** exp(−28) ≈ 6.9e−13 is below 2^−40 ≈ 9.1e−13: any x below this has fixed-point mass 0, no exp needed. */
     private static final float NEGLIGIBLE = -28f;
 
@@ -33,6 +40,7 @@ public final class Sampler {
     private static final class Scratch {
         int[] key = new int[0], cand = new int[0], work = new int[0];
         long[] mass = new long[0];
+        float[] masked = new float[0];
         final long[] hist = new long[256];
         final long[] highHist = new long[1 << 16];   // all zero between rows
 
@@ -42,8 +50,33 @@ public final class Sampler {
         }
     }
 
-    /** The next token of a row whose logits are all finite (or −∞ where masked, with at least one finite). */
+    /** The next token of a row whose logits are all finite (under its mask, if any), or {@link #NOTHING_ALLOWED}. */
     public static int sample(float[] logits, RowSampling s) {
+        TokenMask m = s.mask();
+        if (m == null) return sampleUnmasked(logits, s);
+        int best = argmax(logits, m);
+        if (best < 0 || s.greedy()) return best;
+        return sampleUnmasked(masked(logits, m), s);
+    }
+
+    /** The logits with every disallowed id at −∞, in per-thread scratch: a fill, then only the allowed ids copied. */
+    private static float[] masked(float[] logits, TokenMask m) {
+        Scratch w = SCRATCH.get();
+        int v = logits.length;
+        if (w.masked.length != v) w.masked = new float[v];
+        float[] out = w.masked;
+        Arrays.fill(out, Float.NEGATIVE_INFINITY);
+        int[] words = m.words();
+        for (int k = 0, n = Math.min(words.length, (v + 31) >>> 5); k < n; k++) {
+            for (int on = words[k]; on != 0; on &= on - 1) {
+                int i = (k << 5) + Integer.numberOfTrailingZeros(on);
+                if (i < v) out[i] = logits[i];
+            }
+        }
+        return out;
+    }
+
+    private static int sampleUnmasked(float[] logits, RowSampling s) {
         int best = argmax(logits);
         if (s.greedy()) return best;
         int v = logits.length;
@@ -104,6 +137,22 @@ public final class Sampler {
     public static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    /**
+     * Largest allowed logit, the lowest id among equal maxima (the argmax of the masked row), visiting only the allowed
+     * ids; {@link #NOTHING_ALLOWED} when the mask allows no id of the row.
+     */
+    public static int argmax(float[] logits, TokenMask m) {
+        int v = logits.length, best = NOTHING_ALLOWED;
+        int[] words = m.words();
+        for (int k = 0, n = Math.min(words.length, (v + 31) >>> 5); k < n; k++) {
+            for (int on = words[k]; on != 0; on &= on - 1) {
+                int i = (k << 5) + Integer.numberOfTrailingZeros(on);
+                if (i < v && (best < 0 || logits[i] > logits[best])) best = i;
+            }
+        }
         return best;
     }
 

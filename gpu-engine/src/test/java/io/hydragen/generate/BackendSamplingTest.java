@@ -11,7 +11,6 @@ import io.hydragen.model.Model;
 import io.hydragen.model.ModelConfig;
 import io.hydragen.model.ModelLoader;
 import io.hydragen.sampling.RowSampling;
-import io.hydragen.sampling.Sampler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,11 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The decode loop asks the backend to pick tokens ({@link Backend#forwardSample}) with every row's settings, and
- * null settings (logits back to the host) only for rows that need their logits: a constrained row. A recording backend
- * that picks "on the device" (ids only, no logits: a loop that read logits for such a row would fail) gives the same
- * completions as the host's default path, in both schedulers; a non-finite code from the device ends that row with
- * an error and leaves its batch mates alone.
+ * The decode loop asks the backend to pick tokens ({@link Backend#forwardSample}) with every decode row's settings,
+ * constrained rows (their mask) and rows with log-probabilities included, and null settings (logits back to the host)
+ * only for prefill rows. A recording backend that picks "on the device" (ids and log-probabilities only, no logits: a
+ * loop that read logits for such a row would fail) gives the same completions as the host's default path, in both
+ * schedulers; a non-finite code from the device ends that row with an error and leaves its batch mates alone.
  */
 class BackendSamplingTest {
     static Model model;
@@ -44,7 +43,7 @@ class BackendSamplingTest {
     /** A CPU backend that picks the tokens itself where it may, like CUDA, and records what the loop asked for. */
     static final class DeviceLike implements Backend {
         final Backend inner;
-        int sampledPasses, hostLogitRows, deviceRows;
+        int sampledPasses, hostLogitRows, deviceRows, masked, withLogprobs;
         final List<Integer> steps = new ArrayList<>();
         /** The device says row {@code poisonRow}'s logits were NaN at pass {@code poisonPass} (-1: never). */
         int poisonPass = -1, poisonRow;
@@ -71,11 +70,18 @@ class BackendSamplingTest {
                     steps.add(s.step());
                 }
             }
-            for (RowSampling s : sampling) if (s == null) return NextTokens.onHost(inner.forward(batch, mode), sampling);
-            float[][] logits = inner.forward(batch, mode);
-            int[] ids = new int[logits.length];
-            for (int i = 0; i < ids.length; i++) ids[i] = pass == poisonPass && i == poisonRow ? NextTokens.NAN : Sampler.sample(logits[i], sampling[i]);
-            return new NextTokens(ids, new float[ids.length][]);   // only ids cross, as from the GPU
+            // the host's rule, as the device applies it: rows with settings get ids (and log-probabilities) only
+            NextTokens next = NextTokens.onHost(inner.forward(batch, mode), sampling);
+            for (int i = 0; i < sampling.length; i++) {
+                if (sampling[i] != null) assertNull(next.logits()[i], "no logits cross for a sampled row");
+                if (sampling[i] != null && sampling[i].mask() != null) masked++;
+                if (sampling[i] != null && sampling[i].wantsLogprobs()) withLogprobs++;
+            }
+            if (pass == poisonPass) {
+                next.ids()[poisonRow] = NextTokens.NAN;
+                next.logprobs()[poisonRow] = null;
+            }
+            return next;
         }
     }
 
@@ -96,7 +102,7 @@ class BackendSamplingTest {
         reqs.add(GenerationRequest.ofText("greedy", shared + "three", new SamplingParams(8, 0.0, 0, 1.0, 0, List.of(), List.of(), true, 1)));
         if (constrained) {
             reqs.add(GenerationRequest.ofText("choice", shared + "four", new SamplingParams(12, 1.0, 0, 1.0, 8, List.of(), List.of(), true, 1,
-                    Constraint.choice(List.of("alpha beta gamma delta", "epsilon zeta eta theta")))));
+                    Constraint.choice(List.of("alpha beta gamma delta", "epsilon zeta eta theta"))).withLogprobs(3)));
         }
         return reqs;
     }
@@ -120,17 +126,24 @@ class BackendSamplingTest {
 
     @ParameterizedTest
     @EnumSource(Scheduler.class)
-    void aConstrainedRowTakesItsLogitsToTheHostAndTheOthersDoNot(Scheduler kind) {
+    void aConstrainedRowWithLogprobsIsPickedByTheBackendToo(Scheduler kind) {
         List<Completion> host = engine(new CpuBackend(model, 2)).generate(requests(true), batching(kind), ProgressListener.NONE).completions();
         DeviceLike dev = new DeviceLike(new CpuBackend(model, 2));
         List<Completion> device = engine(dev).generate(requests(true), batching(kind), ProgressListener.NONE).completions();
         ContinuousSchedulerTest.assertSame(host, device);
         Completion choice = device.stream().filter(c -> c.requestId().equals("choice")).findFirst().orElseThrow();
+        Completion hostChoice = host.stream().filter(c -> c.requestId().equals("choice")).findFirst().orElseThrow();
         assertTrue(List.of("alpha beta gamma delta", "epsilon zeta eta theta").stream().anyMatch(c -> c.startsWith(choice.text())),
                 "constrained text " + choice.text());
+        assertEquals(hostChoice.logprobs(), choice.logprobs(), "log-probabilities from the backend are the host's");
+        assertEquals(choice.tokenIds().length, choice.logprobs().size());
         int firstTokens = kind == Scheduler.CONTINUOUS ? 5 : 0;   // as above: each sample's first token, in a fused pass
-        assertEquals(choice.tokenIds().length - 1 + firstTokens, dev.hostLogitRows, "the constrained row's decode steps, and only those");
-        assertEquals(8 + 8 + 6 + 7, dev.deviceRows);
+        assertEquals(firstTokens, dev.hostLogitRows, "no decode row needed its logits on the host");
+        int constrainedSteps = choice.tokenIds().length - 1;
+        assertTrue(constrainedSteps > 0);
+        assertEquals(8 + 8 + 6 + 7 + constrainedSteps, dev.deviceRows);
+        assertEquals(constrainedSteps, dev.masked, "the constrained row's decode steps carried its mask");
+        assertEquals(constrainedSteps, dev.withLogprobs);
     }
 
     @ParameterizedTest

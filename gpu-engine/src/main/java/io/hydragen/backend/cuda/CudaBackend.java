@@ -53,7 +53,7 @@ public final class CudaBackend implements Backend {
     private final ActivationKernel activation;
     private final GemmKernel gemm;
     private final AttentionRunner attention;
-    private final SamplingKernel sampler;
+    private final DeviceSampler sampler;
     private final boolean graphs;
     private final Set<CudaKvSegment> segments = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Captured graphs kept at once: a few row buckets times the plan shapes a running batch goes through. */
@@ -136,7 +136,7 @@ public final class CudaBackend implements Backend {
         this.activation = new ActivationKernel(lib);
         this.gemm = new GemmKernel(lib);
         this.attention = new AttentionRunner(lib, shape);
-        this.sampler = new SamplingKernel(lib);
+        this.sampler = new DeviceSampler(device, lib, ws, c.vocabSize());
     }
 
     /** Tensor-core tile blocks resident per SM (the prefix kernel's occupancy), for the planner's key splits. */
@@ -227,11 +227,11 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Like {@link #forward}, but picks the next token of every logit row on the GPU (argmax, or temperature / top-k /
-     * top-p with a Philox draw per row: sampling.cu, the same picks as the host's {@link io.hydragen.sampling.Sampler}),
-     * so only the token ids come back to the host; a row whose logits are not finite comes back as a
-     * {@link NextTokens} code. When any row needs its logits on the host (null settings), the whole pass takes the
-     * host's way: the logits are downloaded and the other rows sampled there, by the same rule.
+     * Like {@link #forward}, but picks the next token of every logit row on the GPU ({@link DeviceSampler}: argmax, or
+     * temperature / top-k / top-p with a Philox draw per row, under the row's mask, with its raw log-probabilities when
+     * asked; the same picks as the host's {@link io.hydragen.sampling.Sampler}), so only token ids (and the few
+     * log-probabilities asked for) come back to the host; a row whose logits are not finite comes back as a
+     * {@link NextTokens} code. Rows with null settings get their own logits back, the others are still sampled here.
      *
      * @param sampling one per entry of {@code batch.logitRows()}
      */
@@ -240,40 +240,10 @@ public final class CudaBackend implements Backend {
         if (sampling.length != batch.logitRows().length) {
             throw new IllegalArgumentException(sampling.length + " sampling rows for " + batch.logitRows().length + " logit rows");
         }
-        for (RowSampling s : sampling) if (s == null) return NextTokens.onHost(forward(batch, mode), sampling);
         io.hydragen.backend.Cancellation.check();
         Pass p = run(batch, mode);
-        int k = p.realLogitRows;
-        if (k == 0) return new NextTokens(new int[0], new float[0][]);
-        DeviceBuffer ids = ws.get("sampled", 4L * k);
-        boolean greedy = true;
-        for (RowSampling s : sampling) greedy &= s.greedy();
-        if (greedy) {
-            sampler.argmax(p.logits, c.vocabSize(), k, ids);
-        } else {
-            float[] temp = new float[k], topP = new float[k];
-            int[] topK = new int[k], steps = new int[k];
-            long[] seeds = new long[k];
-            for (int i = 0; i < k; i++) {
-                RowSampling s = sampling[i];
-                temp[i] = s.temperature();
-                topK[i] = s.topK();
-                topP[i] = s.topP();
-                seeds[i] = s.seed();
-                steps[i] = s.step();
-            }
-            DeviceBuffer bt = ws.get("sample.temp", 4L * k), bk = ws.get("sample.topk", 4L * k), bp = ws.get("sample.topp", 4L * k),
-                    bs = ws.get("sample.seed", 8L * k), bn = ws.get("sample.step", 4L * k);
-            bt.upload(temp);
-            bk.upload(topK);
-            bp.upload(topP);
-            bs.upload(seeds);
-            bn.upload(steps);
-            sampler.sample(p.logits, c.vocabSize(), k, bt, bk, bp, bs, bn, ids);
-        }
-        int[] out = new int[k];
-        ids.download(out, 0);
-        return new NextTokens(out, new float[k][]);
+        if (p.realLogitRows == 0) return new NextTokens(new int[0], new float[0][]);
+        return sampler.sample(p.logits, p.realLogitRows, sampling);
     }
 
     /** Device buffers and plan of one pass, filled and uploaded before any launch. */
@@ -451,6 +421,7 @@ public final class CudaBackend implements Backend {
         }
         graphCache.close();
         if (padSink != null) padSink.close();
+        sampler.close();
         for (CudaKvSegment s : segments) s.close();
         segments.clear();
         invFreq.close();

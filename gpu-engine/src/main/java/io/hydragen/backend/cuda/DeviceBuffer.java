@@ -78,6 +78,8 @@ public final class DeviceBuffer implements AutoCloseable {
 
     public void upload(int[] src) { upload(Pointer.to(src), 0, 4L * src.length); }
 
+    public void upload(int[] src, long byteOffset) { upload(Pointer.to(src), byteOffset, 4L * src.length); }
+
     public void upload(long[] src) { upload(Pointer.to(src), 0, 8L * src.length); }
 
     public void upload(short[] src, long byteOffset) { upload(Pointer.to(src), byteOffset, 2L * src.length); }

@@ -143,6 +143,62 @@ class CudaBackendGpuTest {
         }
     }
 
+    /**
+     * A mixed pass: rows with null settings get their own logits back, the others are picked on the device under their
+     * masks (greedy and sampled) with their raw log-probabilities, as the host's rule picks from the same logits.
+     */
+    @Test
+    void aMixedPassSamplesMaskedAndLogprobRowsOnTheDevice() {
+        Path dir = SharedModels.require("tiny-llama-sp");
+        int[] ids = SharedExpectations.read(dir).get(0).inputIds().get(0);
+        try (Model model = ModelLoader.load(dir.toString()); CudaBackend cuda = new CudaBackend(model, Gpu.ORDINAL)) {
+            float[][] logits;
+            try (KvSegment s = cuda.newSegment(ids.length)) {
+                logits = cuda.forward(prefill(ids, s), AttentionMode.HYDRAGEN);
+            }
+            int vocab = logits[0].length;
+            java.util.Random rnd = new java.util.Random(3);
+            RowSampling[] rows = new RowSampling[ids.length];
+            for (int r = 0; r < ids.length; r++) {
+                int[] w = new int[(vocab + 31) / 32];
+                for (int i = 0; i < vocab; i++) if (rnd.nextInt(3) == 0) w[i >>> 5] |= 1 << (i & 31);
+                io.hydragen.sampling.TokenMask mask = new io.hydragen.sampling.TokenMask(new io.hydragen.sampling.TokenMask.Key(this, r, false), w);
+                rows[r] = switch (r % 4) {
+                    case 0 -> null;
+                    case 1 -> new RowSampling(0f, 0, 1f, 0L, 0, mask, 5);
+                    case 2 -> new RowSampling(0.9f, 40, 0.9f, SamplingSeeds.rowSeed(5, r), 3, mask, 0);
+                    default -> new RowSampling(0f, 0, 1f, 0L, 0, null, 20);
+                };
+            }
+            io.hydragen.backend.NextTokens next;
+            try (KvSegment s = cuda.newSegment(ids.length)) {
+                next = cuda.forwardSample(prefill(ids, s), AttentionMode.HYDRAGEN, rows);
+            }
+            int moved = 0;
+            for (int r = 0; r < ids.length; r++) {
+                int got = next.ids()[r];
+                if (rows[r] == null) {
+                    assertEquals(io.hydragen.backend.NextTokens.ON_HOST, got);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(logits[r], next.logits()[r], 1e-4f, "host row " + r);
+                    continue;
+                }
+                int host = io.hydragen.backend.NextTokens.pick(logits[r], rows[r]);
+                if (rows[r].greedy()) assertEquals(host, got, "greedy row " + r);
+                else if (host != got) moved++;
+                if (rows[r].mask() != null) assertTrue(rows[r].mask().allows(got), "row " + r + " picked masked token " + got);
+                if (rows[r].wantsLogprobs()) {
+                    io.hydragen.sampling.RawLogprobs want = io.hydragen.sampling.RawLogprobs.of(logits[r], got, rows[r].logprobs());
+                    io.hydragen.sampling.RawLogprobs have = next.logprobs()[r];
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(want.topIds(), have.topIds(), "row " + r);
+                    assertEquals(want.logprob(), have.logprob(), 1e-4, "row " + r);
+                } else {
+                    org.junit.jupiter.api.Assertions.assertNull(next.logprobs()[r]);
+                }
+            }
+            assertTrue(moved <= 1, moved + " sampled rows differ from the host's pick");
+        }
+    }
+
     @Test
     void clearErrorsAndTheBackendSurvivesThem() {
         Path dir = SharedModels.require("tiny-llama-bpe");

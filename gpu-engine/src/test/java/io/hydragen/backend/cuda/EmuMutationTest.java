@@ -47,6 +47,21 @@ class EmuMutationTest {
         caught(m, () -> EmuSamplingTest.hostAndKernelAgree(new EmuDevice(4, m), new java.util.Random(99)));
     }
 
+    /** The mask test dropped from the sampler: every token is allowed again, so constrained rows pick masked tokens. */
+    @Test
+    void maskTestDroppedInTheSampler() {
+        EmuBuild.Mutation m = new EmuBuild.Mutation("sampling.cu", "return (mask == nullptr || ((mask[i >> 5] >> (i & 31)) & 1u)) ? l : -INFINITY;",
+                "return l;");
+        caught(m, () -> EmuSamplingTest.masksAndLogprobsAgree(new EmuDevice(4, m), new java.util.Random(99)));
+    }
+
+    /** The rank of the picked token off by one (vLLM's rank is 1 for the argmax). */
+    @Test
+    void rankOffByOneInTheSampler() {
+        EmuBuild.Mutation m = new EmuBuild.Mutation("sampling.cu", "out[1] = __int_as_float(*count + 1);", "out[1] = __int_as_float(*count);");
+        caught(m, () -> EmuSamplingTest.masksAndLogprobsAgree(new EmuDevice(4, m), new java.util.Random(99)));
+    }
+
     /** The second 8-column B fragment of each ldmatrix.x4 taken from the wrong register. */
     @Test
     void wrongMmaFragmentRegisterInTheGemm() {

@@ -37,6 +37,16 @@ class EmuSamplingTest {
 
     private static float[] row(float[] all, int r, int vocab) { return Arrays.copyOfRange(all, r * vocab, (r + 1) * vocab); }
 
+    /** The emulator's memory, as {@link SamplingCases} allocates it. */
+    static SamplingCases.Memory memory(EmuDevice emu) {
+        return new SamplingCases.Memory() {
+            @Override public DeviceBuffer floats(float[] v) { return emu.floats(v, "floats"); }
+            @Override public DeviceBuffer ints(int[] v) { return emu.ints(v, "ints"); }
+            @Override public DeviceBuffer longs(long[] v) { return emu.longs(v, false, "longs"); }
+            @Override public DeviceBuffer buffer(long bytes) { return emu.buffer(bytes, "out"); }
+        };
+    }
+
     @Test
     void argmaxIsExactIncludingTies() {
         int rows = 3, vocab = 5003;
@@ -48,7 +58,7 @@ class EmuSamplingTest {
         for (int r = 0; r < rows; r++) want[r] = SamplingReference.argmax(row(l, r, vocab));
         EmuDevice emu = new EmuDevice(4);
         DeviceBuffer d = emu.floats(l, "logits"), out = emu.buffer(4L * rows, "out");
-        new SamplingKernel(emu).argmax(d, vocab, rows, out);
+        new SamplingKernel(emu).argmax(d, vocab, rows, SamplingCases.plain(memory(emu), rows), out);
         emu.run();
         assertArrayEquals(want, emu.readInts(out, rows));
     }
@@ -71,7 +81,7 @@ class EmuSamplingTest {
             int[] stepArr = new int[rows];
             Arrays.fill(stepArr, step);
             DeviceBuffer st = emu.ints(stepArr, "step"), out = emu.buffer(4L * rows, "out");
-            k.sample(d, vocab, rows, t, kk, p, s, st, out);
+            k.sample(d, vocab, rows, t, kk, p, s, st, SamplingCases.plain(memory(emu), rows), out);
             outs.add(out);
         }
         emu.run();
@@ -138,7 +148,7 @@ class EmuSamplingTest {
             }
             DeviceBuffer out = emu.buffer(4L * rows, "out");
             k.sample(emu.floats(l, "logits"), vocab, rows, emu.floats(temp, "t"), emu.ints(topK, "k"), emu.floats(topP, "p"),
-                    emu.longs(seeds, false, "seed"), emu.ints(steps, "step"), out);
+                    emu.longs(seeds, false, "seed"), emu.ints(steps, "step"), SamplingCases.plain(memory(emu), rows), out);
             logits.add(l);
             settings.add(rs);
             outs.add(out);
@@ -159,6 +169,41 @@ class EmuSamplingTest {
         assertTrue(agree >= total - 1, agree + " of " + total + " agree;" + differ);
     }
 
+    /**
+     * Masks and log-probabilities ({@link SamplingCases}: random masks, one allowed token, a few, none, shared bitmaps,
+     * stray bits past the vocabulary; top-k, top-p, temperature and greedy rows; 0 to 20 alternatives): the kernel
+     * picks what the host's rule picks, always an allowed token, and reports the host's log-probabilities.
+     */
+    @Test
+    void masksAndLogprobsMatchTheHostRule() { masksAndLogprobsAgree(new EmuDevice(4), rnd); }
+
+    /** The scenario of {@link #masksAndLogprobsMatchTheHostRule}, also run on mutated kernels ({@link EmuMutationTest}). */
+    static void masksAndLogprobsAgree(EmuDevice emu, Random rnd) {
+        SamplingKernel k = new SamplingKernel(emu);
+        SamplingCases.Memory m = memory(emu);
+        List<SamplingCases> cases = new ArrayList<>();
+        List<SamplingCases.Launch> launches = new ArrayList<>();
+        for (int vocab : new int[] {2, 31, 64, 100, 700}) {
+            SamplingCases c = SamplingCases.random(rnd, vocab, 40, false);
+            cases.add(c);
+            launches.add(c.launch(k, m, false));
+        }
+        SamplingCases greedy = SamplingCases.random(rnd, 300, 40, true);   // argmax_rows: the same masks and log-probabilities
+        cases.add(greedy);
+        launches.add(greedy.launch(k, m, true));
+        emu.run();
+        int moved = 0, total = 0;
+        StringBuilder differ = new StringBuilder();
+        for (int c = 0; c < cases.size(); c++) {
+            SamplingCases sc = cases.get(c);
+            SamplingCases.Launch l = launches.get(c);
+            moved += sc.check(emu.readInts(l.ids(), sc.rows), emu.readFloats(l.logprobs(), sc.rows * SamplingKernel.LOGPROB_STRIDE), differ);
+            total += sc.rows;
+        }
+        // the host's expf and Java's exp round alike far more often than not; a boundary draw may move
+        assertTrue(moved <= 1, moved + " of " + total + " sampled picks differ from the host's;" + differ);
+    }
+
     @Test
     void nonFiniteRowsGetTheirCodeAndTheOthersTheirToken() {
         int rows = 4, vocab = 600;
@@ -175,8 +220,8 @@ class EmuSamplingTest {
         SamplingKernel k = new SamplingKernel(emu);
         DeviceBuffer d = emu.floats(l, "logits"), sampled = emu.buffer(4L * rows, "sampled"), greedy = emu.buffer(4L * rows, "greedy");
         k.sample(d, vocab, rows, emu.floats(temp, "t"), emu.ints(topK, "k"), emu.floats(topP, "p"), emu.longs(seeds, false, "seed"),
-                emu.ints(steps, "step"), sampled);
-        k.argmax(d, vocab, rows, greedy);
+                emu.ints(steps, "step"), SamplingCases.plain(memory(emu), rows), sampled);
+        k.argmax(d, vocab, rows, SamplingCases.plain(memory(emu), rows), greedy);
         emu.run();
         int[] want = new int[rows];
         for (int r = 0; r < rows; r++) {

@@ -94,8 +94,9 @@ class KernelArgumentsTest {
         }
         new MergeKernel(r).launch(b, b, 9, 256, 32, 128, b, null);
         SamplingKernel sampling = new SamplingKernel(r);
-        sampling.argmax(b, 128256, 4, b);
-        sampling.sample(b, 128256, 4, b, b, b, b, b, b);
+        SamplingKernel.RowBuffers x = new SamplingKernel.RowBuffers(b, b, b, b);
+        sampling.argmax(b, 128256, 4, x, b);
+        sampling.sample(b, 128256, 4, b, b, b, b, b, x, b);
 
         Set<String> seen = new HashSet<>();
         for (Launch l : r.launches) {

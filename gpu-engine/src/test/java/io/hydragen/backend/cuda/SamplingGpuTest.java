@@ -13,7 +13,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** argmax_rows exactly, and sample_rows against its CPU mirror (GPU only). */
+/**
+ * argmax_rows exactly, sample_rows against its CPU mirror, and both with masks and log-probabilities against the
+ * host's rule ({@link SamplingCases}, the inputs EmuSamplingTest runs on the emulator) (GPU only).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SamplingGpuTest {
     private Gpu gpu;
@@ -27,6 +30,31 @@ class SamplingGpuTest {
 
     @AfterAll
     void close() { if (gpu != null) gpu.close(); }
+
+    /** Device memory for {@link SamplingCases}, freed by {@link #free}. */
+    private final java.util.List<DeviceBuffer> allocated = new java.util.ArrayList<>();
+
+    private final SamplingCases.Memory memory = new SamplingCases.Memory() {
+        @Override public DeviceBuffer floats(float[] v) { return keep(gpu.floats(v, "floats")); }
+        @Override public DeviceBuffer ints(int[] v) { return keep(gpu.ints(v, "ints")); }
+        @Override public DeviceBuffer longs(long[] v) {
+            DeviceBuffer b = keep(gpu.buffer(8L * v.length, "longs"));
+            b.upload(v);
+            return b;
+        }
+        @Override public DeviceBuffer buffer(long bytes) { return keep(gpu.buffer(bytes, "out")); }
+    };
+
+    private DeviceBuffer keep(DeviceBuffer b) {
+        allocated.add(b);
+        return b;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void free() {
+        for (DeviceBuffer b : allocated) b.close();
+        allocated.clear();
+    }
 
     private float[] logits(int rows, int vocab, double sigma) {
         float[] l = new float[rows * vocab];
@@ -49,7 +77,7 @@ class SamplingGpuTest {
         int[] want = new int[rows];
         for (int r = 0; r < rows; r++) want[r] = SamplingReference.argmax(row(l, r, vocab));
         try (DeviceBuffer d = gpu.floats(l, "logits"); DeviceBuffer out = gpu.buffer(4L * rows, "out")) {
-            new SamplingKernel(gpu.lib).argmax(d, vocab, rows, out);
+            new SamplingKernel(gpu.lib).argmax(d, vocab, rows, SamplingCases.plain(memory, rows), out);
             int[] got = new int[rows];
             out.download(got, 0);
             assertArrayEquals(want, got);
@@ -75,7 +103,7 @@ class SamplingGpuTest {
                 int[] stepArr = new int[rows];
                 java.util.Arrays.fill(stepArr, step);
                 st.upload(stepArr);
-                k.sample(d, vocab, rows, t, kk, p, s, st, out);
+                k.sample(d, vocab, rows, t, kk, p, s, st, SamplingCases.plain(memory, rows), out);
                 int[] got = new int[rows];
                 out.download(got, 0);
                 for (int r = 0; r < rows; r++) {
@@ -96,5 +124,25 @@ class SamplingGpuTest {
         }
         // expf on the device and exp on the CPU may differ in the last bit, moving a draw that lands on a boundary
         assertTrue(agree >= total * 0.97, agree + " of " + total + " draws agree with the CPU mirror");
+    }
+
+    @Test
+    void masksAndLogprobsMatchTheHostRule() {
+        SamplingKernel k = new SamplingKernel(gpu.lib);
+        int moved = 0, total = 0;
+        StringBuilder differ = new StringBuilder();
+        for (int vocab : new int[] {700, 32000, 50257, 128256}) {
+            for (boolean greedy : new boolean[] {false, true}) {
+                SamplingCases c = SamplingCases.random(rnd, vocab, 24, greedy);
+                SamplingCases.Launch l = c.launch(k, memory, greedy);
+                int[] ids = new int[c.rows];
+                l.ids().download(ids, 0);
+                moved += c.check(ids, gpu.readFloats(l.logprobs(), c.rows * SamplingKernel.LOGPROB_STRIDE), differ);
+                total += c.rows;
+                free();
+            }
+        }
+        // expf on the device and exp on the CPU may differ in the last bit, moving a draw that lands on a boundary
+        assertTrue(moved <= total * 0.03, moved + " of " + total + " sampled picks differ from the host's;" + differ);
     }
 }

@@ -195,7 +195,7 @@ final class BenchCommand implements Callable<Integer> {
                         BenchProfile steps = profile && cpuBackend != null ? BenchProfile.of(cpuBackend.profile().summary(StepProfile.Pass.DECODE),
                                 result.stats().decodeNanos(), result.stats().decodeSteps()) : null;
                         double flops = DecodeFlops.perToken(m.config(), prefixTokens + suffixTokens + (newTokens - 1) / 2.0, mode != AttentionMode.NONE);
-                        results.put(name, modeResult(result.stats(), steps, cpuBackend == null ? null : cpuBackend.matmulPath(),
+                        results.put(name, modeResult(result.stats(), steps, cpuBackend == null ? null : cpuBackend.matmulPath() + "; KV cache " + cpuBackend.kvPath(),
                                 result.stats().decodeTokensPerSecond() * flops / 1e9));
                     }
                 } finally {

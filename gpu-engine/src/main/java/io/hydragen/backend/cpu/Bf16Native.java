@@ -50,4 +50,11 @@ final class Bf16Native {
 
     /** C[:, j0:j1) = A · W[j0:j1)ᵀ, A packed by {@link #packRows}, W a {@link Bf16Matrix}'s data; j0 % 16 == 0. */
     static native void gemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+
+    /**
+     * o[m × d] (row stride ldo) += P · V over key slots [2·pair0, 2·pair0 + 2·pairs) of one KV head: P packed by
+     * {@link #packRows} with row stride lda pairs, v the head's values in {@link Bf16KvLayout}'s value layout of
+     * slotPairs pairs per 16-dim block.
+     */
+    static native void accumulateValues(long pPacked, int lda, int m, int pairs, long v, int slotPairs, int pair0, int d, long o, int ldo);
 }

@@ -19,6 +19,9 @@ import java.util.List;
  * <p>For a shared prefix in decode, one block holds the queries of every sequence under it: the score and value
  * products become matrix-matrix work (Hydragen's inter-sequence batching) instead of one matrix-vector product
  * per sequence.
+ *
+ * <p>A segment's KV is fp32 (OpenBLAS SGEMM) or bf16 ({@link Bf16KvProducts}: the AVX512_BF16 kernel, or widened
+ * tiles for SGEMM without it); the softmax and the merge are fp32 either way.
  */
 final class CpuAttention {
     /** Keys per score tile: a tile of scores for 256 stacked queries stays in L2. */
@@ -27,18 +30,25 @@ final class CpuAttention {
     static final int KEY_CHUNK = 2048;
     /** Most stacked query rows per task. */
     static final int MAX_QUERY_ROWS = 256;
+    /** Columns of a score row: a tile plus the up to 15 slots before it that align a bf16 tile to its 16-slot block. */
+    static final int SCORE_STRIDE = KEY_TILE + 16;
 
     private final int numHeads, kvHeads, headDim, group;
     private final float scale;
     private final ThreadLocal<Scratch> scratch;
+    private final Bf16KvProducts bf16;
 
-    CpuAttention(int numHeads, int kvHeads, int headDim) {
+    CpuAttention(int numHeads, int kvHeads, int headDim) { this(numHeads, kvHeads, headDim, Bf16Native.available()); }
+
+    /** @param kernel whether bf16 KV goes to the AVX512_BF16 kernel (false: widened tiles for SGEMM, as without it) */
+    CpuAttention(int numHeads, int kvHeads, int headDim, boolean kernel) {
         this.numHeads = numHeads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.group = numHeads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, KEY_TILE));
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, SCORE_STRIDE));
+        this.bf16 = new Bf16KvProducts(headDim, kernel);
     }
 
     private record Task(AttentionBlock block, int kvHead, int r0, int r1, int k0, int k1) {}
@@ -49,10 +59,19 @@ final class CpuAttention {
     }
 
     /** Off-heap bytes of one thread's scratch, allocated on the thread's first attention task and kept with it. */
-    static long scratchBytes(int headDim) { return 4L * (2L * MAX_QUERY_ROWS * headDim + (long) MAX_QUERY_ROWS * KEY_TILE); }
+    static long scratchBytes(int headDim) {
+        long d2 = (headDim + 1) / 2;
+        return 4L * (2L * MAX_QUERY_ROWS * headDim + (long) MAX_QUERY_ROWS * SCORE_STRIDE    // q, o, s
+                + MAX_QUERY_ROWS * d2 + (long) MAX_QUERY_ROWS * SCORE_STRIDE / 2             // q and p as bf16 pairs
+                + 2L * SCORE_STRIDE * headDim);                                             // widened key and value tiles
+    }
 
-    private static final class Scratch {
+    static final class Scratch {
         final OffHeap q, s, o;
+        /** bf16 KV: the queries and the probabilities as bf16 pairs, and widened tiles for the path without the kernel. */
+        final OffHeap qPairs, pPairs, keyTile, valueTile;
+        /** Whether qPairs holds this task's queries yet. */
+        boolean qPacked;
         final float[] rowMax, rowSum;
         final int[] limit;
 
@@ -60,6 +79,10 @@ final class CpuAttention {
             q = new OffHeap((long) m * d);
             s = new OffHeap((long) m * t);
             o = new OffHeap((long) m * d);
+            qPairs = new OffHeap((long) m * ((d + 1) / 2));
+            pPairs = new OffHeap((long) m * t / 2);
+            keyTile = new OffHeap((long) t * d);
+            valueTile = new OffHeap((long) t * d);
             rowMax = new float[m];
             rowSum = new float[m];
             limit = new int[m];
@@ -142,6 +165,7 @@ final class CpuAttention {
         Arrays.fill(sc.rowMax, 0, m, Float.NEGATIVE_INFINITY);
         Arrays.fill(sc.rowSum, 0, m, 0f);
         sc.o.pointer.zero();   // one memset rather than m·d buffer writes
+        sc.qPacked = false;
 
         int segStart = 0;
         int end = Math.min(task.k1, maxLimit);
@@ -150,8 +174,12 @@ final class CpuAttention {
             int segEnd = segStart + s.length();
             for (int a = Math.max(task.k0, segStart); a < Math.min(end, segEnd); a += KEY_TILE) {
                 int t = Math.min(KEY_TILE, Math.min(end, segEnd) - a);
-                long kv = s.offset(task.kvHead, a - segStart);
-                tile(sc, m, a, t, s.keys[layer], s.values[layer], kv);
+                if (s.layout != null) {
+                    bf16Tile(sc, m, a, t, s, layer, task.kvHead, a - segStart);
+                } else {
+                    long kv = s.offset(task.kvHead, a - segStart);
+                    tile(sc, m, a, t, s.keys[layer], s.values[layer], kv);
+                }
             }
             segStart = segEnd;
         }
@@ -174,17 +202,41 @@ final class CpuAttention {
         return p;
     }
 
-    /** One tile of t keys starting at concatenated index a: scores, online softmax update, P·V. */
+    /** One tile of t fp32 keys starting at concatenated index a: scores, online softmax update, P·V. */
     private void tile(Scratch sc, int m, int a, int t, OffHeap keys, OffHeap values, long kv) {
         int d = headDim;
-        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, KEY_TILE);
+        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, SCORE_STRIDE);
+        softmax(sc, m, a, t, 0, 1f);
+        Blas.gemmNN(m, d, t, 1f, sc.s, 0, SCORE_STRIDE, values, kv, d, 1f, sc.o, 0, d);
+    }
+
+    /**
+     * One tile of t bf16 keys at concatenated index a, slot x of segment s: the products run over the aligned span
+     * from slot x - x % 16, whose first x % 16 columns the softmax zeroes (they belong to the tile before).
+     */
+    private void bf16Tile(Scratch sc, int m, int a, int t, CpuKvSegment s, int layer, int kvHead, int x) {
+        int x0 = x & ~15, shift = x - x0;
+        bf16.scores(sc, m, s, layer, kvHead, x0, x + t);
+        softmax(sc, m, a, t, shift, scale);
+        bf16.accumulateValues(sc, m, s, layer, kvHead, x0, x + t);
+    }
+
+    /**
+     * Online softmax over score columns [shift, shift + t) (key a is column shift): multiplies the visible scores by
+     * {@code by}, turns them into exp(s - running max), rescales the row's running output and sum when the max grows,
+     * and zeroes every other column in [0, shift + t) so the value product skips them.
+     */
+    private void softmax(Scratch sc, int m, int a, int t, int shift, float by) {
+        int d = headDim;
         VectorMath vm = VectorMath.INSTANCE;
         ByteBuffer s = sc.s.bytes;
         for (int i = 0; i < m; i++) {
-            int off = i * KEY_TILE;
+            int row = i * SCORE_STRIDE, off = row + shift;
             int visible = Math.max(0, Math.min(t, sc.limit[i] - a));
+            for (int j = row; j < off; j++) s.putFloat(j << 2, 0f);
             if (visible < t) for (int j = visible; j < t; j++) s.putFloat((off + j) << 2, 0f);
             if (visible == 0) continue;
+            if (by != 1f) vm.scale(s, off, visible, by);
             float prev = sc.rowMax[i];
             float next = Math.max(prev, vm.max(s, off, visible));
             float sum = vm.expShiftSum(s, off, visible, next);
@@ -196,6 +248,5 @@ final class CpuAttention {
             sc.rowSum[i] += sum;
             sc.rowMax[i] = next;
         }
-        Blas.gemmNN(m, d, t, 1f, sc.s, 0, KEY_TILE, values, kv, d, 1f, sc.o, 0, d);
     }
 }

@@ -63,7 +63,8 @@ final class CpuAttention {
         long d2 = (headDim + 1) / 2;
         return 4L * (2L * MAX_QUERY_ROWS * headDim + (long) MAX_QUERY_ROWS * SCORE_STRIDE    // q, o, s
                 + MAX_QUERY_ROWS * d2 + (long) MAX_QUERY_ROWS * SCORE_STRIDE / 2             // q and p as bf16 pairs
-                + 2L * SCORE_STRIDE * headDim);                                             // widened key and value tiles
+                + 2L * SCORE_STRIDE * headDim                                               // widened key and value tiles
+                + 4L * MAX_QUERY_ROWS);                                                     // native softmax's row state
     }
 
     static final class Scratch {
@@ -72,6 +73,8 @@ final class CpuAttention {
         final OffHeap qPairs, pPairs, keyTile, valueTile;
         /** Whether qPairs holds this task's queries yet. */
         boolean qPacked;
+        /** The native softmax's per-row exchange: visible keys (ints), tile max, running max, tile sum; m of each. */
+        final OffHeap rowState;
         final float[] rowMax, rowSum;
         final int[] limit;
 
@@ -83,6 +86,7 @@ final class CpuAttention {
             pPairs = new OffHeap((long) m * t / 2);
             keyTile = new OffHeap((long) t * d);
             valueTile = new OffHeap((long) t * d);
+            rowState = new OffHeap(4L * m);
             rowMax = new float[m];
             rowSum = new float[m];
             limit = new int[m];
@@ -217,8 +221,37 @@ final class CpuAttention {
     private void bf16Tile(Scratch sc, int m, int a, int t, CpuKvSegment s, int layer, int kvHead, int x) {
         int x0 = x & ~15, shift = x - x0;
         bf16.scores(sc, m, s, layer, kvHead, x0, x + t);
-        softmax(sc, m, a, t, shift, scale);
+        if (bf16.kernel()) nativeSoftmax(sc, m, a, t, shift);
+        else softmax(sc, m, a, t, shift, scale);
         bf16.accumulateValues(sc, m, s, layer, kvHead, x0, x + t);
+    }
+
+    /**
+     * {@link #softmax} on the native kernel, for bf16 KV: the tile's row maxima and then the probabilities (written as
+     * the bf16 pairs P·V reads, in sc.pPairs) are computed natively in two passes over the scores; the running max and
+     * sum and the rescaling of the output stay here, between the two calls.
+     */
+    private void nativeSoftmax(Scratch sc, int m, int a, int t, int shift) {
+        ByteBuffer st = sc.rowState.bytes;
+        int visibleAt = 0, maxAt = 4 * m, nextAt = 8 * m, sumAt = 12 * m;   // byte offsets of the four row arrays
+        for (int i = 0; i < m; i++) st.putInt(visibleAt + 4 * i, Math.max(0, Math.min(t, sc.limit[i] - a)));
+        long base = sc.rowState.pointer.address(), sAddr = sc.s.pointer.address();
+        Bf16Native.tileMax(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, scale, base + maxAt);
+        VectorMath vm = VectorMath.INSTANCE;
+        for (int i = 0; i < m; i++) {
+            if (st.getInt(visibleAt + 4 * i) == 0) continue;
+            float prev = sc.rowMax[i], next = Math.max(prev, st.getFloat(maxAt + 4 * i));
+            if (prev != Float.NEGATIVE_INFINITY && next != prev) {
+                float corr = (float) Math.exp(prev - next);
+                sc.rowSum[i] *= corr;
+                vm.scale(sc.o.bytes, i * headDim, headDim, corr);
+            }
+            sc.rowMax[i] = next;
+            st.putFloat(nextAt + 4 * i, next);
+        }
+        Bf16Native.expPack(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, scale, base + nextAt, base + sumAt,
+                sc.pPairs.pointer.address(), (shift + t + 1) / 2);
+        for (int i = 0; i < m; i++) sc.rowSum[i] += st.getFloat(sumAt + 4 * i);
     }
 
     /**

@@ -58,10 +58,12 @@ public final class CpuBackend implements Backend {
     /** The KV cache's storage type. */
     public CpuDtype kvDtype() { return kvDtype; }
 
-    /** How attention reads the KV cache: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 tiles: ...)". */
+    /** How attention reads the KV cache: "fp32 (OpenBLAS SGEMM)", "bf16 (AMX-BF16 tiles ...)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 tiles: ...)". */
     public String kvPath() {
         if (kvDtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
-        return Bf16Native.available() ? "bf16 (AVX512_BF16 kernel)" : "bf16 (widened to fp32 tiles: " + CpuDtype.whyNotBf16() + ")";
+        if (!Bf16Native.available()) return "bf16 (widened to fp32 tiles: " + CpuDtype.whyNotBf16() + ")";
+        if (Bf16Native.amxAvailable() && c.headDim() % 32 == 0) return "bf16 (AMX-BF16 tiles for shared blocks, AVX512_BF16 kernel for the rest)";
+        return "bf16 (AVX512_BF16 kernel" + (Bf16Native.amxAvailable() ? ", head dim not a multiple of 32 for AMX" : "") + ")";
     }
 
     /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 panels: ...)". */

@@ -136,3 +136,48 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxValues(void*, v
     }
     _tile_release();
 }
+
+// The weight product on AMX tiles: C[0:m, j0:j1) = A · W[j0:j1)ᵀ (overwritten), A packed by packRows [m × k/2 pairs],
+// W a Bf16Matrix's packed data (blocks of 16 output columns, each input pair of the 16 in 64 bytes: a B tile is 16
+// consecutive rows of a block). m a multiple of 32, k of 32, j0 and j1 of 16: the caller (MatMul) sends row and
+// column tails to the vdpbf16ps kernel. Column pairs of blocks outside, rows inside, so a pair's weights (32 × k bf16)
+// stay in L1/L2 while every row group passes over them.
+HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxGemm(void*, void*, jlong a, jint m, jint k, jlong w, jint j0, jint j1,
+                                                                      jlong c, jint ldc) {
+    configure();
+    const char* ab = reinterpret_cast<const char*>(a);
+    const char* wb = reinterpret_cast<const char*>(w);
+    float* cf = reinterpret_cast<float*>(c);
+    long astride = (long)k * 2, block = (long)k * 32, ldcb = (long)ldc * 4;
+    for (int j = j0; j < j1; j += 32) {
+        bool two = j + 16 < j1;
+        const char* w0 = wb + (long)(j / 16) * block;
+        for (int i = 0; i < m; i += 32) {
+            const char* ai = ab + (long)i * astride;
+            _tile_zero(0);
+            _tile_zero(1);
+            _tile_zero(2);
+            _tile_zero(3);
+            for (int kk = 0; kk < k; kk += 32) {
+                _tile_loadd(4, ai + kk * 2, astride);
+                _tile_loadd(5, ai + 16 * astride + kk * 2, astride);
+                _tile_loadd(6, w0 + kk * 32, 64);
+                _tile_dpbf16ps(0, 4, 6);
+                _tile_dpbf16ps(1, 5, 6);
+                if (two) {
+                    _tile_loadd(7, w0 + block + kk * 32, 64);
+                    _tile_dpbf16ps(2, 4, 7);
+                    _tile_dpbf16ps(3, 5, 7);
+                }
+            }
+            float* out = cf + (long)i * ldc + j;
+            _tile_stored(0, out, ldcb);
+            _tile_stored(1, out + 16L * ldc, ldcb);
+            if (two) {
+                _tile_stored(2, out + 16, ldcb);
+                _tile_stored(3, out + 16L * ldc + 16, ldcb);
+            }
+        }
+    }
+    _tile_release();
+}

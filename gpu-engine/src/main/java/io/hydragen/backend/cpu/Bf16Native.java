@@ -81,6 +81,12 @@ final class Bf16Native {
      * (column j = slot x0 + j): q bf16 rows qStride bytes apart, k the head's keys in {@link Bf16KvLayout}; m % 32 == 0,
      * d % 32 == 0.
      */
+    /**
+     * C[0:m, j0:j1) = A · W[j0:j1)ᵀ on AMX tiles, A packed by {@link #packRows}, W a {@link Bf16Matrix}'s data;
+     * m % 32 == 0, k % 32 == 0, j0 % 16 == 0, j1 % 16 == 0.
+     */
+    static native void amxGemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+
     static native void amxScores(long q, int qStride, int m, int d, long k, int x0, int x1, long s, int lds);
 
     /**

@@ -69,7 +69,8 @@ public final class CpuBackend implements Backend {
     /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 panels: ...)". */
     public String matmulPath() {
         if (w.dtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
-        return matmul.bf16Kernel() ? "bf16 (AVX512_BF16 kernel)" : "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
+        if (!matmul.bf16Kernel()) return "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
+        return matmul.amx() ? "bf16 (AMX-BF16 tiles, AVX512_BF16 kernel for the tails)" : "bf16 (AVX512_BF16 kernel)";
     }
 
     @Override public String name() { return "cpu"; }

@@ -14,6 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The bf16 matrix product against a double-precision reference on random matrices, at sizes that leave tails
  * everywhere: rows not a multiple of the kernel's 6, columns not a multiple of 16 or 64, an odd inner size.
+ * Where the CPU has AMX-BF16 the kernel path puts whole 32-row × 16-column tiles (inner size a multiple of 32) on AMX
+ * and the tails on vdpbf16ps: the cases with k = 32, 64, 512 and 32 or more rows cover that split.
  * The reference multiplies the same bf16 weights; the kernel also rounds the activations to bf16 (as it documents),
  * the widened-panel path does not, so each is compared with its own reference and only fp32 accumulation error remains.
  */
@@ -53,7 +55,7 @@ class Bf16MatMulTest {
     }
 
     @ParameterizedTest(name = "kernel m={0} n={1} k={2}")
-    @CsvSource({"1,1,1", "1,16,2", "7,17,33", "13,65,31", "6,64,64", "64,100,512", "5,130,3", "70,257,129"})
+    @CsvSource({"1,1,1", "1,16,2", "7,17,33", "13,65,31", "6,64,64", "64,100,512", "5,130,3", "70,257,129", "45,130,64", "96,64,32", "32,16,32"})
     void kernelMatchesReference(int m, int n, int k) {
         assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
         double err = maxError(m, n, k, true, 2);

@@ -480,7 +480,7 @@ final class BenchCommand implements Callable<Integer> {
             if (e.getValue().decodeProfile() != null) e.getValue().decodeProfile().print(e.getKey(), out);
         }
         if (r.sgemmGflops() != null) out.printf(Locale.ROOT, "SGEMM %d\u00b3: %.1f GFLOP/s%n", r.sgemmSize(), r.sgemmGflops());
-        if (r.bf16GemmGflops() != null) out.printf(Locale.ROOT, "BF16 GEMM %d\u00b3 (AVX512_BF16 kernel): %.1f GFLOP/s%n", r.sgemmSize(), r.bf16GemmGflops());
+        if (r.bf16GemmGflops() != null) out.printf(Locale.ROOT, "BF16 GEMM %d\u00b3 (bf16 kernel, AMX tiles where the CPU has them): %.1f GFLOP/s%n", r.sgemmSize(), r.bf16GemmGflops());
         for (Map.Entry<String, BenchReport.ModeResult> e : r.results().entrySet()) {
             BenchReport.ModeResult m = e.getValue();
             if (m.matmul() != null) out.printf(Locale.ROOT, "%s: matrix products %s, decode %.1f GFLOP/s%n", e.getKey(), m.matmul(), m.decodeGflops());

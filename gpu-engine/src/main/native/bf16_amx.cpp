@@ -139,16 +139,17 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxValues(void*, v
 
 // The weight product on AMX tiles: C[0:m, j0:j1) = A · W[j0:j1)ᵀ (overwritten), A packed by packRows [m × k/2 pairs],
 // W a Bf16Matrix's packed data (blocks of 16 output columns, each input pair of the 16 in 64 bytes: a B tile is 16
-// consecutive rows of a block). m a multiple of 32, k of 32, j0 and j1 of 16: the caller (MatMul) sends row and
-// column tails to the vdpbf16ps kernel. Column pairs of blocks outside, rows inside, so a pair's weights (32 × k bf16)
-// stay in L1/L2 while every row group passes over them.
+// consecutive rows of a block). k a multiple of 32, j0 and j1 of 16 (MatMul sends a column tail to the vdpbf16ps
+// kernel); every row runs on the tiles, the last group of fewer than 32 through a local buffer (A must have room for
+// m rounded up to 32 rows), so a row's result does not depend on how many rows share the call. Column pairs of blocks
+// outside, rows inside, so a pair's weights (32 × k bf16) stay in L1/L2 while every row group passes over them.
 HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxGemm(void*, void*, jlong a, jint m, jint k, jlong w, jint j0, jint j1,
                                                                       jlong c, jint ldc) {
     configure();
     const char* ab = reinterpret_cast<const char*>(a);
     const char* wb = reinterpret_cast<const char*>(w);
     float* cf = reinterpret_cast<float*>(c);
-    long astride = (long)k * 2, block = (long)k * 32, ldcb = (long)ldc * 4;
+    long astride = (long)k * 2, block = (long)k * 32;
     for (int j = j0; j < j1; j += 32) {
         bool two = j + 16 < j1;
         const char* w0 = wb + (long)(j / 16) * block;
@@ -170,12 +171,19 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxGemm(void*, voi
                     _tile_dpbf16ps(3, 5, 7);
                 }
             }
-            float* out = cf + (long)i * ldc + j;
-            _tile_stored(0, out, ldcb);
-            _tile_stored(1, out + 16L * ldc, ldcb);
+            bool whole = i + 32 <= m;
+            alignas(64) float part[32 * 32];
+            float* out = whole ? cf + (long)i * ldc + j : part;
+            long ld = whole ? ldc : 32, ldb = ld * 4;
+            _tile_stored(0, out, ldb);
+            _tile_stored(1, out + 16 * ld, ldb);
             if (two) {
-                _tile_stored(2, out + 16, ldcb);
-                _tile_stored(3, out + 16L * ldc + 16, ldcb);
+                _tile_stored(2, out + 16, ldb);
+                _tile_stored(3, out + 16 * ld + 16, ldb);
+            }
+            if (!whole) {
+                int cols = two ? 32 : 16;
+                for (int r = 0; r < m - i; r++) memcpy(cf + (long)(i + r) * ldc + j, part + r * 32, cols * sizeof(float));
             }
         }
     }

@@ -27,12 +27,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * must equal the reference at every step up to the first whose top-2 margin is at most {@link #MARGIN}, and the logits'
  * largest error (last prompt position, top 10) is printed and bounded. Keys and values are rounded to bf16 when
  * written; with the AVX512_BF16 kernel the queries and attention probabilities are rounded too. On the kernel this moved
- * the logits by up to 0.154 (tiny-llama-bpe) and 0.072 (tiny-llama-sp) when written, and 22 and 21 greedy steps had a
+ * the logits by up to 0.158 (tiny-llama-bpe) and 0.089 (tiny-llama-sp) when written, and 22 and 21 greedy steps had a
  * margin above 0.25 (steps under about twice the error may flip, as in {@link Bf16ReferenceParityTest}).
  */
 class Bf16KvReferenceParityTest {
     private static final double MARGIN = 0.25;
-    /** Largest logit error accepted; the measured error is printed (0.154 and 0.072 when written). */
+    /** Largest logit error accepted; the measured error is printed (0.158 and 0.089 when written). */
     private static final double LOGIT_BOUND = 0.25;
 
     @ParameterizedTest

@@ -5,14 +5,12 @@ package io.hydragen.backend.cpu;
  * {@link CpuAttention.Scratch}: scores S = Q·Kᵀ (unscaled, column 0 = slot x0) and O += P·V. With the AVX512_BF16
  * kernel the queries and probabilities are rounded to bf16 pairs and multiplied by vdpbf16ps with fp32 accumulation
  * (the keys are read once per tile for all the rows stacked in the task: Hydragen's batching); where the CPU has
- * AMX-BF16, a task of at least {@link #AMX_MIN_ROWS} stacked rows (a shared prefix's) runs both products on AMX tiles
- * instead, about ten times vdpbf16ps's rate; without the kernel the tile is widened to fp32 for SGEMM (the memory
- * saving without the speed).
+ * AMX-BF16 and the head dim is a multiple of 32, both products run on AMX tiles instead (about ten times vdpbf16ps's
+ * rate), for every task, the few rows of a per-row block padded to 32: one code path per score, so a row's scores
+ * (and the bf16 rounding of its probabilities) do not depend on how many batch mates share its prefix. Without the
+ * kernel the tile is widened to fp32 for SGEMM (the memory saving without the speed).
  */
 final class Bf16KvProducts {
-    /** AMX computes rows in groups of 32: below 16 stacked rows more than half of that would be padding. */
-    static final int AMX_MIN_ROWS = 16;
-
     private final int headDim;
     private final boolean kernel;
     /** AMX runs here and the head dim is whole 32-dim tiles. */
@@ -20,7 +18,7 @@ final class Bf16KvProducts {
 
     Bf16KvProducts(int headDim, boolean kernel) { this(headDim, kernel, kernel && Bf16Native.amxAvailable()); }
 
-    /** @param amx whether tasks of AMX_MIN_ROWS rows or more use the AMX tiles (where they run and headDim % 32 == 0) */
+    /** @param amx whether the products use the AMX tiles (where they run and headDim % 32 == 0) */
     Bf16KvProducts(int headDim, boolean kernel, boolean amx) {
         if (kernel && !Bf16Native.available()) throw new IllegalStateException("the BF16 kernel is not available: " + Bf16Native.unavailableReason());
         if (amx && !Bf16Native.amxAvailable()) throw new IllegalStateException("AMX is not available: " + Bf16Native.amxUnavailableReason());
@@ -31,8 +29,6 @@ final class Bf16KvProducts {
 
     /** Whether the products run on the native kernel (which then also takes the softmax: P arrives packed). */
     boolean kernel() { return kernel; }
-
-    private boolean amx(int m) { return amx && m >= AMX_MIN_ROWS; }
 
     /** Rows the AMX products compute for m rows: whole groups of 32 (the scratch holds CpuAttention.MAX_QUERY_ROWS, a multiple of 32). */
     private static int amxRows(int m) { return (m + 31) & ~31; }
@@ -45,7 +41,7 @@ final class Bf16KvProducts {
                 sc.qPacked = true;
             }
             long k = s.keys[layer].pointer.address() + 2 * s.keyBase(head);
-            if (amx(m)) {
+            if (amx) {
                 Bf16Native.amxScores(sc.qPairs.pointer.address(), 2 * d, amxRows(m), d, k, x0, x1, sc.s.pointer.address(), CpuAttention.SCORE_STRIDE);
                 return;
             }
@@ -63,7 +59,7 @@ final class Bf16KvProducts {
             int pairs = (w + 1) / 2;   // P is packed already (CpuAttention's native softmax); an odd span's last pair is zero
             long v = s.values[layer].pointer.address() + 2 * s.valueBase(head), p = sc.pPairs.pointer.address();
             int done = 0;   // pairs handled by AMX: whole 32-slot chunks (a chunk past the tile could read past the segment)
-            if (amx(m)) {
+            if (amx) {
                 int chunks = w / 32;
                 if (chunks > 0) Bf16Native.amxValues(p, 4 * pairs, amxRows(m), chunks, v, s.layout.slotPairs, x0 / 2, d, sc.o.pointer.address(), d);
                 done = 16 * chunks;

@@ -82,8 +82,8 @@ final class Bf16Native {
      * d % 32 == 0.
      */
     /**
-     * C[0:m, j0:j1) = A · W[j0:j1)ᵀ on AMX tiles, A packed by {@link #packRows}, W a {@link Bf16Matrix}'s data;
-     * m % 32 == 0, k % 32 == 0, j0 % 16 == 0, j1 % 16 == 0.
+     * C[0:m, j0:j1) = A · W[j0:j1)ᵀ on AMX tiles, A packed by {@link #packRows} with room for m rounded up to 32 rows
+     * (read, not used), W a {@link Bf16Matrix}'s data; k % 32 == 0, j0 % 16 == 0, j1 % 16 == 0.
      */
     static native void amxGemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
 
@@ -96,16 +96,17 @@ final class Bf16Native {
     static native void amxValues(long p, int pStride, int m, int chunks, long v, int slotPairs, int pair0, int d, long o, int ldo);
 
     /**
-     * maxOut[i] = scale · the largest of row i's visible scores s[i][shift, shift + visible[i]) (-inf when none), rows
-     * lds floats apart; visible is m ints, maxOut m floats.
+     * maxOut[i] = toLog2 · the largest of row i's visible scores s[i][shift, shift + visible[i]) (-inf when none),
+     * rows lds floats apart; visible is m ints, maxOut m floats.
      */
-    static native void tileMax(long s, int lds, int m, int shift, long visible, float scale, long maxOut);
+    static native void tileMax(long s, int lds, int m, int shift, long visible, float toLog2, long maxOut);
 
     /**
-     * Row i's probabilities exp(scale·s - next[i]) over its visible columns, zeros elsewhere in [0, 2·pairs), into p
-     * as bf16 rows of 2·pairs values (the layout {@link #packRows} gives), and their sum into sumOut[i].
+     * Row i's probabilities 2^(toLog2·s - k[i]) (k[i] an integer: the row's running exponent) over its visible
+     * columns, zeros elsewhere in [0, 2·pairs), into p as bf16 rows of 2·pairs values (the layout {@link #packRows}
+     * gives), and the sum of those bf16 values into sumOut[i].
      */
-    static native void expPack(long s, int lds, int m, int shift, long visible, float scale, long next, long sumOut, long p, int pairs);
+    static native void expPack(long s, int lds, int m, int shift, long visible, float toLog2, long k, long sumOut, long p, int pairs);
 
     static native void accumulateValues(long pPacked, int lda, int m, int pairs, long v, int slotPairs, int pair0, int d, long o, int ldo);
 }

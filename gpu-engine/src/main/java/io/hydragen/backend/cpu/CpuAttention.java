@@ -32,6 +32,7 @@ final class CpuAttention {
     static final int MAX_QUERY_ROWS = 256;
     /** Columns of a score row: a tile plus the up to 15 slots before it that align a bf16 tile to its 16-slot block. */
     static final int SCORE_STRIDE = KEY_TILE + 16;
+    private static final double LN2 = Math.log(2), LOG2E = 1 / Math.log(2);
 
     private final int numHeads, kvHeads, headDim, group;
     private final float scale;
@@ -73,8 +74,11 @@ final class CpuAttention {
         final OffHeap qPairs, pPairs, keyTile, valueTile;
         /** Whether qPairs holds this task's queries yet. */
         boolean qPacked;
-        /** The native softmax's per-row exchange: visible keys (ints), tile max, running max, tile sum; m of each. */
+        /** The native softmax's per-row exchange: visible keys (ints), tile max, running exponent, tile sum; m of each. */
         final OffHeap rowState;
+        /** Native softmax: each row's running max as a power of two (Integer.MIN_VALUE: none yet); used when base2. */
+        final int[] rowExp;
+        boolean base2;
         final float[] rowMax, rowSum;
         final int[] limit;
 
@@ -87,6 +91,7 @@ final class CpuAttention {
             keyTile = new OffHeap((long) t * d);
             valueTile = new OffHeap((long) t * d);
             rowState = new OffHeap(4L * m);
+            rowExp = new int[m];
             rowMax = new float[m];
             rowSum = new float[m];
             limit = new int[m];
@@ -170,6 +175,8 @@ final class CpuAttention {
         Arrays.fill(sc.rowSum, 0, m, 0f);
         sc.o.pointer.zero();   // one memset rather than m·d buffer writes
         sc.qPacked = false;
+        sc.base2 = false;
+        Arrays.fill(sc.rowExp, 0, m, Integer.MIN_VALUE);
 
         int segStart = 0;
         int end = Math.min(task.k1, maxLimit);
@@ -201,7 +208,7 @@ final class CpuAttention {
             }
             float inv = 1f / l;
             for (int j = i * d; j < (i + 1) * d; j++) p.out[j] *= inv;
-            p.lse[i] = sc.rowMax[i] + (float) Math.log(l);
+            p.lse[i] = (sc.base2 ? (float) (sc.rowExp[i] * LN2) : sc.rowMax[i]) + (float) Math.log(l);
         }
         return p;
     }
@@ -229,27 +236,31 @@ final class CpuAttention {
     /**
      * {@link #softmax} on the native kernel, for bf16 KV: the tile's row maxima and then the probabilities (written as
      * the bf16 pairs P·V reads, in sc.pPairs) are computed natively in two passes over the scores; the running max and
-     * sum and the rescaling of the output stay here, between the two calls.
+     * sum and the rescaling of the output stay here, between the two calls. In base 2 with an integer running max
+     * (see bf16_softmax.cpp): the rescaling is exact and a probability's bf16 value does not depend on how the row's
+     * keys are split into tiles and blocks, so a row's output does not depend on its batch mates beyond fp32 rounding.
      */
     private void nativeSoftmax(Scratch sc, int m, int a, int t, int shift) {
         ByteBuffer st = sc.rowState.bytes;
-        int visibleAt = 0, maxAt = 4 * m, nextAt = 8 * m, sumAt = 12 * m;   // byte offsets of the four row arrays
+        int visibleAt = 0, maxAt = 4 * m, expAt = 8 * m, sumAt = 12 * m;   // byte offsets of the four row arrays
         for (int i = 0; i < m; i++) st.putInt(visibleAt + 4 * i, Math.max(0, Math.min(t, sc.limit[i] - a)));
         long base = sc.rowState.pointer.address(), sAddr = sc.s.pointer.address();
-        Bf16Native.tileMax(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, scale, base + maxAt);
+        float toLog2 = (float) (scale * LOG2E);
+        Bf16Native.tileMax(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, toLog2, base + maxAt);
         VectorMath vm = VectorMath.INSTANCE;
+        sc.base2 = true;
         for (int i = 0; i < m; i++) {
             if (st.getInt(visibleAt + 4 * i) == 0) continue;
-            float prev = sc.rowMax[i], next = Math.max(prev, st.getFloat(maxAt + 4 * i));
-            if (prev != Float.NEGATIVE_INFINITY && next != prev) {
-                float corr = (float) Math.exp(prev - next);
+            int prev = sc.rowExp[i], next = Math.max(prev, (int) Math.rint(st.getFloat(maxAt + 4 * i)));
+            if (prev != Integer.MIN_VALUE && next != prev) {
+                float corr = Math.scalb(1f, prev - next);   // a power of two: exact
                 sc.rowSum[i] *= corr;
                 vm.scale(sc.o.bytes, i * headDim, headDim, corr);
             }
-            sc.rowMax[i] = next;
-            st.putFloat(nextAt + 4 * i, next);
+            sc.rowExp[i] = next;
+            st.putFloat(expAt + 4 * i, next);
         }
-        Bf16Native.expPack(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, scale, base + nextAt, base + sumAt,
+        Bf16Native.expPack(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, toLog2, base + expAt, base + sumAt,
                 sc.pPairs.pointer.address(), (shift + t + 1) / 2);
         for (int i = 0; i < m; i++) sc.rowSum[i] += st.getFloat(sumAt + 4 * i);
     }

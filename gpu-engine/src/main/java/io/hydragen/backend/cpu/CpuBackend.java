@@ -62,7 +62,7 @@ public final class CpuBackend implements Backend {
     public String kvPath() {
         if (kvDtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
         if (!Bf16Native.available()) return "bf16 (widened to fp32 tiles: " + CpuDtype.whyNotBf16() + ")";
-        if (Bf16Native.amxAvailable() && c.headDim() % 32 == 0) return "bf16 (AMX-BF16 tiles for shared blocks, AVX512_BF16 kernel for the rest)";
+        if (Bf16Native.amxAvailable() && c.headDim() % 32 == 0) return "bf16 (AMX-BF16 tiles)";
         return "bf16 (AVX512_BF16 kernel" + (Bf16Native.amxAvailable() ? ", head dim not a multiple of 32 for AMX" : "") + ")";
     }
 

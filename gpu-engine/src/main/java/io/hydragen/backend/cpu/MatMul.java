@@ -3,8 +3,9 @@ package io.hydragen.backend.cpu;
 /**
  * y[n×out] = x[n×in] · Wᵀ for a {@link WeightMatrix}, the output columns split across the worker threads. fp32 weights
  * go to OpenBLAS SGEMM; bf16 weights to the AVX512_BF16 kernel when it runs here (activations rounded to bf16 once
- * per product, fp32 accumulation; where the CPU has AMX-BF16, whole 32-row × 16-column tiles run on AMX and only the
- * tails on vdpbf16ps), else each thread widens its columns to an fp32 panel for SGEMM.
+ * per product, fp32 accumulation; where the CPU has AMX-BF16 and the inner size is a multiple of 32, every row on AMX
+ * tiles and only a tail of fewer than 16 output columns on vdpbf16ps, so a row's result does not depend on how many
+ * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM.
  */
 final class MatMul implements AutoCloseable {
     /** Columns per kernel call are a multiple of this: the kernel's column group (4 blocks of 16). */
@@ -57,7 +58,7 @@ final class MatMul implements AutoCloseable {
 
     private void bf16(OffHeap x, Bf16Matrix w, OffHeap y, int n) {
         int out = w.rows(), in = w.cols();
-        long pairs = (long) n * ((in + 1) / 2);
+        long pairs = (long) ((n + 31) & ~31) * ((in + 1) / 2);   // AMX reads whole groups of 32 rows
         if (packed == null || packed.length < pairs) {
             if (packed != null) packed.close();
             packed = new OffHeap(pairs);
@@ -67,20 +68,14 @@ final class MatMul implements AutoCloseable {
         int chunks = Math.min(groups, parallel.threads() * 4);
         int step = (groups + chunks - 1) / chunks * GROUP;
         long a = packed.pointer.address(), wp = w.data.pointer.address(), c = y.pointer.address();
-        // AMX: rows in groups of 32, columns in blocks of 16, inputs in steps of 32; the tails go to vdpbf16ps
-        int tileRows = amx && in % 32 == 0 ? n & ~31 : 0;
-        long tailA = a + 4L * tileRows * ((in + 1) / 2), tailC = c + 4L * tileRows * out;
+        // AMX: columns in blocks of 16 (a tail of fewer goes to vdpbf16ps, for every row alike), inputs in steps of 32
+        boolean tiles = amx && in % 32 == 0;
         parallel.forEach(chunks, i -> {
             int j0 = i * step, j1 = Math.min(out, j0 + step);
             if (j1 <= j0) return;
-            if (tileRows == 0) {
-                Bf16Native.gemm(a, n, in, wp, j0, j1, c, out);
-                return;
-            }
-            int full = j0 + ((j1 - j0) & ~15);
-            if (full > j0) Bf16Native.amxGemm(a, tileRows, in, wp, j0, full, c, out);
-            if (full < j1) Bf16Native.gemm(a, tileRows, in, wp, full, j1, c, out);
-            if (tileRows < n) Bf16Native.gemm(tailA, n - tileRows, in, wp, j0, j1, tailC, out);
+            int full = tiles ? j0 + ((j1 - j0) & ~15) : j0;
+            if (full > j0) Bf16Native.amxGemm(a, n, in, wp, j0, full, c, out);
+            if (full < j1) Bf16Native.gemm(a, n, in, wp, full, j1, c, out);
         });
     }
 

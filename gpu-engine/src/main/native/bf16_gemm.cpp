@@ -1,6 +1,7 @@
 // BF16 matrix product for the CPU backend: C[m×n] = A[m×k] · Wᵀ with W [n×k] stored as bf16 and packed, fp32
 // accumulation through AVX512_BF16's vdpbf16ps (32 bf16 multiply-adds per instruction, twice the fp32 FMA rate, and
-// half the bytes of fp32 weights read per step). Called through JNI by io.hydragen.backend.cpu.Bf16Native; the
+// half the bytes of fp32 weights read per step), and the same product for attention over a bf16 KV cache (scores
+// Q·Kᵀ against keys laid out as a weight matrix, and P·V accumulated over value pairs). Called through JNI by io.hydragen.backend.cpu.Bf16Native; the
 // kernels carry a target attribute, so the library loads on any x86-64 and Java calls them only after supported().
 //
 // Packed weight layout (built in Java, Bf16Matrix): blocks of 16 output rows; in a block, for each pair of inputs
@@ -25,14 +26,22 @@ namespace {
 constexpr int MR = 6;
 constexpr int NB = 4;
 
+// One micro-tile: R rows of A × B blocks of 16 columns, over kp pairs of the reduction; a block's pairs lie wstride
+// pairs apart (kp for a weight matrix; a KV segment's whole slot count for a value range, whose kp is shorter).
+// With acc set, the products are added to C (attention's P·V accumulates over key tiles) instead of overwriting it.
 template <int R, int B>
-HG_TARGET inline void tile(const uint32_t* a, long lda, const uint16_t* p, long kp, float* c, long ldc, int cols) {
+HG_TARGET inline void tile(const uint32_t* a, long lda, const uint16_t* p, long kp, long wstride, float* c, long ldc, int cols, bool add) {
     __m512 acc[R][B];
-    for (int r = 0; r < R; r++)
-        for (int b = 0; b < B; b++) acc[r][b] = _mm512_setzero_ps();
+    for (int r = 0; r < R; r++) {
+        for (int b = 0; b < B; b++) {
+            int n = cols - b * 16;
+            __mmask16 k = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
+            acc[r][b] = add ? _mm512_maskz_loadu_ps(k, c + r * ldc + b * 16) : _mm512_setzero_ps();
+        }
+    }
     for (long q = 0; q < kp; q++) {
         __m512bh w[B];
-        for (int b = 0; b < B; b++) w[b] = (__m512bh)_mm512_loadu_si512(p + (b * kp + q) * 32);
+        for (int b = 0; b < B; b++) w[b] = (__m512bh)_mm512_loadu_si512(p + (b * wstride + q) * 32);
         for (int r = 0; r < R; r++) {
             __m512bh x = (__m512bh)_mm512_set1_epi32((int)a[r * lda + q]);
             for (int b = 0; b < B; b++) acc[r][b] = _mm512_dpbf16_ps(acc[r][b], x, w[b]);
@@ -48,18 +57,35 @@ HG_TARGET inline void tile(const uint32_t* a, long lda, const uint16_t* p, long 
 }
 
 template <int B>
-HG_TARGET void rows(const uint32_t* a, long lda, int m, const uint16_t* p, long kp, float* c, long ldc, int cols) {
+HG_TARGET void rows(const uint32_t* a, long lda, int m, const uint16_t* p, long kp, long wstride, float* c, long ldc, int cols, bool add) {
     int i = 0;
-    for (; i + MR <= m; i += MR) tile<MR, B>(a + i * lda, lda, p, kp, c + i * ldc, ldc, cols);
+    for (; i + MR <= m; i += MR) tile<MR, B>(a + i * lda, lda, p, kp, wstride, c + i * ldc, ldc, cols, add);
     const uint32_t* ar = a + i * lda;
     float* cr = c + i * ldc;
     switch (m - i) {
-        case 5: tile<5, B>(ar, lda, p, kp, cr, ldc, cols); break;
-        case 4: tile<4, B>(ar, lda, p, kp, cr, ldc, cols); break;
-        case 3: tile<3, B>(ar, lda, p, kp, cr, ldc, cols); break;
-        case 2: tile<2, B>(ar, lda, p, kp, cr, ldc, cols); break;
-        case 1: tile<1, B>(ar, lda, p, kp, cr, ldc, cols); break;
+        case 5: tile<5, B>(ar, lda, p, kp, wstride, cr, ldc, cols, add); break;
+        case 4: tile<4, B>(ar, lda, p, kp, wstride, cr, ldc, cols, add); break;
+        case 3: tile<3, B>(ar, lda, p, kp, wstride, cr, ldc, cols, add); break;
+        case 2: tile<2, B>(ar, lda, p, kp, wstride, cr, ldc, cols, add); break;
+        case 1: tile<1, B>(ar, lda, p, kp, wstride, cr, ldc, cols, add); break;
         default: break;
+    }
+}
+
+// C[:, j0:j1) (=, or += with add) A[m × kp pairs, row stride lda] · W[j0:j1)ᵀ; W's 16-column blocks are wstride pairs
+// long and w points at pair 0 of the range in block 0. Column groups of NB blocks outside, rows inside: a group's
+// weights stay in L1/L2 while every row of A passes over them.
+HG_TARGET void product(const uint32_t* a, long lda, int m, long kp, const uint16_t* w, long wstride, int j0, int j1, float* c, long ldc, bool add) {
+    for (int j = j0; j < j1; j += NB * 16) {
+        int cols = j1 - j < NB * 16 ? j1 - j : NB * 16;
+        const uint16_t* p = w + (long)(j / 16) * wstride * 32;
+        float* cj = c + j;
+        switch ((cols + 15) / 16) {
+            case 4: rows<4>(a, lda, m, p, kp, wstride, cj, ldc, cols, add); break;
+            case 3: rows<3>(a, lda, m, p, kp, wstride, cj, ldc, cols, add); break;
+            case 2: rows<2>(a, lda, m, p, kp, wstride, cj, ldc, cols, add); break;
+            default: rows<1>(a, lda, m, p, kp, wstride, cj, ldc, cols, add); break;
+        }
     }
 }
 
@@ -95,23 +121,20 @@ HG_EXPORT HG_TARGET void Java_io_hydragen_backend_cpu_Bf16Native_packRows(void*,
 }
 
 // C[:, j0:j1) = A · W[j0:j1)ᵀ (overwritten) for A packed by packRows [m × kp] and W packed [ceil(n/16) blocks];
-// j0 must be a multiple of 16. Column groups of NB blocks outside, rows inside: a group's weights (NB·16 × k bf16)
-// stay in L2 while every row of A passes over them.
+// j0 must be a multiple of 16.
 HG_EXPORT HG_TARGET void Java_io_hydragen_backend_cpu_Bf16Native_gemm(void*, void*, jlong aPacked, jint m, jint k, jlong wPacked,
                                                                       jint j0, jint j1, jlong c, jint ldc) {
-    const uint32_t* a = reinterpret_cast<const uint32_t*>(aPacked);
-    const uint16_t* w = reinterpret_cast<const uint16_t*>(wPacked);
-    float* cc = reinterpret_cast<float*>(c);
     long kp = (k + 1) / 2;
-    for (int j = j0; j < j1; j += NB * 16) {
-        int cols = j1 - j < NB * 16 ? j1 - j : NB * 16;
-        const uint16_t* p = w + (long)(j / 16) * kp * 32;
-        float* cj = cc + j;
-        switch ((cols + 15) / 16) {
-            case 4: rows<4>(a, kp, m, p, kp, cj, ldc, cols); break;
-            case 3: rows<3>(a, kp, m, p, kp, cj, ldc, cols); break;
-            case 2: rows<2>(a, kp, m, p, kp, cj, ldc, cols); break;
-            default: rows<1>(a, kp, m, p, kp, cj, ldc, cols); break;
-        }
-    }
+    product(reinterpret_cast<const uint32_t*>(aPacked), kp, m, kp, reinterpret_cast<const uint16_t*>(wPacked), kp, j0, j1,
+            reinterpret_cast<float*>(c), ldc, false);
+}
+
+// Attention's O[m × d] += P · V over the key slots [2·pair0, 2·pair0 + 2·pairs) of one KV head, for P packed by
+// packRows [m × lda pairs] and V in the bf16 value layout (Bf16KvLayout: blocks of 16 dims, each slotPairs pairs of
+// slots long, both slots of a pair side by side): the key pairs are the reduction, the head's dims the columns.
+HG_EXPORT HG_TARGET void Java_io_hydragen_backend_cpu_Bf16Native_accumulateValues(void*, void*, jlong pPacked, jint lda, jint m, jint pairs,
+                                                                                  jlong v, jint slotPairs, jint pair0, jint d,
+                                                                                  jlong o, jint ldo) {
+    const uint16_t* w = reinterpret_cast<const uint16_t*>(v) + (long)pair0 * 32;
+    product(reinterpret_cast<const uint32_t*>(pPacked), lda, m, pairs, w, slotPairs, 0, d, reinterpret_cast<float*>(o), ldo, true);
 }

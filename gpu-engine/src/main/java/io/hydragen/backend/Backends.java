@@ -1,6 +1,7 @@
 package io.hydragen.backend;
 
 import io.hydragen.backend.cpu.CpuBackend;
+import io.hydragen.backend.cpu.CpuDtype;
 import io.hydragen.backend.cuda.CudaBackend;
 import io.hydragen.generate.EngineOptions;
 import io.hydragen.model.Model;
@@ -32,6 +33,7 @@ public final class Backends {
     }
 
     private static CpuBackend cpu(Model model, EngineOptions o) {
-        return new CpuBackend(model, o.threads(), io.hydragen.backend.cpu.CpuDtype.resolve(o.cpuDtype(), model.config().dtype()));
+        CpuDtype weights = CpuDtype.resolve(o.cpuDtype(), model.config().dtype());
+        return new CpuBackend(model, o.threads(), weights, CpuDtype.resolveKvCache(o.kvCacheDtype(), weights));
     }
 }

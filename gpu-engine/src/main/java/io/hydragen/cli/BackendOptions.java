@@ -31,6 +31,11 @@ final class BackendOptions {
                     + "bench takes a list (fp32,bf16) and runs each in turn.")
     List<String> cpuDtypes = List.of(EngineOptions.AUTO_CPU_DTYPE);
 
+    @Option(names = "--kv-cache-dtype", defaultValue = "auto", paramLabel = "D",
+            description = "CPU backend KV cache: auto (as the weights: bf16 KV exactly when --cpu-dtype resolves to bf16), fp32 or bf16 "
+                    + "(half the KV memory and bytes read; keys and values rounded to bf16) (default ${DEFAULT-VALUE}).")
+    String kvCacheDtype = EngineOptions.AUTO_KV_CACHE_DTYPE;
+
     /** @param dtypeList whether --cpu-dtype may name several (bench) */
     void check(boolean dtypeList) {
         if (threads < 0) throw new UsageException("--threads must be >= 0, got " + threads);
@@ -43,13 +48,19 @@ final class BackendOptions {
                 throw new UsageException("--cpu-dtype: " + e.getMessage());
             }
         }
+        try {
+            CpuDtype.resolveKvCache(kvCacheDtype, CpuDtype.FP32);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--kv-cache-dtype: " + e.getMessage());
+        }
     }
 
     void check() { check(false); }
 
     /** The options with the first --cpu-dtype. */
     EngineOptions applyTo(EngineOptions o) {
-        return o.withBackend(backend).withDevice(device).withThreads(threads).withKvBudgetBytes(kvBudgetBytes()).withCpuDtype(cpuDtypes.get(0));
+        return o.withBackend(backend).withDevice(device).withThreads(threads).withKvBudgetBytes(kvBudgetBytes()).withCpuDtype(cpuDtypes.get(0))
+                .withKvCacheDtype(kvCacheDtype);
     }
 
     long kvBudgetBytes() {

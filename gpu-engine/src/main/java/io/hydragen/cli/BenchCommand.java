@@ -195,7 +195,7 @@ final class BenchCommand implements Callable<Integer> {
                         BenchProfile steps = profile && cpuBackend != null ? BenchProfile.of(cpuBackend.profile().summary(StepProfile.Pass.DECODE),
                                 result.stats().decodeNanos(), result.stats().decodeSteps()) : null;
                         double flops = DecodeFlops.perToken(m.config(), prefixTokens + suffixTokens + (newTokens - 1) / 2.0, mode != AttentionMode.NONE);
-                        results.put(name, modeResult(result.stats(), steps, cpuBackend == null ? null : cpuBackend.matmulPath(),
+                        results.put(name, modeResult(result.stats(), steps, cpuBackend == null ? null : cpuBackend.matmulPath() + "; KV cache " + cpuBackend.kvPath(),
                                 result.stats().decodeTokensPerSecond() * flops / 1e9));
                     }
                 } finally {
@@ -480,7 +480,7 @@ final class BenchCommand implements Callable<Integer> {
             if (e.getValue().decodeProfile() != null) e.getValue().decodeProfile().print(e.getKey(), out);
         }
         if (r.sgemmGflops() != null) out.printf(Locale.ROOT, "SGEMM %d\u00b3: %.1f GFLOP/s%n", r.sgemmSize(), r.sgemmGflops());
-        if (r.bf16GemmGflops() != null) out.printf(Locale.ROOT, "BF16 GEMM %d\u00b3 (AVX512_BF16 kernel): %.1f GFLOP/s%n", r.sgemmSize(), r.bf16GemmGflops());
+        if (r.bf16GemmGflops() != null) out.printf(Locale.ROOT, "BF16 GEMM %d\u00b3 (bf16 kernel, AMX tiles where the CPU has them): %.1f GFLOP/s%n", r.sgemmSize(), r.bf16GemmGflops());
         for (Map.Entry<String, BenchReport.ModeResult> e : r.results().entrySet()) {
             BenchReport.ModeResult m = e.getValue();
             if (m.matmul() != null) out.printf(Locale.ROOT, "%s: matrix products %s, decode %.1f GFLOP/s%n", e.getKey(), m.matmul(), m.decodeGflops());

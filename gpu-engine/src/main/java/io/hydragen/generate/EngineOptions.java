@@ -26,10 +26,20 @@ import io.hydragen.attention.AttentionMode;
  *                 bf16 where this CPU has AVX512_BF16 and the engine's kernel loaded, else fp32), {@code fp32} or
  *                 {@code bf16}; see
  *                 {@link io.hydragen.backend.cpu.CpuDtype}
+ * @param kvCacheDtype how the CPU backend stores its KV cache: {@code auto} (as the weights resolved), {@code fp32} or
+ *                     {@code bf16}; see {@link io.hydragen.backend.cpu.CpuDtype#resolveKvCache}
  */
 public record EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention,
                             int minSharedTokens, int threads, int maxBatchSequences, int prefixCacheTokens,
-                            long kvBudgetBytes, String cpuDtype) {
+                            long kvBudgetBytes, String cpuDtype, String kvCacheDtype) {
+
+    /** {@link #kvCacheDtype}'s default. */
+    public static final String AUTO_KV_CACHE_DTYPE = "auto";
+
+    public EngineOptions(String model, String backend, int deviceOrdinal, AttentionMode attention, int minSharedTokens,
+                         int threads, int maxBatchSequences, int prefixCacheTokens, long kvBudgetBytes, String cpuDtype) {
+        this(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype, AUTO_KV_CACHE_DTYPE);
+    }
 
     /** {@link #cpuDtype}'s default. */
     public static final String AUTO_CPU_DTYPE = "auto";
@@ -54,23 +64,25 @@ public record EngineOptions(String model, String backend, int deviceOrdinal, Att
         return new EngineOptions(model, "auto", 0, AttentionMode.HYDRAGEN, 16, 0, 256, 0, 0L);
     }
 
-    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
+    public EngineOptions withBackend(String b) { return new EngineOptions(model, b, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
+    public EngineOptions withDevice(int d) { return new EngineOptions(model, backend, d, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
+    public EngineOptions withAttention(AttentionMode a) { return new EngineOptions(model, backend, deviceOrdinal, a, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
+    public EngineOptions withMinSharedTokens(int m) { return new EngineOptions(model, backend, deviceOrdinal, attention, m, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
+    public EngineOptions withThreads(int t) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, t, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b, prefixCacheTokens, kvBudgetBytes, cpuDtype); }
+    public EngineOptions withMaxBatchSequences(int b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, b, prefixCacheTokens, kvBudgetBytes, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withPrefixCacheTokens(int n) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, n, kvBudgetBytes, cpuDtype); }
+    public EngineOptions withPrefixCacheTokens(int n) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, n, kvBudgetBytes, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withKvBudgetBytes(long b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, b, cpuDtype); }
+    public EngineOptions withKvBudgetBytes(long b) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, b, cpuDtype, kvCacheDtype); }
 
-    public EngineOptions withCpuDtype(String d) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, d); }
+    public EngineOptions withCpuDtype(String d) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, d, kvCacheDtype); }
+
+    public EngineOptions withKvCacheDtype(String d) { return new EngineOptions(model, backend, deviceOrdinal, attention, minSharedTokens, threads, maxBatchSequences, prefixCacheTokens, kvBudgetBytes, cpuDtype, d); }
 
     /** The per-call batching defaults these options give ({@link Engine#generate(java.util.List, ProgressListener)}). */
     public BatchOptions batchOptions() { return new BatchOptions(attention, minSharedTokens, maxBatchSequences); }

@@ -33,7 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class Bf16ReferenceParityTest {
     private static final double MARGIN = 0.25;
-    /** Largest logit error accepted; the measured error is printed (0.118 for tiny-llama-bpe, 0.222 for tiny-llama-sp when written). */
+    /**
+     * Largest logit error accepted; the measured error is printed (0.118 for tiny-llama-bpe, 0.222 for tiny-llama-sp when
+     * written; 0.170 and 0.212 since the KV cache follows bf16 weights by default, {@code --kv-cache-dtype auto}).
+     */
     private static final double LOGIT_BOUND = 0.3;
 
     @ParameterizedTest

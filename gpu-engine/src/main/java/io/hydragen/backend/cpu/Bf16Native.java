@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 final class Bf16Native {
     private static final String RESOURCE = "/io/hydragen/backend/cpu/native/linux-x86_64/libhydragen_bf16.so";
     private static final String REASON = load();
+    private static final String AMX_REASON = loadAmx();
 
     private Bf16Native() {}
 
@@ -23,6 +24,22 @@ final class Bf16Native {
 
     /** Why the kernels cannot run here, or null when they can. */
     static String unavailableReason() { return REASON; }
+
+    /** True when the AMX-BF16 tile products run here (attention over bf16 KV). */
+    static boolean amxAvailable() { return AMX_REASON == null; }
+
+    /** Why the AMX tile products cannot run here, or null when they can. */
+    static String amxUnavailableReason() { return AMX_REASON; }
+
+    private static String loadAmx() {
+        if (REASON != null) return REASON;
+        if (!Boolean.parseBoolean(System.getProperty("hydragen.amx", "true"))) return "disabled by -Dhydragen.amx=false";
+        try {
+            return amxInit() == 1 ? null : "this CPU lacks AMX-BF16, or Linux did not grant the tile state";
+        } catch (UnsatisfiedLinkError e) {
+            return "this build's kernel has no AMX products: " + e.getMessage();
+        }
+    }
 
     private static String load() {
         if (Boolean.getBoolean("hydragen.bf16.nonative")) return "disabled by -Dhydragen.bf16.nonative=true";
@@ -50,4 +67,46 @@ final class Bf16Native {
 
     /** C[:, j0:j1) = A · W[j0:j1)ᵀ, A packed by {@link #packRows}, W a {@link Bf16Matrix}'s data; j0 % 16 == 0. */
     static native void gemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+
+    /**
+     * o[m × d] (row stride ldo) += P · V over key slots [2·pair0, 2·pair0 + 2·pairs) of one KV head: P packed by
+     * {@link #packRows} with row stride lda pairs, v the head's values in {@link Bf16KvLayout}'s value layout of
+     * slotPairs pairs per 16-dim block.
+     */
+    /** 1 when the CPU has AMX-TILE and AMX-BF16 and Linux granted the process the tile state (asked once). */
+    private static native int amxInit();
+
+    /**
+     * s[m × ·] = Q · Kᵀ over key slots [x0, x1) of one head on AMX tiles, x0 % 16 == 0, whole 16-slot blocks written
+     * (column j = slot x0 + j): q bf16 rows qStride bytes apart, k the head's keys in {@link Bf16KvLayout}; m % 32 == 0,
+     * d % 32 == 0.
+     */
+    /**
+     * C[0:m, j0:j1) = A · W[j0:j1)ᵀ on AMX tiles, A packed by {@link #packRows} with room for m rounded up to 32 rows
+     * (read, not used), W a {@link Bf16Matrix}'s data; k % 32 == 0, j0 % 16 == 0, j1 % 16 == 0.
+     */
+    static native void amxGemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+
+    static native void amxScores(long q, int qStride, int m, int d, long k, int x0, int x1, long s, int lds);
+
+    /**
+     * o[m × d] += P · V over key slots [2·pair0, 2·pair0 + 32·chunks) of one head on AMX tiles: p bf16 rows pStride
+     * bytes apart starting at slot 2·pair0, v the head's values in {@link Bf16KvLayout}; m % 32 == 0, d % 32 == 0.
+     */
+    static native void amxValues(long p, int pStride, int m, int chunks, long v, int slotPairs, int pair0, int d, long o, int ldo);
+
+    /**
+     * maxOut[i] = toLog2 · the largest of row i's visible scores s[i][shift, shift + visible[i]) (-inf when none),
+     * rows lds floats apart; visible is m ints, maxOut m floats.
+     */
+    static native void tileMax(long s, int lds, int m, int shift, long visible, float toLog2, long maxOut);
+
+    /**
+     * Row i's probabilities 2^(toLog2·s - k[i]) (k[i] an integer: the row's running exponent) over its visible
+     * columns, zeros elsewhere in [0, 2·pairs), into p as bf16 rows of 2·pairs values (the layout {@link #packRows}
+     * gives), and the sum of those bf16 values into sumOut[i].
+     */
+    static native void expPack(long s, int lds, int m, int shift, long visible, float toLog2, long k, long sumOut, long p, int pairs);
+
+    static native void accumulateValues(long pPacked, int lda, int m, int pairs, long v, int slotPairs, int pair0, int d, long o, int ldo);
 }

@@ -19,6 +19,9 @@ import java.util.List;
  * <p>For a shared prefix in decode, one block holds the queries of every sequence under it: the score and value
  * products become matrix-matrix work (Hydragen's inter-sequence batching) instead of one matrix-vector product
  * per sequence.
+ *
+ * <p>A segment's KV is fp32 (OpenBLAS SGEMM) or bf16 ({@link Bf16KvProducts}: the AVX512_BF16 kernel, or widened
+ * tiles for SGEMM without it); the softmax and the merge are fp32 either way.
  */
 final class CpuAttention {
     /** Keys per score tile: a tile of scores for 256 stacked queries stays in L2. */
@@ -27,18 +30,26 @@ final class CpuAttention {
     static final int KEY_CHUNK = 2048;
     /** Most stacked query rows per task. */
     static final int MAX_QUERY_ROWS = 256;
+    /** Columns of a score row: a tile plus the up to 15 slots before it that align a bf16 tile to its 16-slot block. */
+    static final int SCORE_STRIDE = KEY_TILE + 16;
+    private static final double LN2 = Math.log(2), LOG2E = 1 / Math.log(2);
 
     private final int numHeads, kvHeads, headDim, group;
     private final float scale;
     private final ThreadLocal<Scratch> scratch;
+    private final Bf16KvProducts bf16;
 
-    CpuAttention(int numHeads, int kvHeads, int headDim) {
+    CpuAttention(int numHeads, int kvHeads, int headDim) { this(numHeads, kvHeads, headDim, Bf16Native.available()); }
+
+    /** @param kernel whether bf16 KV goes to the AVX512_BF16 kernel (false: widened tiles for SGEMM, as without it) */
+    CpuAttention(int numHeads, int kvHeads, int headDim, boolean kernel) {
         this.numHeads = numHeads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.group = numHeads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, KEY_TILE));
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, SCORE_STRIDE));
+        this.bf16 = new Bf16KvProducts(headDim, kernel);
     }
 
     private record Task(AttentionBlock block, int kvHead, int r0, int r1, int k0, int k1) {}
@@ -49,10 +60,25 @@ final class CpuAttention {
     }
 
     /** Off-heap bytes of one thread's scratch, allocated on the thread's first attention task and kept with it. */
-    static long scratchBytes(int headDim) { return 4L * (2L * MAX_QUERY_ROWS * headDim + (long) MAX_QUERY_ROWS * KEY_TILE); }
+    static long scratchBytes(int headDim) {
+        long d2 = (headDim + 1) / 2;
+        return 4L * (2L * MAX_QUERY_ROWS * headDim + (long) MAX_QUERY_ROWS * SCORE_STRIDE    // q, o, s
+                + MAX_QUERY_ROWS * d2 + (long) MAX_QUERY_ROWS * SCORE_STRIDE / 2             // q and p as bf16 pairs
+                + 2L * SCORE_STRIDE * headDim                                               // widened key and value tiles
+                + 4L * MAX_QUERY_ROWS);                                                     // native softmax's row state
+    }
 
-    private static final class Scratch {
+    static final class Scratch {
         final OffHeap q, s, o;
+        /** bf16 KV: the queries and the probabilities as bf16 pairs, and widened tiles for the path without the kernel. */
+        final OffHeap qPairs, pPairs, keyTile, valueTile;
+        /** Whether qPairs holds this task's queries yet. */
+        boolean qPacked;
+        /** The native softmax's per-row exchange: visible keys (ints), tile max, running exponent, tile sum; m of each. */
+        final OffHeap rowState;
+        /** Native softmax: each row's running max as a power of two (Integer.MIN_VALUE: none yet); used when base2. */
+        final int[] rowExp;
+        boolean base2;
         final float[] rowMax, rowSum;
         final int[] limit;
 
@@ -60,6 +86,12 @@ final class CpuAttention {
             q = new OffHeap((long) m * d);
             s = new OffHeap((long) m * t);
             o = new OffHeap((long) m * d);
+            qPairs = new OffHeap((long) m * ((d + 1) / 2));
+            pPairs = new OffHeap((long) m * t / 2);
+            keyTile = new OffHeap((long) t * d);
+            valueTile = new OffHeap((long) t * d);
+            rowState = new OffHeap(4L * m);
+            rowExp = new int[m];
             rowMax = new float[m];
             rowSum = new float[m];
             limit = new int[m];
@@ -142,6 +174,9 @@ final class CpuAttention {
         Arrays.fill(sc.rowMax, 0, m, Float.NEGATIVE_INFINITY);
         Arrays.fill(sc.rowSum, 0, m, 0f);
         sc.o.pointer.zero();   // one memset rather than m·d buffer writes
+        sc.qPacked = false;
+        sc.base2 = false;
+        Arrays.fill(sc.rowExp, 0, m, Integer.MIN_VALUE);
 
         int segStart = 0;
         int end = Math.min(task.k1, maxLimit);
@@ -150,8 +185,12 @@ final class CpuAttention {
             int segEnd = segStart + s.length();
             for (int a = Math.max(task.k0, segStart); a < Math.min(end, segEnd); a += KEY_TILE) {
                 int t = Math.min(KEY_TILE, Math.min(end, segEnd) - a);
-                long kv = s.offset(task.kvHead, a - segStart);
-                tile(sc, m, a, t, s.keys[layer], s.values[layer], kv);
+                if (s.layout != null) {
+                    bf16Tile(sc, m, a, t, s, layer, task.kvHead, a - segStart);
+                } else {
+                    long kv = s.offset(task.kvHead, a - segStart);
+                    tile(sc, m, a, t, s.keys[layer], s.values[layer], kv);
+                }
             }
             segStart = segEnd;
         }
@@ -169,22 +208,79 @@ final class CpuAttention {
             }
             float inv = 1f / l;
             for (int j = i * d; j < (i + 1) * d; j++) p.out[j] *= inv;
-            p.lse[i] = sc.rowMax[i] + (float) Math.log(l);
+            p.lse[i] = (sc.base2 ? (float) (sc.rowExp[i] * LN2) : sc.rowMax[i]) + (float) Math.log(l);
         }
         return p;
     }
 
-    /** One tile of t keys starting at concatenated index a: scores, online softmax update, P·V. */
+    /** One tile of t fp32 keys starting at concatenated index a: scores, online softmax update, P·V. */
     private void tile(Scratch sc, int m, int a, int t, OffHeap keys, OffHeap values, long kv) {
         int d = headDim;
-        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, KEY_TILE);
+        Blas.gemmNT(m, t, d, scale, sc.q, 0, d, keys, kv, d, 0f, sc.s, 0, SCORE_STRIDE);
+        softmax(sc, m, a, t, 0, 1f);
+        Blas.gemmNN(m, d, t, 1f, sc.s, 0, SCORE_STRIDE, values, kv, d, 1f, sc.o, 0, d);
+    }
+
+    /**
+     * One tile of t bf16 keys at concatenated index a, slot x of segment s: the products run over the aligned span
+     * from slot x - x % 16, whose first x % 16 columns the softmax zeroes (they belong to the tile before).
+     */
+    private void bf16Tile(Scratch sc, int m, int a, int t, CpuKvSegment s, int layer, int kvHead, int x) {
+        int x0 = x & ~15, shift = x - x0;
+        bf16.scores(sc, m, s, layer, kvHead, x0, x + t);
+        if (bf16.kernel()) nativeSoftmax(sc, m, a, t, shift);
+        else softmax(sc, m, a, t, shift, scale);
+        bf16.accumulateValues(sc, m, s, layer, kvHead, x0, x + t);
+    }
+
+    /**
+     * {@link #softmax} on the native kernel, for bf16 KV: the tile's row maxima and then the probabilities (written as
+     * the bf16 pairs P·V reads, in sc.pPairs) are computed natively in two passes over the scores; the running max and
+     * sum and the rescaling of the output stay here, between the two calls. In base 2 with an integer running max
+     * (see bf16_softmax.cpp): the rescaling is exact and a probability's bf16 value does not depend on how the row's
+     * keys are split into tiles and blocks, so a row's output does not depend on its batch mates beyond fp32 rounding.
+     */
+    private void nativeSoftmax(Scratch sc, int m, int a, int t, int shift) {
+        ByteBuffer st = sc.rowState.bytes;
+        int visibleAt = 0, maxAt = 4 * m, expAt = 8 * m, sumAt = 12 * m;   // byte offsets of the four row arrays
+        for (int i = 0; i < m; i++) st.putInt(visibleAt + 4 * i, Math.max(0, Math.min(t, sc.limit[i] - a)));
+        long base = sc.rowState.pointer.address(), sAddr = sc.s.pointer.address();
+        float toLog2 = (float) (scale * LOG2E);
+        Bf16Native.tileMax(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, toLog2, base + maxAt);
+        VectorMath vm = VectorMath.INSTANCE;
+        sc.base2 = true;
+        for (int i = 0; i < m; i++) {
+            if (st.getInt(visibleAt + 4 * i) == 0) continue;
+            int prev = sc.rowExp[i], next = Math.max(prev, (int) Math.rint(st.getFloat(maxAt + 4 * i)));
+            if (prev != Integer.MIN_VALUE && next != prev) {
+                float corr = Math.scalb(1f, prev - next);   // a power of two: exact
+                sc.rowSum[i] *= corr;
+                vm.scale(sc.o.bytes, i * headDim, headDim, corr);
+            }
+            sc.rowExp[i] = next;
+            st.putFloat(expAt + 4 * i, next);
+        }
+        Bf16Native.expPack(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, toLog2, base + expAt, base + sumAt,
+                sc.pPairs.pointer.address(), (shift + t + 1) / 2);
+        for (int i = 0; i < m; i++) sc.rowSum[i] += st.getFloat(sumAt + 4 * i);
+    }
+
+    /**
+     * Online softmax over score columns [shift, shift + t) (key a is column shift): multiplies the visible scores by
+     * {@code by}, turns them into exp(s - running max), rescales the row's running output and sum when the max grows,
+     * and zeroes every other column in [0, shift + t) so the value product skips them.
+     */
+    private void softmax(Scratch sc, int m, int a, int t, int shift, float by) {
+        int d = headDim;
         VectorMath vm = VectorMath.INSTANCE;
         ByteBuffer s = sc.s.bytes;
         for (int i = 0; i < m; i++) {
-            int off = i * KEY_TILE;
+            int row = i * SCORE_STRIDE, off = row + shift;
             int visible = Math.max(0, Math.min(t, sc.limit[i] - a));
+            for (int j = row; j < off; j++) s.putFloat(j << 2, 0f);
             if (visible < t) for (int j = visible; j < t; j++) s.putFloat((off + j) << 2, 0f);
             if (visible == 0) continue;
+            if (by != 1f) vm.scale(s, off, visible, by);
             float prev = sc.rowMax[i];
             float next = Math.max(prev, vm.max(s, off, visible));
             float sum = vm.expShiftSum(s, off, visible, next);
@@ -196,6 +292,5 @@ final class CpuAttention {
             sc.rowSum[i] += sum;
             sc.rowMax[i] = next;
         }
-        Blas.gemmNN(m, d, t, 1f, sc.s, 0, KEY_TILE, values, kv, d, 1f, sc.o, 0, d);
     }
 }

@@ -18,6 +18,7 @@ import io.hydragen.sampling.RowSampling;
 public final class CpuBackend implements Backend {
     private final ModelConfig c;
     private final CpuWeights w;
+    private final CpuDtype kvDtype;
     private final CpuAttention attention;
     private final RopeTable rope;
     private final Parallel parallel;
@@ -33,9 +34,13 @@ public final class CpuBackend implements Backend {
      */
     public CpuBackend(Model model, int threads) { this(model, threads, CpuDtype.FP32); }
 
-    /** @param dtype how the matrix weights are stored and multiplied ({@link CpuDtype#resolve} turns a setting into one) */
-    public CpuBackend(Model model, int threads, CpuDtype dtype) {
+    /** @param dtype how the matrix weights are stored and multiplied ({@link CpuDtype#resolve} turns a setting into one); KV in fp32 */
+    public CpuBackend(Model model, int threads, CpuDtype dtype) { this(model, threads, dtype, CpuDtype.FP32); }
+
+    /** @param kvDtype how the KV cache is stored ({@link CpuDtype#resolveKvCache} turns a setting into one) */
+    public CpuBackend(Model model, int threads, CpuDtype dtype, CpuDtype kvDtype) {
         this.c = model.config();
+        this.kvDtype = kvDtype;
         this.w = new CpuWeights(c, model.weights(), dtype);
         this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim());
         this.rope = new RopeTable(c);
@@ -50,10 +55,22 @@ public final class CpuBackend implements Backend {
     /** The weights' storage type. */
     public CpuDtype dtype() { return w.dtype; }
 
+    /** The KV cache's storage type. */
+    public CpuDtype kvDtype() { return kvDtype; }
+
+    /** How attention reads the KV cache: "fp32 (OpenBLAS SGEMM)", "bf16 (AMX-BF16 tiles ...)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 tiles: ...)". */
+    public String kvPath() {
+        if (kvDtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
+        if (!Bf16Native.available()) return "bf16 (widened to fp32 tiles: " + CpuDtype.whyNotBf16() + ")";
+        if (Bf16Native.amxAvailable() && c.headDim() % 32 == 0) return "bf16 (AMX-BF16 tiles)";
+        return "bf16 (AVX512_BF16 kernel" + (Bf16Native.amxAvailable() ? ", head dim not a multiple of 32 for AMX" : "") + ")";
+    }
+
     /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 panels: ...)". */
     public String matmulPath() {
         if (w.dtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
-        return matmul.bf16Kernel() ? "bf16 (AVX512_BF16 kernel)" : "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
+        if (!matmul.bf16Kernel()) return "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
+        return matmul.amx() ? "bf16 (AMX-BF16 tiles, AVX512_BF16 kernel for the tails)" : "bf16 (AVX512_BF16 kernel)";
     }
 
     @Override public String name() { return "cpu"; }
@@ -65,14 +82,17 @@ public final class CpuBackend implements Backend {
     @Override
     public KvSegment newSegment(int capacity) {
         if (capacity < 0) throw new IllegalArgumentException("KV segment capacity must be >= 0, got " + capacity);
-        return new CpuKvSegment(c.numLayers(), c.numKvHeads(), c.headDim(), capacity);
+        return new CpuKvSegment(c.numLayers(), c.numKvHeads(), c.headDim(), capacity, kvDtype);
     }
 
-    /** float32 keys and values of every layer: layers × kvHeads × headDim × 2 × 4 bytes. */
+    /**
+     * Keys and values of every layer in the KV dtype: layers × kvHeads × headDim × 2 × (4 or 2) bytes. A bf16 segment
+     * also rounds its capacity (and head dim) up to 16, zero padding this does not count.
+     */
     @Override
-    public long kvBytesPerToken() { return kvBytesPerToken(c); }
+    public long kvBytesPerToken() { return kvBytesPerToken(c, kvDtype); }
 
-    static long kvBytesPerToken(ModelConfig c) { return (long) c.numLayers() * c.numKvHeads() * c.headDim() * 2 * Float.BYTES; }
+    static long kvBytesPerToken(ModelConfig c, CpuDtype kv) { return (long) c.numLayers() * c.numKvHeads() * c.headDim() * 2 * kv.bytes(); }
 
     @Override
     public long availableMemoryBytes() { return availableOffHeapBytes(); }
@@ -99,14 +119,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyKv(KvSegment src, int srcFrom, KvSegment dst, int dstFrom, int n) {
-        CpuKvSegment s = (CpuKvSegment) src, d = (CpuKvSegment) dst;
-        int hd = c.headDim();
-        for (int l = 0; l < c.numLayers(); l++) {
-            for (int h = 0; h < c.numKvHeads(); h++) {
-                d.keys[l].floats.put((int) d.offset(h, dstFrom), s.keys[l].floats, (int) s.offset(h, srcFrom), n * hd);
-                d.values[l].floats.put((int) d.offset(h, dstFrom), s.values[l].floats, (int) s.offset(h, srcFrom), n * hd);
-            }
-        }
+        ((CpuKvSegment) dst).copyFrom((CpuKvSegment) src, srcFrom, dstFrom, n);
     }
 
     @Override
@@ -206,9 +219,7 @@ public final class CpuBackend implements Backend {
             CpuKvSegment s = (CpuKvSegment) b.writeSegments()[r];
             int slot = b.writeSlots()[r];
             for (int hd = 0; hd < c.numKvHeads(); hd++) {
-                long at = s.offset(hd, slot);
-                s.keys[layer].floats.put((int) at, ws.qkv.floats, r * qkvDim + q + hd * d, d);
-                s.values[layer].floats.put((int) at, ws.qkv.floats, r * qkvDim + q + kv + hd * d, d);
+                s.write(layer, hd, slot, ws.qkv.floats, r * qkvDim + q + hd * d, r * qkvDim + q + kv + hd * d);
             }
         }
     }

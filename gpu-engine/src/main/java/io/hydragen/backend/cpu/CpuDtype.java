@@ -30,6 +30,24 @@ public enum CpuDtype {
         };
     }
 
+    /**
+     * The KV cache's storage, as vLLM's {@code kv_cache_dtype}: {@code auto} follows the weights (bf16 KV exactly when
+     * the weights resolved to bf16, so fp32 runs stay fp32 throughout); {@code fp32} or {@code bf16} force it (bf16 KV
+     * halves the cache and the bytes attention reads; keys and values are rounded to nearest even when written).
+     *
+     * @param weights the weights' resolved dtype ({@link #resolve})
+     * @throws IllegalArgumentException for a value other than auto, fp32, bf16 (case-insensitive); null means auto
+     */
+    public static CpuDtype resolveKvCache(String setting, CpuDtype weights) {
+        String s = setting == null ? "auto" : setting.strip().toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "auto" -> weights;
+            case "fp32", "float32" -> FP32;
+            case "bf16", "bfloat16" -> BF16;
+            default -> throw new IllegalArgumentException("unknown KV cache dtype '" + setting + "' (" + SETTINGS + ")");
+        };
+    }
+
     /** Why {@code auto} resolves to fp32 here, or null when it takes bf16. */
     public static String whyNotBf16() { return Bf16Native.unavailableReason(); }
 
@@ -38,5 +56,6 @@ public enum CpuDtype {
     /** "float32" or "bfloat16", for messages. */
     String longName() { return this == BF16 ? "bfloat16" : "float32"; }
 
-    int bytes() { return this == BF16 ? 2 : 4; }
+    /** Bytes per stored value. */
+    public int bytes() { return this == BF16 ? 2 : 4; }
 }

@@ -1,31 +1,49 @@
 package io.hydragen.backend.cpu;
 
 import io.hydragen.backend.KvSegment;
+import io.hydragen.model.Half;
+
+import java.nio.FloatBuffer;
 
 /**
- * KV of one segment on the CPU: per layer, keys and values laid out [kvHead][slot][headDim], so the keys of one
- * head are one contiguous matrix that BLAS multiplies by all the queries batched against it.
+ * KV of one segment on the CPU, per layer one key and one value buffer holding every KV head. In fp32, keys and values
+ * are laid out [kvHead][slot][headDim], so the keys of one head are one contiguous matrix that BLAS multiplies by all
+ * the queries batched against it. In bf16 (half the bytes; values rounded to nearest even when written) each head's
+ * region follows {@link Bf16KvLayout}, the AVX512_BF16 kernel's packing, zero filled so padding reads as zeros.
  */
 final class CpuKvSegment implements KvSegment {
     private final int capacity;
     private final int kvHeads;
     private final int headDim;
+    final CpuDtype dtype;
+    /** The bf16 packing; null in fp32. */
+    final Bf16KvLayout layout;
     final OffHeap[] keys;
     final OffHeap[] values;
     private int length;
     private boolean closed;
 
-    CpuKvSegment(int layers, int kvHeads, int headDim, int capacity) {
+    CpuKvSegment(int layers, int kvHeads, int headDim, int capacity) { this(layers, kvHeads, headDim, capacity, CpuDtype.FP32); }
+
+    CpuKvSegment(int layers, int kvHeads, int headDim, int capacity, CpuDtype dtype) {
         this.capacity = capacity;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
+        this.dtype = dtype;
+        this.layout = dtype == CpuDtype.BF16 ? new Bf16KvLayout(headDim, capacity) : null;
         this.keys = new OffHeap[layers];
         this.values = new OffHeap[layers];
-        long per = (long) kvHeads * capacity * headDim;
+        // floats per buffer; a bf16 buffer holds two values per float
+        long keyFloats = layout == null ? (long) kvHeads * capacity * headDim : kvHeads * layout.keyHeadShorts / 2;
+        long valueFloats = layout == null ? keyFloats : kvHeads * layout.valueHeadShorts / 2;
         try {
             for (int l = 0; l < layers; l++) {
-                keys[l] = new OffHeap(per);
-                values[l] = new OffHeap(per);
+                keys[l] = new OffHeap(keyFloats);
+                values[l] = new OffHeap(valueFloats);
+                if (layout != null) {
+                    keys[l].pointer.zero();
+                    values[l].pointer.zero();
+                }
             }
         } catch (RuntimeException e) {
             freeAll();
@@ -38,8 +56,68 @@ final class CpuKvSegment implements KvSegment {
         for (OffHeap b : values) if (b != null) b.close();
     }
 
-    /** Offset of (head, slot) in a layer's key or value buffer. */
+    /** fp32: offset in floats of (head, slot) in a layer's key or value buffer. */
     long offset(int head, int slot) { return ((long) head * capacity + slot) * headDim; }
+
+    /** bf16: offset in shorts of a head's key region. */
+    long keyBase(int head) { return head * layout.keyHeadShorts; }
+
+    /** bf16: offset in shorts of a head's value region. */
+    long valueBase(int head) { return head * layout.valueHeadShorts; }
+
+    /** Stores one token's key and value of one head from {@code src} (at {@code keyAt} and {@code valueAt}, in floats). */
+    void write(int layer, int head, int slot, FloatBuffer src, int keyAt, int valueAt) {
+        if (layout == null) {
+            int at = (int) offset(head, slot);
+            keys[layer].floats.put(at, src, keyAt, headDim);
+            values[layer].floats.put(at, src, valueAt, headDim);
+            return;
+        }
+        for (int i = 0; i < headDim; i++) {
+            setKey(layer, head, slot, i, src.get(keyAt + i));
+            setValue(layer, head, slot, i, src.get(valueAt + i));
+        }
+    }
+
+    float key(int layer, int head, int slot, int i) {
+        if (layout == null) return keys[layer].floats.get((int) offset(head, slot) + i);
+        return Bf16KvLayout.widen(keys[layer].bytes, keyBase(head) + layout.keyIndex(slot, i));
+    }
+
+    float value(int layer, int head, int slot, int i) {
+        if (layout == null) return values[layer].floats.get((int) offset(head, slot) + i);
+        return Bf16KvLayout.widen(values[layer].bytes, valueBase(head) + layout.valueIndex(slot, i));
+    }
+
+    void setKey(int layer, int head, int slot, int i, float v) {
+        if (layout == null) keys[layer].floats.put((int) offset(head, slot) + i, v);
+        else keys[layer].bytes.putShort((int) (2 * (keyBase(head) + layout.keyIndex(slot, i))), Half.floatToBf16(v));
+    }
+
+    void setValue(int layer, int head, int slot, int i, float v) {
+        if (layout == null) values[layer].floats.put((int) offset(head, slot) + i, v);
+        else values[layer].bytes.putShort((int) (2 * (valueBase(head) + layout.valueIndex(slot, i))), Half.floatToBf16(v));
+    }
+
+    /** Copies n slots of every layer and head from src (slots from srcFrom) to this segment's slots from dstFrom. */
+    void copyFrom(CpuKvSegment src, int srcFrom, int dstFrom, int n) {
+        for (int l = 0; l < keys.length; l++) {
+            for (int h = 0; h < kvHeads; h++) {
+                if (layout == null && src.layout == null) {
+                    keys[l].floats.put((int) offset(h, dstFrom), src.keys[l].floats, (int) src.offset(h, srcFrom), n * headDim);
+                    values[l].floats.put((int) offset(h, dstFrom), src.values[l].floats, (int) src.offset(h, srcFrom), n * headDim);
+                    continue;
+                }
+                // a bf16 value widened and rounded again is itself: copies between bf16 segments are exact
+                for (int s = 0; s < n; s++) {
+                    for (int i = 0; i < headDim; i++) {
+                        setKey(l, h, dstFrom + s, i, src.key(l, h, srcFrom + s, i));
+                        setValue(l, h, dstFrom + s, i, src.value(l, h, srcFrom + s, i));
+                    }
+                }
+            }
+        }
+    }
 
     @Override public int length() { return length; }
 

@@ -3,7 +3,9 @@ package io.hydragen.backend.cpu;
 /**
  * y[n×out] = x[n×in] · Wᵀ for a {@link WeightMatrix}, the output columns split across the worker threads. fp32 weights
  * go to OpenBLAS SGEMM; bf16 weights to the AVX512_BF16 kernel when it runs here (activations rounded to bf16 once
- * per product, fp32 accumulation), else each thread widens its columns to an fp32 panel for SGEMM.
+ * per product, fp32 accumulation; where the CPU has AMX-BF16 and the inner size is a multiple of 32, every row on AMX
+ * tiles and only a tail of fewer than 16 output columns on vdpbf16ps, so a row's result does not depend on how many
+ * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM.
  */
 final class MatMul implements AutoCloseable {
     /** Columns per kernel call are a multiple of this: the kernel's column group (4 blocks of 16). */
@@ -13,6 +15,7 @@ final class MatMul implements AutoCloseable {
 
     private final Parallel parallel;
     private final boolean kernel;
+    private final boolean amx;
     private OffHeap packed;      // x as bf16 pairs, for the kernel
     private final ThreadLocal<OffHeap[]> panel = ThreadLocal.withInitial(() -> new OffHeap[1]);
     private final java.util.Queue<OffHeap> panels = new java.util.concurrent.ConcurrentLinkedQueue<>();   // to free on close
@@ -20,11 +23,19 @@ final class MatMul implements AutoCloseable {
     MatMul(Parallel parallel) { this(parallel, Bf16Native.available()); }
 
     /** @param kernel false: bf16 weights take the widened-panel path even where the kernel runs (tests) */
-    MatMul(Parallel parallel, boolean kernel) {
+    MatMul(Parallel parallel, boolean kernel) { this(parallel, kernel, kernel && Bf16Native.amxAvailable()); }
+
+    /** @param amx whether the kernel path puts whole tiles on AMX (false: vdpbf16ps only, to compare the two) */
+    MatMul(Parallel parallel, boolean kernel, boolean amx) {
         if (kernel && !Bf16Native.available()) throw new IllegalStateException("the BF16 kernel is not available: " + Bf16Native.unavailableReason());
+        if (amx && !Bf16Native.amxAvailable()) throw new IllegalStateException("AMX is not available: " + Bf16Native.amxUnavailableReason());
         this.parallel = parallel;
         this.kernel = kernel;
+        this.amx = amx && kernel;
     }
+
+    /** Whether whole tiles of bf16 products run on AMX. */
+    boolean amx() { return amx; }
 
     /** Whether bf16 products run on the AVX512_BF16 kernel (else on widened panels). */
     boolean bf16Kernel() { return kernel; }
@@ -47,7 +58,7 @@ final class MatMul implements AutoCloseable {
 
     private void bf16(OffHeap x, Bf16Matrix w, OffHeap y, int n) {
         int out = w.rows(), in = w.cols();
-        long pairs = (long) n * ((in + 1) / 2);
+        long pairs = (long) ((n + 31) & ~31) * ((in + 1) / 2);   // AMX reads whole groups of 32 rows
         if (packed == null || packed.length < pairs) {
             if (packed != null) packed.close();
             packed = new OffHeap(pairs);
@@ -57,9 +68,14 @@ final class MatMul implements AutoCloseable {
         int chunks = Math.min(groups, parallel.threads() * 4);
         int step = (groups + chunks - 1) / chunks * GROUP;
         long a = packed.pointer.address(), wp = w.data.pointer.address(), c = y.pointer.address();
+        // AMX: columns in blocks of 16 (a tail of fewer goes to vdpbf16ps, for every row alike), inputs in steps of 32
+        boolean tiles = amx && in % 32 == 0;
         parallel.forEach(chunks, i -> {
             int j0 = i * step, j1 = Math.min(out, j0 + step);
-            if (j1 > j0) Bf16Native.gemm(a, n, in, wp, j0, j1, c, out);
+            if (j1 <= j0) return;
+            int full = tiles ? j0 + ((j1 - j0) & ~15) : j0;
+            if (full > j0) Bf16Native.amxGemm(a, n, in, wp, j0, full, c, out);
+            if (full < j1) Bf16Native.gemm(a, n, in, wp, full, j1, c, out);
         });
     }
 

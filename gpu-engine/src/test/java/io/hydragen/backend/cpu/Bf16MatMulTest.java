@@ -14,6 +14,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The bf16 matrix product against a double-precision reference on random matrices, at sizes that leave tails
  * everywhere: rows not a multiple of the kernel's 6, columns not a multiple of 16 or 64, an odd inner size.
+ * Where the CPU has AMX-BF16 the kernel path runs every row on AMX tiles when the inner size is a multiple of 32 (the
+ * last group of fewer than 32 rows through a buffer) and a tail of fewer than 16 columns on vdpbf16ps: the cases with
+ * k = 32, 64, 512 cover that split.
  * The reference multiplies the same bf16 weights; the kernel also rounds the activations to bf16 (as it documents),
  * the widened-panel path does not, so each is compared with its own reference and only fp32 accumulation error remains.
  */
@@ -53,7 +56,7 @@ class Bf16MatMulTest {
     }
 
     @ParameterizedTest(name = "kernel m={0} n={1} k={2}")
-    @CsvSource({"1,1,1", "1,16,2", "7,17,33", "13,65,31", "6,64,64", "64,100,512", "5,130,3", "70,257,129"})
+    @CsvSource({"1,1,1", "1,16,2", "7,17,33", "13,65,31", "6,64,64", "64,100,512", "5,130,3", "70,257,129", "45,130,64", "96,64,32", "32,16,32"})
     void kernelMatchesReference(int m, int n, int k) {
         assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
         double err = maxError(m, n, k, true, 2);
@@ -65,6 +68,25 @@ class Bf16MatMulTest {
     void widenedPanelsMatchReference(int m, int n, int k) {
         double err = maxError(m, n, k, false, 2);
         assertTrue(err < 1e-5, "relative error " + err);
+    }
+
+    /** A row's products are the same bits alone and among 45 rows (AMX's row groups and buffered last group included). */
+    @Test
+    void aRowsResultDoesNotDependOnTheOtherRows() {
+        assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
+        int m = 45, n = 130, k = 64;
+        Random r = new Random(9);
+        float[] x = random(r, m * k);
+        try (Parallel p = new Parallel(2); MatMul mm = new MatMul(p, true); Bf16Matrix b = new Bf16Matrix(n, k);
+             OffHeap all = OffHeap.of(x); OffHeap y = new OffHeap((long) m * n); OffHeap one = new OffHeap(k); OffHeap y1 = new OffHeap(n)) {
+            for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) b.set(j, kk, Half.floatToBf16((float) r.nextGaussian()));
+            mm.apply(all, b, y, m);
+            for (int row : new int[] {0, 31, 32, 44}) {
+                for (int kk = 0; kk < k; kk++) one.set(kk, x[row * k + kk]);
+                mm.apply(one, b, y1, 1);
+                for (int j = 0; j < n; j++) assertEquals(y.get(row * n + j), y1.get(j), "row " + row + " column " + j);
+            }
+        }
     }
 
     @Test

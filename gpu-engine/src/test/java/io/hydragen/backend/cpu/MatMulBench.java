@@ -3,8 +3,9 @@ package io.hydragen.backend.cpu;
 import io.hydragen.model.Half;
 
 /**
- * One decode step's matrix products in isolation, fp32 SGEMM against the bf16 kernel, alternating in one process so
- * both see the same machine load: {@code MatMulBench [rows] [threads] [reps]} prints GFLOP/s per shape and the ratio.
+ * One decode step's matrix products in isolation, fp32 SGEMM against the bf16 kernel (vdpbf16ps only, and with AMX
+ * tiles where the CPU has them), alternating in one process so all see the same machine load:
+ * {@code MatMulBench [rows] [threads] [reps]} prints GFLOP/s per shape and the ratios.
  * Shapes are synthetic:cpu-bench's (hidden 512, intermediate 1536, vocabulary 32000). With 1 thread the times are the
  * thread's CPU time (less disturbed by other processes on a shared machine than wall time); with more, wall time.
  */
@@ -16,7 +17,8 @@ public final class MatMulBench {
         int[][] shapes = {{768, 512}, {512, 512}, {3072, 512}, {512, 1536}, {32000, 512}};
         java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
         java.util.function.LongSupplier now = threads == 1 ? clock::getCurrentThreadCpuTime : System::nanoTime;
-        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p)) {
+        boolean amx = Bf16Native.amxAvailable();
+        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p, Bf16Native.available(), false); MatMul tiles = new MatMul(p, Bf16Native.available(), amx)) {
             for (int[] s : shapes) {
                 int n = s[0], k = s[1];
                 try (OffHeap x = new OffHeap((long) m * k); OffHeap w = new OffHeap((long) n * k); OffHeap y = new OffHeap((long) m * n);
@@ -24,18 +26,20 @@ public final class MatMulBench {
                     for (int i = 0; i < m * k; i++) x.set(i, (i % 13) * 0.01f);
                     for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) { w.set(j * k + kk, ((j + kk) % 7) * 0.01f); b.set(j, kk, Half.floatToBf16(((j + kk) % 7) * 0.01f)); }
                     Fp32Matrix f = new Fp32Matrix(w, n, k);
-                    long tf = 0, tb = 0;
+                    long tf = 0, tb = 0, ta = 0;
                     for (int r = 0; r < reps + 2; r++) {
                         long t0 = now.getAsLong();
                         mm.apply(x, f, y, m);
                         long t1 = now.getAsLong();
                         mm.apply(x, b, y, m);
                         long t2 = now.getAsLong();
-                        if (r >= 2) { tf += t1 - t0; tb += t2 - t1; }
+                        tiles.apply(x, b, y, m);
+                        long t3 = now.getAsLong();
+                        if (r >= 2) { tf += t1 - t0; tb += t2 - t1; ta += t3 - t2; }
                     }
                     double flops = 2.0 * m * n * k * reps;
-                    System.out.printf("m=%d n=%5d k=%4d  fp32 %6.1f GFLOP/s  bf16 %6.1f GFLOP/s  bf16/fp32 %.2fx%n", m, n, k,
-                            flops / tf, flops / tb, (double) tf / tb);
+                    System.out.printf("m=%d n=%5d k=%4d  fp32 %6.1f GFLOP/s  bf16 %6.1f GFLOP/s  bf16/fp32 %.2fx  %s %6.1f GFLOP/s  /vdpbf16ps %.2fx%n",
+                            m, n, k, flops / tf, flops / tb, (double) tf / tb, amx ? "AMX" : "(no AMX)", flops / ta, (double) tb / ta);
                 }
             }
         }

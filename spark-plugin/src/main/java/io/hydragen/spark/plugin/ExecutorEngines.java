@@ -151,7 +151,8 @@ public final class ExecutorEngines {
         ModelConfig config = ModelMemory.config(local);
         String backend = effectiveBackend(key, config);
         boolean cpu = backend.equals("cpu");
-        long weights = config == null ? 0 : ModelMemory.cpuWeightBytes(config);
+        long weights = config == null ? 0
+                : ModelMemory.cpuWeightBytes(config, io.hydragen.backend.cpu.CpuDtype.resolve(HydragenConf.CPU_DTYPE.get(conf), config.dtype()));
         if (cpu && config != null && HydragenConf.MEMORY_CHECK.get(conf)) {
             ModelMemory.check(key.model(), weights, ModelMemory.availableBytes(), "loaded: " + CACHE.keys());
         }
@@ -160,7 +161,8 @@ public final class ExecutorEngines {
         Engine engine;
         try {
             engine = Engine.open(new EngineOptions(local, backend, key.deviceOrdinal(), AttentionMode.HYDRAGEN,
-                16, threads, 256, HydragenConf.PREFIX_CACHE_TOKENS.get(conf), kvBudget).withCpuDtype(HydragenConf.CPU_DTYPE.get(conf)));
+                16, threads, 256, HydragenConf.PREFIX_CACHE_TOKENS.get(conf), kvBudget).withCpuDtype(HydragenConf.CPU_DTYPE.get(conf))
+                .withKvCacheDtype(HydragenConf.KV_CACHE_DTYPE.get(conf)));
         } catch (IllegalArgumentException e) {
             if (!backend.equals("cuda")) throw e;
             throw new IllegalArgumentException("model " + key.model() + " on CUDA device " + key.deviceOrdinal()

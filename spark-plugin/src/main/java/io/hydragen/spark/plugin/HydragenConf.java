@@ -104,6 +104,14 @@ public final class HydragenConf {
                 io.hydragen.backend.cpu.CpuDtype.resolve(s, io.hydragen.model.DType.F32);   // refuses an unknown value
                 return s.strip().toLowerCase(java.util.Locale.ROOT);
             }));
+    public static final Entry<String> KV_CACHE_DTYPE = new Entry<>("spark.hydragen.kvCacheDtype", "auto, fp32 or bf16", "auto", "auto",
+            "How CPU engines store the KV cache: `auto` (as the weights: bf16 exactly when `spark.hydragen.cpuDtype` "
+                    + "resolves to bf16), `fp32`, or `bf16` (half the KV memory, so KV budgets hold twice the tokens; "
+                    + "keys and values rounded to bf16).",
+            parser(s -> {
+                io.hydragen.backend.cpu.CpuDtype.resolveKvCache(s, io.hydragen.backend.cpu.CpuDtype.FP32);   // refuses an unknown value
+                return s.strip().toLowerCase(java.util.Locale.ROOT);
+            }));
     public static final Entry<Integer> PREFIX_CACHE_TOKENS = integer("spark.hydragen.prefixCacheTokens", 16384, 0,
             "Prompt-start KV each executor engine keeps across calls, in tokens (0 = off): repeated "
                     + "`hydragen_complete` prefixes and prefix groups split over batches copy it instead of prefilling.");
@@ -140,7 +148,7 @@ public final class HydragenConf {
                     + "argument wins. `bin/hydragen-batch --sql` sets these from its command-line flags. Session conf.");
 
     static {
-        for (Entry<?> e : List.of(MODEL, DEFAULTS, STAGING_DIR, MODEL_CACHE_DIR, MODEL_CACHE_MAX_BYTES, CHECK_INPUT_UTF8, MAX_MODELS, THREADS, CPU_DTYPE, PREFIX_CACHE_TOKENS,
+        for (Entry<?> e : List.of(MODEL, DEFAULTS, STAGING_DIR, MODEL_CACHE_DIR, MODEL_CACHE_MAX_BYTES, CHECK_INPUT_UTF8, MAX_MODELS, THREADS, CPU_DTYPE, KV_CACHE_DTYPE, PREFIX_CACHE_TOKENS,
                 MEMORY_FRACTION, KV_BUDGET_BYTES, MEMORY_CHECK)) {
             ENTRIES.add(e);
         }

@@ -1,5 +1,6 @@
 package io.hydragen.spark.plugin;
 
+import io.hydragen.backend.cpu.CpuDtype;
 import io.hydragen.model.HfConfigReader;
 import io.hydragen.model.ModelConfig;
 import io.hydragen.model.SyntheticModels;
@@ -10,8 +11,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Whether a model fits before it is loaded: its weights' bytes estimated from its config (the CPU engine widens
- * every weight to float32 off the heap), against the memory this executor can still allocate, so an executor that
+ * Whether a model fits before it is loaded: its weights' bytes estimated from its config (the CPU engine holds the
+ * weight matrices off the heap in the resolved {@code spark.hydragen.cpuDtype}: 4 bytes each in fp32, 2 in bf16), against the memory this executor can still allocate, so an executor that
  * cannot hold another model refuses with a message instead of dying of an out-of-memory error mid-load.
  */
 public final class ModelMemory {
@@ -35,8 +36,18 @@ public final class ModelMemory {
         return v * h * (c.tieWordEmbeddings() ? 1 : 2) + c.numLayers() * perLayer + h;
     }
 
-    /** Bytes the CPU engine's weights take: float32 for every parameter. */
-    public static long cpuWeightBytes(ModelConfig c) { return parameters(c) * Float.BYTES; }
+    /** Bytes the CPU engine's weights take in fp32: 4 for every parameter. */
+    public static long cpuWeightBytes(ModelConfig c) { return cpuWeightBytes(c, CpuDtype.FP32); }
+
+    /**
+     * Bytes the CPU engine's weights take: the matrices in {@code dtype} (what {@link CpuDtype#resolve} makes of the
+     * setting for this checkpoint), the norms and biases (vectors on the Java heap) in float32.
+     */
+    public static long cpuWeightBytes(ModelConfig c, CpuDtype dtype) {
+        long h = c.hiddenSize();
+        long vectors = c.numLayers() * (2 * h + (c.attentionBias() ? c.qDim() + 2L * c.kvDim() + h : 0)) + h;
+        return (parameters(c) - vectors) * dtype.bytes() + vectors * Float.BYTES;
+    }
 
     /**
      * Off-heap bytes this JVM may still allocate: JavaCPP's limits ({@code org.bytedeco.javacpp.maxBytes} and

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.cpu.CpuAttentionBench;
+import io.hydragen.backend.cpu.CpuDtype;
 import io.hydragen.backend.cuda.AttentionBench;
 import io.hydragen.backend.cuda.CudaBackend;
 
@@ -51,6 +52,10 @@ final class BenchAttentionCommand implements Callable<Integer> {
             description = "CPU modes to time (default ${DEFAULT-VALUE}; per-sequence copies the prefix per sequence).")
     List<AttentionMode> modes;
 
+    @Option(names = "--kv-cache-dtype", defaultValue = "fp32", split = ",", paramLabel = "D",
+            description = "CPU: KV cache types to time, each in turn in this process: fp32, bf16 or both (fp32,bf16) (default ${DEFAULT-VALUE}).")
+    List<String> kvCacheDtypes;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "T", description = "CPU threads; 0 = all cores (default ${DEFAULT-VALUE}).") int threads;
 
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed runs first (default ${DEFAULT-VALUE}).") int warmup;
@@ -79,11 +84,21 @@ final class BenchAttentionCommand implements Callable<Integer> {
         PrintStream out = console.out();
         switch (backend) {
             case "cpu" -> {
+                List<CpuDtype> kvs = new ArrayList<>();
+                for (String d : kvCacheDtypes) {
+                    try {
+                        kvs.add(CpuDtype.resolveKvCache(d, CpuDtype.FP32));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--kv-cache-dtype: " + e.getMessage());
+                    }
+                }
                 CpuAttentionBench.Shape s = new CpuAttentionBench.Shape(batch, prefixTokens, suffixTokens, qHeads, kvHeads, headDim);
-                out.printf("cpu: batch %d, prefix %d, suffix %d, heads %d/%d, head_dim %d (fp32, one layer)%n", batch, prefixTokens, suffixTokens, qHeads, kvHeads, headDim);
-                for (CpuAttentionBench.Result r : CpuAttentionBench.run(s, modes, threads, warmup, reps)) {
-                    out.printf("  %-24s median %9.3f ms  (min %.3f, max %.3f)  %.1f GFLOP/s%n", r.mode(), r.medianMs(), r.minMs(), r.maxMs(), r.gflops());
-                    rows.add(Map.of("mode", r.mode(), "median_ms", r.medianMs(), "min_ms", r.minMs(), "max_ms", r.maxMs(), "gflops", r.gflops()));
+                out.printf("cpu: batch %d, prefix %d, suffix %d, heads %d/%d, head_dim %d (one layer)%n", batch, prefixTokens, suffixTokens, qHeads, kvHeads, headDim);
+                for (CpuAttentionBench.Result r : CpuAttentionBench.run(s, modes, kvs, threads, warmup, reps)) {
+                    out.printf("  %-24s kv %-4s median %9.3f ms  (min %.3f, max %.3f)  %.1f GFLOP/s%n", r.mode(), r.kvDtype().cliName(),
+                            r.medianMs(), r.minMs(), r.maxMs(), r.gflops());
+                    rows.add(Map.of("mode", r.mode(), "kv_cache_dtype", r.kvDtype().cliName(), "median_ms", r.medianMs(), "min_ms", r.minMs(),
+                            "max_ms", r.maxMs(), "gflops", r.gflops()));
                 }
             }
             case "cuda" -> {

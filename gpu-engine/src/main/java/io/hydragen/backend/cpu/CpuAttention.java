@@ -54,10 +54,24 @@ final class CpuAttention {
 
     private record Task(AttentionBlock block, int kvHead, int r0, int r1, int k0, int k1) {}
 
+    /** One task's normalised output [m × headDim] and log-sum-exps [m]; kept and regrown, so a pass allocates none. */
     private static final class Partial {
-        float[] out;
-        float[] lse;
+        float[] out = new float[0];
+        float[] lse = new float[0];
+
+        Partial fit(int m, int d) {
+            if (out.length < m * d) out = new float[m * d];
+            if (lse.length < m) lse = new float[m];
+            return this;
+        }
     }
+
+    /**
+     * The merge's workspace, reused by every layer and pass: one Partial per task index and the accumulators. forward
+     * runs one pass at a time per instance (the backend's forward is synchronized), so the fields are not shared.
+     */
+    private Partial[] partials = new Partial[0];
+    private float[] acc = new float[0], accLse = new float[0];
 
     /** Off-heap bytes of one thread's scratch, allocated on the thread's first attention task and kept with it. */
     static long scratchBytes(int headDim) {
@@ -109,19 +123,22 @@ final class CpuAttention {
     void forward(int layer, OffHeap q, int rows, List<AttentionBlock> blocks, OffHeap out, Parallel parallel, StepProfile profile) {
         long t0 = profile.start();
         List<Task> tasks = plan(blocks);
-        Partial[] partials = new Partial[tasks.size()];
+        Partial[] partials = partials(tasks.size());
         parallel.forEach(tasks.size(), i -> {
             long s = profile.start();
-            partials[i] = run(layer, q, tasks.get(i));
+            run(layer, q, tasks.get(i), partials[i]);
             if (profile.on()) profile.attentionTask(tasks.get(i).block.rows().length > 1, System.nanoTime() - s);
         });
         profile.stop(StepProfile.Phase.ATTENTION, t0);
         t0 = profile.start();
 
         int qDim = numHeads * headDim;
-        float[] acc = new float[rows * qDim];
-        float[] accLse = new float[rows * numHeads];
-        Arrays.fill(accLse, Float.NEGATIVE_INFINITY);
+        if (acc.length < rows * qDim) acc = new float[rows * qDim];
+        if (accLse.length < rows * numHeads) accLse = new float[rows * numHeads];
+        float[] acc = this.acc, accLse = this.accLse;
+        // a row no task reaches stays all zeros, as in a fresh array (a -inf lse makes the first merge a copy)
+        Arrays.fill(acc, 0, rows * qDim, 0f);
+        Arrays.fill(accLse, 0, rows * numHeads, Float.NEGATIVE_INFINITY);
         // Tasks of different KV heads write disjoint (row, head) pairs: merge per KV head in parallel, in task order.
         parallel.forEach(kvHeads, h -> {
             for (int t = 0; t < tasks.size(); t++) {
@@ -137,6 +154,16 @@ final class CpuAttention {
         });
         out.floats.put(0, acc, 0, rows * qDim);
         profile.stop(StepProfile.Phase.ATTENTION_MERGE, t0);
+    }
+
+    /** At least n reusable partials. */
+    private Partial[] partials(int n) {
+        if (partials.length < n) {
+            Partial[] grown = Arrays.copyOf(partials, Math.max(n, 2 * partials.length));
+            for (int i = partials.length; i < grown.length; i++) grown[i] = new Partial();
+            partials = grown;
+        }
+        return partials;
     }
 
     private List<Task> plan(List<AttentionBlock> blocks) {
@@ -159,7 +186,7 @@ final class CpuAttention {
         return tasks;
     }
 
-    private Partial run(int layer, OffHeap q, Task task) {
+    private void run(int layer, OffHeap q, Task task, Partial into) {
         Scratch sc = scratch.get();
         int d = headDim, m = (task.r1 - task.r0) * group, qDim = numHeads * d;
         AttentionBlock b = task.block;
@@ -195,9 +222,7 @@ final class CpuAttention {
             segStart = segEnd;
         }
 
-        Partial p = new Partial();
-        p.out = new float[m * d];
-        p.lse = new float[m];
+        Partial p = into.fit(m, d);
         sc.o.floats.get(0, p.out, 0, m * d);   // one bulk copy, then normalise on the heap
         for (int i = 0; i < m; i++) {
             float l = sc.rowSum[i];
@@ -210,7 +235,6 @@ final class CpuAttention {
             for (int j = i * d; j < (i + 1) * d; j++) p.out[j] *= inv;
             p.lse[i] = (sc.base2 ? (float) (sc.rowExp[i] * LN2) : sc.rowMax[i]) + (float) Math.log(l);
         }
-        return p;
     }
 
     /** One tile of t fp32 keys starting at concatenated index a: scores, online softmax update, P·V. */

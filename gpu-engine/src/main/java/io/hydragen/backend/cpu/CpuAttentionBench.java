@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * One decode step of attention alone on the CPU (one layer, fp32): B sequences sharing a P-token prefix with S
- * tokens of their own, in the three ways the engine can compute it. Random KV (zeros can run faster than real data).
+ * One decode step of attention alone on the CPU (one layer, KV in fp32 or bf16): B sequences sharing a P-token prefix
+ * with S tokens of their own, in the three ways the engine can compute it. Random KV (zeros can run faster than real data).
  */
 public final class CpuAttentionBench {
     private CpuAttentionBench() {}
@@ -19,14 +19,29 @@ public final class CpuAttentionBench {
         /** FLOPs of QKᵀ and PV over every visible key of every query head. */
         public double flops() { return 4.0 * batch * qHeads * ((double) prefixTokens + suffixTokens) * headDim; }
 
-        /** Bytes of the private per-sequence KV copies (fp32 K and V). */
-        long privateKvBytes() { return 8L * batch * (prefixTokens + suffixTokens) * kvHeads * headDim; }
+        /** Bytes of the private per-sequence KV copies (K and V in the given dtype). */
+        long privateKvBytes(CpuDtype kv) { return 2L * kv.bytes() * batch * (prefixTokens + suffixTokens) * kvHeads * headDim; }
     }
 
-    public record Result(String mode, double medianMs, double minMs, double maxMs, double gflops) {}
+    /** @param kvDtype the KV cache's storage type of this entry */
+    public record Result(String mode, CpuDtype kvDtype, double medianMs, double minMs, double maxMs, double gflops) {}
 
-    /** Times each mode ({@code NONE} is skipped: there is nothing to time); per-sequence needs private KV copies in RAM. */
+    /** fp32 KV, as before the bf16 cache. */
     public static List<Result> run(Shape s, List<AttentionMode> modes, int threads, int warmup, int reps) {
+        return run(s, modes, List.of(CpuDtype.FP32), threads, warmup, reps);
+    }
+
+    /**
+     * Times each KV dtype and, within it, each mode ({@code NONE} is skipped: there is nothing to time); per-sequence
+     * needs private KV copies in RAM. Every dtype gets the same queries and the same random KV (bf16: rounded).
+     */
+    public static List<Result> run(Shape s, List<AttentionMode> modes, List<CpuDtype> kvDtypes, int threads, int warmup, int reps) {
+        List<Result> out = new ArrayList<>();
+        for (CpuDtype kv : kvDtypes) out.addAll(run(s, modes, kv, threads, warmup, reps));
+        return out;
+    }
+
+    private static List<Result> run(Shape s, List<AttentionMode> modes, CpuDtype kvDtype, int threads, int warmup, int reps) {
         List<Result> out = new ArrayList<>();
         Random rnd = new Random(1);
         int rows = s.batch();
@@ -37,9 +52,9 @@ public final class CpuAttentionBench {
             CpuAttention attention = new CpuAttention(s.qHeads(), s.kvHeads(), s.headDim());
             List<CpuKvSegment> owned = new ArrayList<>();
             try {
-                CpuKvSegment prefix = filled(s, s.prefixTokens(), rnd, owned);
+                CpuKvSegment prefix = filled(s, s.prefixTokens(), kvDtype, rnd, owned);
                 List<CpuKvSegment> own = new ArrayList<>();
-                for (int b = 0; b < rows; b++) own.add(filled(s, s.suffixTokens(), rnd, owned));
+                for (int b = 0; b < rows; b++) own.add(filled(s, s.suffixTokens(), kvDtype, rnd, owned));
                 for (AttentionMode mode : modes) {
                     if (mode == AttentionMode.NONE) continue;
                     List<AttentionBlock> blocks = blocks(mode, s, prefix, own, owned);
@@ -52,7 +67,7 @@ public final class CpuAttentionBench {
                     }
                     Arrays.sort(ms);
                     double median = ms[reps / 2];
-                    out.add(new Result(mode.cliName(), median, ms[0], ms[reps - 1], s.flops() / (median / 1e3) / 1e9));
+                    out.add(new Result(mode.cliName(), kvDtype, median, ms[0], ms[reps - 1], s.flops() / (median / 1e3) / 1e9));
                 }
             } finally {
                 for (CpuKvSegment k : owned) k.close();
@@ -76,14 +91,20 @@ public final class CpuAttentionBench {
                 for (int r = 0; r < rows; r++) blocks.add(new AttentionBlock(List.of(prefix, own.get(r)), new int[] {r}, new int[] {s.suffixTokens()}));
             }
             case PER_SEQUENCE -> {
-                if (s.privateKvBytes() > Runtime.getRuntime().maxMemory() * 2) {
-                    throw new IllegalArgumentException("per-sequence needs " + (s.privateKvBytes() >> 20) + " MiB of private KV copies; use a smaller shape");
+                if (s.privateKvBytes(prefix.dtype) > Runtime.getRuntime().maxMemory() * 2) {
+                    throw new IllegalArgumentException("per-sequence needs " + (s.privateKvBytes(prefix.dtype) >> 20) + " MiB of private KV copies; use a smaller shape");
                 }
                 int n = s.prefixTokens() + s.suffixTokens();
                 for (int r = 0; r < rows; r++) {
-                    CpuKvSegment copy = new CpuKvSegment(1, s.kvHeads(), s.headDim(), n);
+                    CpuKvSegment copy = new CpuKvSegment(1, s.kvHeads(), s.headDim(), n, prefix.dtype);
                     owned.add(copy);
                     copy.setLength(n);
+                    if (prefix.dtype != CpuDtype.FP32) {   // the packed layout: the segment's own copy
+                        copy.copyFrom(prefix, 0, 0, s.prefixTokens());
+                        copy.copyFrom(own.get(r), 0, s.prefixTokens(), s.suffixTokens());
+                        blocks.add(new AttentionBlock(List.of(copy), new int[] {r}, new int[] {n}));
+                        continue;
+                    }
                     for (int h = 0; h < s.kvHeads(); h++) {
                         copy.keys[0].floats.put((int) copy.offset(h, 0), prefix.keys[0].floats, (int) prefix.offset(h, 0), s.prefixTokens() * s.headDim());
                         copy.values[0].floats.put((int) copy.offset(h, 0), prefix.values[0].floats, (int) prefix.offset(h, 0), s.prefixTokens() * s.headDim());
@@ -99,13 +120,17 @@ public final class CpuAttentionBench {
         return blocks;
     }
 
-    private static CpuKvSegment filled(Shape s, int n, Random rnd, List<CpuKvSegment> owned) {
-        CpuKvSegment seg = new CpuKvSegment(1, s.kvHeads(), s.headDim(), Math.max(1, n));
+    private static CpuKvSegment filled(Shape s, int n, CpuDtype kv, Random rnd, List<CpuKvSegment> owned) {
+        CpuKvSegment seg = new CpuKvSegment(1, s.kvHeads(), s.headDim(), Math.max(1, n), kv);
         owned.add(seg);
         seg.setLength(n);
-        for (int i = 0; i < s.kvHeads() * n * s.headDim(); i++) {
-            seg.keys[0].set(i, (float) rnd.nextGaussian());
-            seg.values[0].set(i, (float) rnd.nextGaussian());
+        for (int h = 0; h < s.kvHeads(); h++) {
+            for (int slot = 0; slot < n; slot++) {
+                for (int i = 0; i < s.headDim(); i++) {
+                    seg.setKey(0, h, slot, i, (float) rnd.nextGaussian());
+                    seg.setValue(0, h, slot, i, (float) rnd.nextGaussian());
+                }
+            }
         }
         return seg;
     }

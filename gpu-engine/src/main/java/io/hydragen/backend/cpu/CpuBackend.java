@@ -124,6 +124,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public synchronized float[][] forward(ForwardBatch batch, AttentionMode mode) {
+        long start = layers(batch, mode);
+        int k = lmHead(batch.logitRows());
+        long t = profile.start();
+        float[][] out = new float[k][];
+        for (int i = 0; i < k; i++) out[i] = LogitPicks.row(ws.logits, i, c.vocabSize(), new float[c.vocabSize()]);
+        lap(Phase.LOGITS_COPY, t);
+        profile.forwardDone(start);
+        return out;
+    }
+
+
+    /** Embedding and every layer; the hidden states are left in ws.x. Returns the pass's start time for the profile. */
+    private long layers(ForwardBatch batch, AttentionMode mode) {
         int n = batch.rows(), h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), im = c.intermediateSize();
         int qkvDim = q + 2 * kv;
         ws.ensure(n, c);
@@ -172,9 +185,7 @@ public final class CpuBackend implements Backend {
             ops.residual(ws.x, ws.h, n, h);
             t = lap(Phase.RESIDUAL, t);
         }
-        float[][] out = logits(batch.logitRows(), h);
-        p.forwardDone(start);
-        return out;
+        return start;
     }
 
     /** Adds the time since {@code t0} to {@code phase} and returns the new start (0 when profiling is off). */
@@ -183,20 +194,18 @@ public final class CpuBackend implements Backend {
         return profile.start();
     }
 
-    private float[][] logits(int[] rows, int h) {
-        int k = rows.length, v = c.vocabSize();
-        if (k == 0) return new float[0][];
+    /** Final norm and LM head of the given rows of ws.x into ws.logits [k × vocab], off the heap; returns k. */
+    private int lmHead(int[] rows) {
+        int k = rows.length, v = c.vocabSize(), h = c.hiddenSize();
+        if (k == 0) return 0;
         ws.ensureLogits(k, v, h);
         long t = profile.start();
         for (int i = 0; i < k; i++) ws.last.floats.put(i * h, ws.x.floats, rows[i] * h, h);
         ops.rmsnorm(ws.last, ws.last, w.finalNorm, k, h, (float) c.rmsNormEps());
         t = lap(Phase.NORM, t);
         linear(ws.last, w.lmHead, ws.logits, k, v, h);
-        t = lap(Phase.LM_HEAD, t);
-        float[][] out = new float[k][v];
-        for (int i = 0; i < k; i++) ws.logits.floats.get(i * v, out[i], 0, v);
-        lap(Phase.LOGITS_COPY, t);
-        return out;
+        lap(Phase.LM_HEAD, t);
+        return k;
     }
 
     /** Per-phase timers of the forward pass (off until {@link #profile(boolean)} turns them on). */
@@ -213,24 +222,37 @@ public final class CpuBackend implements Backend {
         matmul.apply(x, weight, y, n);
     }
 
+    /** Each row's new key and value into its segment slot; rows over threads (each writes only its own slot's bytes). */
     private void writeKv(ForwardBatch b, int layer, int n, int qkvDim, int q, int kv) {
         int d = c.headDim();
-        for (int r = 0; r < n; r++) {
-            CpuKvSegment s = (CpuKvSegment) b.writeSegments()[r];
-            int slot = b.writeSlots()[r];
-            for (int hd = 0; hd < c.numKvHeads(); hd++) {
-                s.write(layer, hd, slot, ws.qkv.floats, r * qkvDim + q + hd * d, r * qkvDim + q + kv + hd * d);
+        ops.parallelRows(n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                CpuKvSegment s = (CpuKvSegment) b.writeSegments()[r];
+                int slot = b.writeSlots()[r];
+                for (int hd = 0; hd < c.numKvHeads(); hd++) {
+                    s.write(layer, hd, slot, ws.qkv.floats, r * qkvDim + q + hd * d, r * qkvDim + q + kv + hd * d);
+                }
             }
-        }
+            return 0;
+        });
     }
 
-    /** The host's sampling ({@link NextTokens#onHost}) with the rows spread over this backend's threads. */
+    /**
+     * The host's picks ({@link NextTokens#onHost}'s rule) made from the off-heap logits by {@link LogitPicks}, the rows
+     * spread over this backend's threads, without a rows × vocab copy to the heap.
+     */
     @Override
     public synchronized NextTokens forwardSample(ForwardBatch batch, AttentionMode mode, RowSampling[] sampling) {
         if (sampling.length != batch.logitRows().length) {
             throw new IllegalArgumentException(sampling.length + " sampling rows for " + batch.logitRows().length + " logit rows");
         }
-        return NextTokens.onHost(forward(batch, mode), sampling, parallel::forEach);
+        long start = layers(batch, mode);
+        int k = lmHead(batch.logitRows());
+        long t = profile.start();
+        NextTokens next = LogitPicks.pick(ws.logits, k, c.vocabSize(), sampling, parallel);
+        lap(Phase.PICK, t);
+        profile.forwardDone(start);
+        return next;
     }
 
     /** SGEMM rate of this backend's threads on a square product, for benchmark reports. */

@@ -3,6 +3,7 @@ package io.hydragen.backend.cpu;
 import io.hydragen.backend.KvSegment;
 import io.hydragen.model.Half;
 
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
@@ -73,9 +74,33 @@ final class CpuKvSegment implements KvSegment {
             values[layer].floats.put(at, src, valueAt, headDim);
             return;
         }
-        for (int i = 0; i < headDim; i++) {
-            setKey(layer, head, slot, i, src.get(keyAt + i));
-            setValue(layer, head, slot, i, src.get(valueAt + i));
+        writeBf16Key(keys[layer].bytes, keyBase(head) + layout.keyIndex(slot, 0), src, keyAt);
+        writeBf16Value(values[layer].bytes, valueBase(head) + layout.valueIndex(slot, 0), src, valueAt);
+    }
+
+    /**
+     * One slot's key in the packed layout from its first pair at short index k0: dims (2p, 2p + 1) are adjacent shorts,
+     * so each pair is one int store (little-endian: the lower dim in the low half), pairs 32 shorts apart. Only this
+     * slot's shorts are written, so rows writing other slots of the segment may run at the same time.
+     */
+    private void writeBf16Key(ByteBuffer b, long k0, FloatBuffer src, int at) {
+        int i = 0;
+        for (; i + 1 < headDim; i += 2) {
+            int lo = Half.floatToBf16(src.get(at + i)) & 0xffff, hi = Half.floatToBf16(src.get(at + i + 1)) & 0xffff;
+            b.putInt((int) (2 * (k0 + 16L * i)), lo | hi << 16);
+        }
+        if (i < headDim) b.putShort((int) (2 * (k0 + 16L * i)), Half.floatToBf16(src.get(at + i)));   // odd dim: pad stays 0
+    }
+
+    /**
+     * One slot's value from its dim 0 at short index v0: within a 16-dim block the dims are 2 shorts apart, blocks
+     * {@code slotPairs · 32} apart. Short stores: the other half of each int is the neighbouring slot's.
+     */
+    private void writeBf16Value(ByteBuffer b, long v0, FloatBuffer src, int at) {
+        long block = 32L * layout.slotPairs;
+        for (int i0 = 0; i0 < headDim; i0 += 16) {
+            int base = (int) (2 * (v0 + (i0 >> 4) * block));
+            for (int j = 0, n = Math.min(16, headDim - i0); j < n; j++) b.putShort(base + 4 * j, Half.floatToBf16(src.get(at + i0 + j)));
         }
     }
 

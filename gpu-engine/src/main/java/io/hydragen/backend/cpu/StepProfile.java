@@ -13,10 +13,10 @@ import java.util.Map;
  * row's own keys), which the report uses to divide the attention wall time.
  */
 public final class StepProfile {
-    /** The phases, in forward-pass order. */
+    /** The phases, in forward-pass order; PICK: the token picks of {@code forwardSample}, from the off-heap logits. */
     public enum Phase {
         EMBED, NORM, QKV_PROJ, ROPE, KV_WRITE, ATTENTION, ATTENTION_MERGE, O_PROJ, RESIDUAL, GATE_UP_PROJ, SWIGLU, DOWN_PROJ,
-        LM_HEAD, LOGITS_COPY
+        LM_HEAD, LOGITS_COPY, PICK
     }
 
     /** Whose time: a pass in which every row wants logits (decode), or any other (prefill). */

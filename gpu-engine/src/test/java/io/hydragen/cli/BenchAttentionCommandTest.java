@@ -36,6 +36,25 @@ class BenchAttentionCommandTest {
     }
 
     @Test
+    void bothKvDtypesInOneRun() throws Exception {
+        Path json = dir.resolve("kv.json");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int rc = run(out, err, "bench-attention", "--batch", "3", "--prefix-tokens", "100", "--suffix-tokens", "5", "--q-heads", "4",
+                "--kv-heads", "2", "--head-dim", "16", "--attention", "hydragen,per-sequence", "--kv-cache-dtype", "fp32,bf16",
+                "--reps", "1", "--warmup", "0", "--json", json.toString());
+        assertEquals(0, rc, err.toString());
+        JsonNode r = new ObjectMapper().readTree(json.toFile()).get("results");
+        assertEquals(4, r.size());
+        String[] want = {"hydragen fp32", "per-sequence fp32", "hydragen bf16", "per-sequence bf16"};
+        for (int i = 0; i < 4; i++) {
+            assertEquals(want[i], r.get(i).get("mode").asText() + " " + r.get(i).get("kv_cache_dtype").asText());
+            assertTrue(r.get(i).get("median_ms").asDouble() > 0);
+        }
+        assertTrue(out.toString().contains("kv bf16"), out.toString());
+        assertEquals(2, run(new ByteArrayOutputStream(), err, "bench-attention", "--kv-cache-dtype", "fp16"));
+    }
+
+    @Test
     void cudaWithoutADeviceIsOneLine() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.hydragen.backend.cuda.CudaBackend.unavailableReason(0) != null, "a GPU is present");
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();

@@ -62,6 +62,13 @@ final class Bf16Native {
     /** 1 when the CPU has AVX-512 F, BW, VL and BF16. */
     private static native int supported();
 
+    /**
+     * One row's new keys and values of every KV head into their slot of a bf16 KV segment (bf16_kv_write.cpp): head h's
+     * d floats at keySrc/valueSrc + 4·h·d bytes, its slot's dim 0 at keyDst/valueDst + 2·h·keyHead/valueHead bytes.
+     */
+    static native void writeKvSlot(long keySrc, long valueSrc, int heads, int d, long keyDst, long keyHead, long valueDst, long valueHead,
+                                   long valueBlock);
+
     /** dst [m × ceil(k/2)] bf16 pairs from src [m × k] fp32 (row stride lda), rounded to nearest even. */
     static native void packRows(long src, int lda, int m, int k, long dst);
 

@@ -223,18 +223,13 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Each row's new key and value into its segment slot, on the calling thread: spread over the threads (each row
+     * Each row's new keys and values into its segment slot, on the calling thread: spread over the threads (each row
      * writes only its own slot's bytes, so it would be safe) it was slower in every profiled pair on the shared 2-core
      * machine (1.6–2.7 ms against 1.3–1.7 ms a step), the join costing more than the sub-millisecond work it splits.
      */
     private void writeKv(ForwardBatch b, int layer, int n, int qkvDim, int q, int kv) {
-        int d = c.headDim();
         for (int r = 0; r < n; r++) {
-            CpuKvSegment s = (CpuKvSegment) b.writeSegments()[r];
-            int slot = b.writeSlots()[r];
-            for (int hd = 0; hd < c.numKvHeads(); hd++) {
-                s.write(layer, hd, slot, ws.qkv.floats, r * qkvDim + q + hd * d, r * qkvDim + q + kv + hd * d);
-            }
+            ((CpuKvSegment) b.writeSegments()[r]).writeAllHeads(layer, b.writeSlots()[r], ws.qkv, r * qkvDim + q, r * qkvDim + q + kv);
         }
     }
 

@@ -79,6 +79,22 @@ final class CpuKvSegment implements KvSegment {
     }
 
     /**
+     * Stores one token's keys and values of every KV head from {@code src}: head h's key at {@code keyAt + h·headDim}
+     * and value at {@code valueAt + h·headDim} (floats). bf16: one native call where the kernel library is loaded
+     * ({@link Bf16Native#writeKvSlot}), else {@link #write} per head; both round as {@link Half#floatToBf16}.
+     */
+    void writeAllHeads(int layer, int slot, OffHeap src, int keyAt, int valueAt) {
+        if (layout != null && Bf16Native.available()) {
+            long base = src.pointer.address();
+            Bf16Native.writeKvSlot(base + 4L * keyAt, base + 4L * valueAt, kvHeads, headDim,
+                    keys[layer].pointer.address() + 2 * layout.keyIndex(slot, 0), layout.keyHeadShorts,
+                    values[layer].pointer.address() + 2 * layout.valueIndex(slot, 0), layout.valueHeadShorts, 32L * layout.slotPairs);
+            return;
+        }
+        for (int h = 0; h < kvHeads; h++) write(layer, h, slot, src.floats, keyAt + h * headDim, valueAt + h * headDim);
+    }
+
+    /**
      * One slot's key in the packed layout from its first pair at short index k0: dims (2p, 2p + 1) are adjacent shorts,
      * so each pair is one int store (little-endian: the lower dim in the low half), pairs 32 shorts apart. Only this
      * slot's shorts are written, so rows writing other slots of the segment may run at the same time.

@@ -74,22 +74,28 @@ class CpuStepReuseTest {
         return s;
     }
 
+    /** allHeads: {@link CpuKvSegment#writeAllHeads} (native where the kernel library loads), else the Java per-head write. */
     @ParameterizedTest
-    @CsvSource({"5, 40", "16, 16", "24, 37", "64, 100", "128, 33"})
-    void packedKvWriteEqualsTheElementWiseWrite(int d, int capacity) {
+    @CsvSource({"5, 40, false", "16, 16, false", "24, 37, false", "64, 100, false", "128, 33, false",
+            "5, 40, true", "16, 16, true", "24, 37, true", "64, 100, true", "128, 33, true"})
+    void packedKvWriteEqualsTheElementWiseWrite(int d, int capacity, boolean allHeads) {
         Random r = new Random(d * 31L + capacity);
         int layers = 2, kvHeads = 3;
         try (CpuKvSegment fast = new CpuKvSegment(layers, kvHeads, d, capacity, CpuDtype.BF16);
              CpuKvSegment slow = new CpuKvSegment(layers, kvHeads, d, capacity, CpuDtype.BF16);
-             OffHeap src = new OffHeap(2L * d + 7)) {
+             OffHeap src = new OffHeap(2L * kvHeads * d + 7)) {
             for (int n = 0; n < 3 * capacity; n++) {   // slots in random order, some written twice
                 int layer = r.nextInt(layers), head = r.nextInt(kvHeads), slot = r.nextInt(capacity);
                 for (int i = 0; i < src.length; i++) src.set(i, special(r));
-                int keyAt = r.nextInt(4), valueAt = keyAt + d + r.nextInt(4);
-                fast.write(layer, head, slot, src.floats, keyAt, valueAt);
-                for (int i = 0; i < d; i++) {
-                    slow.setKey(layer, head, slot, i, src.get(keyAt + i));
-                    slow.setValue(layer, head, slot, i, src.get(valueAt + i));
+                int keyAt = r.nextInt(4), valueAt = keyAt + (allHeads ? kvHeads : 1) * d + r.nextInt(4);
+                if (allHeads) fast.writeAllHeads(layer, slot, src, keyAt, valueAt);
+                else fast.write(layer, head, slot, src.floats, keyAt, valueAt);
+                for (int h = allHeads ? 0 : head; h < (allHeads ? kvHeads : head + 1); h++) {
+                    int k0 = keyAt + (allHeads ? h * d : 0), v0 = valueAt + (allHeads ? h * d : 0);
+                    for (int i = 0; i < d; i++) {
+                        slow.setKey(layer, h, slot, i, src.get(k0 + i));
+                        slow.setValue(layer, h, slot, i, src.get(v0 + i));
+                    }
                 }
             }
             for (int l = 0; l < layers; l++) {

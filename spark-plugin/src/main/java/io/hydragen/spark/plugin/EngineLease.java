@@ -40,6 +40,22 @@ public final class EngineLease implements AutoCloseable {
         return lease.locked(() -> lease.get().engine().stream(requests, batching, out));
     }
 
+    /**
+     * Opens a continuous stream on the engine ({@link Engine#openStream}) that the caller advances round by round
+     * ({@link ContinuousRounds#advance}), each round taking the engine's fair, interruptible lock: tasks sharing this
+     * executor's engine take turns by rounds (one forward pass each), and the task's own thread runs its rounds, so
+     * its interrupt cancels the round in progress.
+     */
+    public ContinuousRounds openStream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching,
+                                       java.util.function.Consumer<io.hydragen.generate.Completion> out) {
+        io.hydragen.generate.StreamSession session = lease.locked(() -> lease.get().engine().openStream(requests, batching, out));
+        return new ContinuousRounds() {
+            @Override public boolean advance() { return lease.locked(session::advance); }
+            @Override public io.hydragen.generate.BatchStats stats() { return session.stats(); }
+            @Override public void close() { session.close(); }
+        };
+    }
+
     /** Scores candidates ({@link Engine#score}) after waiting (interruptibly) for the calls ahead of it. */
     public io.hydragen.score.Scores score(List<io.hydragen.score.ScoreRequest> requests, BatchOptions batching) {
         return lease.locked(() -> lease.get().engine().score(requests, batching, ProgressListener.NONE));

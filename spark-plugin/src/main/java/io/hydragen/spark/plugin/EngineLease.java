@@ -42,18 +42,40 @@ public final class EngineLease implements AutoCloseable {
 
     /**
      * Opens a continuous stream on the engine ({@link Engine#openStream}) that the caller advances round by round
-     * ({@link ContinuousRounds#advance}), each round taking the engine's fair, interruptible lock: tasks sharing this
-     * executor's engine take turns by rounds (one forward pass each), and the task's own thread runs its rounds, so
-     * its interrupt cancels the round in progress.
+     * ({@link ContinuousRounds#advance}) on its own thread, so its interrupt cancels the round in progress. The
+     * engine's fair, interruptible lock is held from here until the stream is closed (close it on this thread): its
+     * rows hold KV between rounds, and a second stream or batch beside them would plan against memory they use, so
+     * other tasks wait, as for a batch.
      */
     public ContinuousRounds openStream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching,
                                        java.util.function.Consumer<io.hydragen.generate.Completion> out) {
-        io.hydragen.generate.StreamSession session = lease.locked(() -> lease.get().engine().openStream(requests, batching, out));
+        AutoCloseable hold = lease.hold();
+        io.hydragen.generate.StreamSession session;
+        try {
+            session = lease.get().engine().openStream(requests, batching, out);
+        } catch (RuntimeException | Error e) {
+            unlock(hold);
+            throw e;
+        }
         return new ContinuousRounds() {
-            @Override public boolean advance() { return lease.locked(session::advance); }
+            @Override public boolean advance() { return session.advance(); }
             @Override public io.hydragen.generate.BatchStats stats() { return session.stats(); }
-            @Override public void close() { session.close(); }
+            @Override public void close() {
+                try {
+                    session.close();
+                } finally {
+                    unlock(hold);
+                }
+            }
         };
+    }
+
+    private static void unlock(AutoCloseable hold) {
+        try {
+            hold.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Scores candidates ({@link Engine#score}) after waiting (interruptibly) for the calls ahead of it. */

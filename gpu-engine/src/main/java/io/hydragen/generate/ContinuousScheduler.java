@@ -100,20 +100,47 @@ final class ContinuousScheduler {
      * @param expected sequences the source holds when known (progress only), else 0
      */
     BatchStats run(Iterator<Sequence> source, long expected, Consumer<Sequence> onFinished) {
+        start(source, expected, onFinished);
+        try {
+            while (advance()) { /* one round each */ }
+        } finally {
+            release();
+        }
+        return stats();
+    }
+
+    private Iterator<Sequence> source;
+
+    /** Begins a run over {@code source} without running anything yet: {@link #advance} then runs it round by round. */
+    void start(Iterator<Sequence> source, long expected, Consumer<Sequence> onFinished) {
+        this.source = source;
         this.onFinished = onFinished;
         this.totalRows = expected;
-        try {
-            while (true) {
-                if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
-                while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
-                admit();
-                if (!toPrefill.isEmpty() || !decoding.isEmpty()) step();
-                if (decoding.isEmpty() && prefilling.isEmpty() && waiting.isEmpty() && !source.hasNext()) break;
-            }
-        } finally {
-            for (Row r : decoding) if (r.privateKv != null) r.privateKv.close();
-            tree.closeAll();
-        }
+    }
+
+    /**
+     * One round: reads ahead (at most {@link #LOOKAHEAD_FACTOR} × the batch limit waiting rows), admits, runs one
+     * forward pass, and hands out the rows that finished. Lets a caller that is itself pulled (a Spark partition
+     * iterator) drive the scheduler from its own thread, taking finished rows between rounds.
+     *
+     * @return false once every sequence of the source has finished (nothing more will be handed out)
+     */
+    boolean advance() {
+        if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
+        while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
+        admit();
+        if (!toPrefill.isEmpty() || !decoding.isEmpty()) step();
+        return !(decoding.isEmpty() && prefilling.isEmpty() && waiting.isEmpty() && !source.hasNext());
+    }
+
+    /** Frees all KV still held (after the last round, or when a run is abandoned); idempotent. */
+    void release() {
+        for (Row r : decoding) if (r.privateKv != null) { r.privateKv.close(); r.privateKv = null; }
+        tree.closeAll();
+    }
+
+    /** The statistics of the rounds run so far. */
+    BatchStats stats() {
         return new BatchStats((int) sequences, promptTokens, prefilled, shared, generated, decodeTokens, prefillNanos, decodeNanos, decodeSteps);
     }
 

@@ -193,8 +193,13 @@ public final class BatchJob implements Callable<Integer> {
             org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
             org.apache.hadoop.fs.FileSystem fs = fileSystem(spark, outPath);
             boolean existed = exists(fs, outPath);
-            try (BatchProgress progress = new BatchProgress(System.err, Boolean.getBoolean("hydragen.stderr.tty"),
-                    sql == null ? prompts.count() : -1)) {
+            // the table's row count is for the progress line only: counted by a job of its own beside the generation
+            // (a second task slot is idle while the driver plans and the task loads the model), not before it
+            java.util.concurrent.CompletableFuture<Long> rowCount = sql == null
+                    ? java.util.concurrent.CompletableFuture.supplyAsync(prompts::count) : null;
+            java.util.function.LongSupplier totalRows = () -> rowCount != null && rowCount.isDone()
+                    && !rowCount.isCompletedExceptionally() ? rowCount.join() : -1;
+            try (BatchProgress progress = new BatchProgress(System.err, Boolean.getBoolean("hydragen.stderr.tty"), totalRows)) {
                 // every column in every line, null where empty (Spark's JSON writer drops null fields by default)
                 if (format.equals("jsonl")) writer.option("ignoreNullFields", "false").json(out);
                 else writer.parquet(out);

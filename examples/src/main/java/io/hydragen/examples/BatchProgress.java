@@ -17,7 +17,7 @@ final class BatchProgress implements AutoCloseable {
 
     private final PrintStream err;
     private final boolean terminal;
-    private final long totalRows;
+    private final LongSupplier totalRows;
     private final Supplier<EngineTotals.Counts> counts;
     private final EngineTotals.Counts start;
     private final LongSupplier clock;
@@ -25,12 +25,19 @@ final class BatchProgress implements AutoCloseable {
     private final Thread thread;
     private volatile boolean drawn;
 
-    /** @param totalRows rows the job will generate, or -1 when not known (a --sql query) */
-    BatchProgress(PrintStream err, boolean terminal, long totalRows) {
+    /**
+     * @param totalRows rows the job will generate, or -1 while not known (a --sql query; a table whose count is still
+     *                  running)
+     */
+    BatchProgress(PrintStream err, boolean terminal, LongSupplier totalRows) {
         this(err, terminal, totalRows, EngineTotals::snapshot, System::nanoTime, true);
     }
 
     BatchProgress(PrintStream err, boolean terminal, long totalRows, Supplier<EngineTotals.Counts> counts, LongSupplier clock, boolean run) {
+        this(err, terminal, () -> totalRows, counts, clock, run);
+    }
+
+    BatchProgress(PrintStream err, boolean terminal, LongSupplier totalRows, Supplier<EngineTotals.Counts> counts, LongSupplier clock, boolean run) {
         this.err = err;
         this.terminal = terminal;
         this.totalRows = totalRows;
@@ -74,6 +81,7 @@ final class BatchProgress implements AutoCloseable {
         EngineTotals.Counts c = counts.get().minus(start);
         double seconds = (clock.getAsLong() - t0) / 1e9;
         double tps = seconds > 0 ? c.generatedTokens() / seconds : 0;
+        long totalRows = this.totalRows.getAsLong();
         StringBuilder sb = new StringBuilder("hydragen-batch: ");
         sb.append(c.rows()).append(totalRows >= 0 ? "/" + totalRows : "").append(" rows");
         if (c.errorRows() > 0) sb.append(" (").append(c.errorRows()).append(" errors)");

@@ -30,4 +30,16 @@ class BatchProgressTest {
         assertEquals("hydragen-batch: 0 rows, 0.0 tokens/s, 0s elapsed", unknown.line());
         assertEquals("1h01m", BatchProgress.duration(3660));
     }
+
+    @Test
+    void theTotalShowsOnceItsCountArrives() {
+        AtomicReference<EngineTotals.Counts> now = new AtomicReference<>(counts(0, 0, 0));
+        AtomicLong clock = new AtomicLong(0), total = new AtomicLong(-1);
+        BatchProgress p = new BatchProgress(new PrintStream(new ByteArrayOutputStream()), false, total::get, now::get, clock::get, false);
+        now.set(counts(4, 0, 40));
+        clock.set(2_000_000_000L);
+        assertEquals("hydragen-batch: 4 rows, 20.0 tokens/s, 2s elapsed", p.line(), "the count job still running");
+        total.set(8);
+        assertEquals("hydragen-batch: 4/8 rows, 20.0 tokens/s, 2s elapsed, ETA 2s", p.line());
+    }
 }

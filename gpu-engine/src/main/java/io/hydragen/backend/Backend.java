@@ -52,7 +52,8 @@ public interface Backend extends AutoCloseable {
      * settings gets its logits back instead (the host needs them: prompt log-probabilities). This default samples on
      * the host ({@link NextTokens#onHost}); a backend that can sample where the logits are (CUDA) overrides it with the
      * same rule, so only token ids (and the log-probabilities asked for) cross to the host. The generation loop calls
-     * this one method every decode step, whichever backend runs it.
+     * this one method for every pass, prefill included (a sample's first token is a logit row with its settings at
+     * step 0; a logit row may repeat a batch row, one per sample of the same prompt), whichever backend runs it.
      */
     default NextTokens forwardSample(ForwardBatch batch, AttentionMode mode, RowSampling[] sampling) {
         if (sampling.length != batch.logitRows().length) {

@@ -11,7 +11,8 @@ import java.util.List;
  * @param writeSegments the segment each row's key/value is written to
  * @param writeSlots the slot in that segment
  * @param blocks what each row attends to
- * @param logitRows rows whose next-token logits are wanted, in the order they are returned
+ * @param logitRows rows whose next-token logits are wanted, in the order they are returned; a row may repeat (each
+ *                  sample of one prompt picks its first token from its own copy of the prompt's last row)
  */
 public record ForwardBatch(int[] tokens, int[] positions, KvSegment[] writeSegments, int[] writeSlots,
                            List<AttentionBlock> blocks, int[] logitRows) {

@@ -48,9 +48,6 @@ final class BatchRunner {
         this.keepPromptLogits = keepPromptLogits;
     }
 
-    /** Most rows of logits one prefill pass asks for prompt log-probabilities (a row is vocabulary-sized). */
-    static final int LOGIT_ROWS_PER_PASS = 256;
-
     /** A run of a segment's prompt slots [from, to) inside one forward pass. */
     private record Piece(Segment segment, int from, int to, int firstRow) {}
 
@@ -99,8 +96,7 @@ final class BatchRunner {
 
     /**
      * Copies the KV of the longest cached start of each root segment (a prompt start seen in an earlier call) and
-     * returns how many slots each got. The segment's last token is always run again, for its logits, and so is every
-     * slot whose logits prompt log-probabilities need.
+     * returns how many slots each got ({@link PromptLogitSlots#reusable}).
      */
     private Map<Segment, Integer> reuseCachedPrefixes(PrefixPlan plan, Map<Segment, KvSegment> kv, Map<Segment, SegmentLogprobs> lp) {
         Map<Segment, Integer> filled = new IdentityHashMap<>();
@@ -108,8 +104,7 @@ final class BatchRunner {
         for (Segment seg : plan.segments()) {
             if (seg.depth() != 0) continue;
             PrefixKvCache.Match m = cache.longestPrefix(seg.tokens());
-            int n = m == null ? 0 : Math.min(m.length(), seg.length() - 1);
-            n = Math.min(n, firstLogitSlot(seg, lp));   // slots whose logits prompt log-probabilities need are run again
+            int n = m == null ? 0 : logitSlots(seg, lp).reusable(m.length());
             if (n < minReuseTokens) continue;
             backend.copyKv(m.entry().kv(), 0, kv.get(seg), 0, n);
             filled.put(seg, n);
@@ -123,28 +118,26 @@ final class BatchRunner {
         long total = plan.prefilledTokens(), done = 0;
         for (int n : cached.values()) total -= n;
         for (int level = 0; level < plan.levels(); level++) {
-            int rows = 0, logitRows = 0;
+            int rows = 0;
+            LogitRowBudget budget = new LogitRowBudget();
             for (Segment seg : plan.segments()) {
                 if (seg.depth() != level) continue;
-                int firstNeeded = firstLogitSlot(seg, lp);
+                int firstNeeded = logitSlots(seg, lp).first();
                 for (int from = cached.getOrDefault(seg, 0); from < seg.length(); ) {
                     int take = Math.min(seg.length() - from, prefillChunk - rows);
-                    // prompt log-probabilities: at most LOGIT_ROWS_PER_PASS rows of logits per pass, so memory stays bounded
-                    int room = LOGIT_ROWS_PER_PASS - logitRows;
-                    if (take > 0 && from + take > firstNeeded) take = Math.min(take, Math.max(0, firstNeeded - from) + room);
+                    if (take > 0) take = budget.take(from, take, firstNeeded);
                     if (take > 0) {
                         pending.add(new Piece(seg, from, from + take, rows));
                         rows += take;
-                        logitRows += Math.max(0, from + take - Math.max(from, firstNeeded));
                         from += take;
                     }
-                    if (rows == prefillChunk || (take == 0 || logitRows >= LOGIT_ROWS_PER_PASS) && rows > 0) {
+                    if (rows == prefillChunk || (take == 0 || budget.spent()) && rows > 0) {
                         prefillPass(pending, rows, plan, kv, seqs, lp);
                         done += rows;
                         progress.onProgress("prefill", done, total);
                         pending.clear();
                         rows = 0;
-                        logitRows = 0;
+                        budget = new LogitRowBudget();
                     }
                 }
             }
@@ -157,35 +150,32 @@ final class BatchRunner {
         }
     }
 
-    /** First slot of {@code seg} whose logits prompt log-probabilities need; its length when none. */
-    private static int firstLogitSlot(Segment seg, Map<Segment, SegmentLogprobs> lp) {
-        int first = seg.length();
-        SegmentLogprobs own = lp.get(seg);
-        if (own != null) first = Math.min(first, own.firstInnerSlot());
-        for (Segment c : seg.children()) {
-            SegmentLogprobs cl = lp.get(c);
-            if (cl != null && cl.needsFirst()) first = Math.min(first, seg.length() - 1);
-        }
-        return first;
+    /** The slots of {@code seg} whose logits prompt log-probabilities need. */
+    private static PromptLogitSlots logitSlots(Segment seg, Map<Segment, SegmentLogprobs> lp) {
+        if (lp.isEmpty()) return PromptLogitSlots.none(seg.length());
+        List<SegmentLogprobs> children = new ArrayList<>();
+        for (Segment c : seg.children()) children.add(lp.get(c));
+        return new PromptLogitSlots(seg.length(), lp.get(seg), children);
     }
 
-    /** A requested logits row: slot {@code slot} of {@code segment} (prompt log-probabilities, a prompt's end or both). */
-    private record LogitUse(Segment segment, int slot) {}
-
+    /**
+     * One prefill pass over {@code pieces}. Logits come to the host only where prompt log-probabilities need them
+     * (or a prompt's last logits are kept); each sample whose prompt ends here gets its first token from the backend
+     * ({@link PassLogitRows}).
+     */
     private void prefillPass(List<Piece> pieces, int rows, PrefixPlan plan, Map<Segment, KvSegment> kv, List<Sequence> seqs,
                              Map<Segment, SegmentLogprobs> lp) {
         int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
         KvSegment[] writes = new KvSegment[rows];
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), kv);
-        IntList logitRows = new IntList();
-        List<LogitUse> uses = new ArrayList<>();
+        PassLogitRows logitRows = new PassLogitRows(keepPromptLogits);
         for (Piece p : pieces) {
             Segment seg = p.segment;
             KvSegment k = kv.get(seg);
             k.setLength(p.to);
             int n = p.to - p.from;
             int[] pieceRows = new int[n], visible = new int[n];
-            int firstNeeded = firstLogitSlot(seg, lp);
+            PromptLogitSlots needs = logitSlots(seg, lp);
             for (int i = 0; i < n; i++) {
                 int r = p.firstRow + i, slot = p.from + i;
                 tokens[r] = seg.tokens()[slot];
@@ -194,39 +184,27 @@ final class BatchRunner {
                 slots[r] = slot;
                 pieceRows[i] = r;
                 visible[i] = slot + 1;
-                if (slot >= firstNeeded || (slot == seg.length() - 1 && endsAPrompt(seg, plan))) {
-                    logitRows.add(r);
-                    uses.add(new LogitUse(seg, slot));
+                boolean last = slot == seg.length() - 1;
+                logitRows.prefill(r, needs, slot, last && endsAPrompt(seg, plan));
+                if (!last) continue;
+                // every sequence whose prompt ends here takes its first token from this row (max_new_tokens 0 ends: prefill only)
+                for (int s : seg.sequences()) {
+                    if (promptEnd(plan, s) != seg) continue;
+                    Sequence seq = seqs.get(s);
+                    logitRows.start(seq, seq.wantsPromptLogprobs() ? logprobsPath(plan, s, lp) : null);
                 }
             }
             blocks.add(seg.ancestors(), k, pieceRows, visible);
         }
-        float[][] logits = backend.forward(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()), mode);
-        for (int i = 0; i < uses.size(); i++) {
-            LogitUse u = uses.get(i);
-            Segment seg = u.segment;
-            SegmentLogprobs own = lp.get(seg);
-            if (own != null && own.needsInner(u.slot)) own.fillInner(u.slot, logits[i]);
-            if (u.slot == seg.length() - 1) {
-                for (Segment c : seg.children()) {
-                    SegmentLogprobs cl = lp.get(c);
-                    if (cl != null && cl.needsFirst()) cl.fillFirst(logits[i]);
-                }
-            }
-            if (u.slot != seg.length() - 1) continue;
-            // every sequence whose prompt ends here: its prompt log-probabilities are complete; it takes its first token
-            for (int s : seg.sequences()) {
-                if (promptEnd(plan, s) != seg) continue;
-                Sequence seq = seqs.get(s);
-                if (seq.wantsPromptLogprobs()) {
-                    List<SegmentLogprobs> path = new ArrayList<>();
-                    for (Segment x : plan.path(s)) path.add(lp.get(x));
-                    seq.promptLogprobs = SegmentLogprobs.assemble(path, seq.prompt.length, seq.params.promptLogprobs(), seq.promptLogprobsFrom);
-                }
-                if (keepPromptLogits) seq.promptLogits = logits[i];
-                stopCheck.accept(seq, logits[i]);   // max_new_tokens 0 ends here: prefill only
-            }
-        }
+        NextTokens next = backend.forwardSample(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.logitRows()),
+                mode, logitRows.sampling());
+        logitRows.startSamples(next, stopCheck);
+    }
+
+    private static List<SegmentLogprobs> logprobsPath(PrefixPlan plan, int s, Map<Segment, SegmentLogprobs> lp) {
+        List<SegmentLogprobs> path = new ArrayList<>();
+        for (Segment x : plan.path(s)) path.add(lp.get(x));
+        return path;
     }
 
     /** Prompt log-probabilities wanted by each segment, from the sequences below it; empty when none asks. */

@@ -8,7 +8,6 @@ import io.hydragen.backend.KvSegment;
 import io.hydragen.backend.NextTokens;
 import io.hydragen.plan.PrefixPlan;
 import io.hydragen.plan.PrefixPlanner;
-import io.hydragen.sampling.RowSampling;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -100,20 +99,47 @@ final class ContinuousScheduler {
      * @param expected sequences the source holds when known (progress only), else 0
      */
     BatchStats run(Iterator<Sequence> source, long expected, Consumer<Sequence> onFinished) {
+        start(source, expected, onFinished);
+        try {
+            while (advance()) { /* one round each */ }
+        } finally {
+            release();
+        }
+        return stats();
+    }
+
+    private Iterator<Sequence> source;
+
+    /** Begins a run over {@code source} without running anything yet: {@link #advance} then runs it round by round. */
+    void start(Iterator<Sequence> source, long expected, Consumer<Sequence> onFinished) {
+        this.source = source;
         this.onFinished = onFinished;
         this.totalRows = expected;
-        try {
-            while (true) {
-                if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
-                while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
-                admit();
-                if (!toPrefill.isEmpty() || !decoding.isEmpty()) step();
-                if (decoding.isEmpty() && prefilling.isEmpty() && waiting.isEmpty() && !source.hasNext()) break;
-            }
-        } finally {
-            for (Row r : decoding) if (r.privateKv != null) r.privateKv.close();
-            tree.closeAll();
-        }
+    }
+
+    /**
+     * One round: reads ahead (at most {@link #LOOKAHEAD_FACTOR} × the batch limit waiting rows), admits, runs one
+     * forward pass, and hands out the rows that finished. Lets a caller that is itself pulled (a Spark partition
+     * iterator) drive the scheduler from its own thread, taking finished rows between rounds.
+     *
+     * @return false once every sequence of the source has finished (nothing more will be handed out)
+     */
+    boolean advance() {
+        if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
+        while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
+        admit();
+        if (!toPrefill.isEmpty() || !decoding.isEmpty()) step();
+        return !(decoding.isEmpty() && prefilling.isEmpty() && waiting.isEmpty() && !source.hasNext());
+    }
+
+    /** Frees all KV still held (after the last round, or when a run is abandoned); idempotent. */
+    void release() {
+        for (Row r : decoding) if (r.privateKv != null) { r.privateKv.close(); r.privateKv = null; }
+        tree.closeAll();
+    }
+
+    /** The statistics of the rounds run so far. */
+    BatchStats stats() {
         return new BatchStats((int) sequences, promptTokens, prefilled, shared, generated, decodeTokens, prefillNanos, decodeNanos, decodeSteps);
     }
 
@@ -195,11 +221,10 @@ final class ContinuousScheduler {
         }
     }
 
-    /** Copies the KV of the longest cached start of a new root segment; its last token is always run again, for logits. */
+    /** Copies the KV of the longest cached start of a new root segment ({@link PromptLogitSlots#reusable} slots). */
     private void reuseCached(LiveSegment seg) {
         PrefixKvCache.Match m = cache.longestPrefix(seg.tokens);
-        int n = m == null ? 0 : Math.min(m.length(), seg.length() - 1);
-        n = Math.min(n, seg.firstLogitSlot());   // slots whose logits prompt log-probabilities need are run again
+        int n = m == null ? 0 : seg.logitSlots().reusable(m.length());
         if (n < Math.max(1, minReuseTokens)) return;
         backend.copyKv(m.entry().kv(), 0, seg.kv, 0, n);
         seg.kv.setLength(n);
@@ -216,9 +241,9 @@ final class ContinuousScheduler {
      * {@link BatchOptions#prefillTokensPerStep()} prompt tokens of the segments not yet prefilled (a segment once its
      * parent is complete), as vLLM's chunked prefill does: on this engine a pass reads all weights once whatever its
      * row count, so a separate prefill pass for a newly admitted row's suffix would cost nearly a whole decode step.
-     * The decode rows come first (the backend may sample them where their logits are: only ids come back), then the
-     * pieces, whose logits come to the host where a row starts (its first token) or prompt log-probabilities need
-     * them; a row whose last prompt token is prefilled samples its first token and decodes from the next pass on.
+     * The decode rows come first, then the pieces; the backend picks every decode row's token and the first token of
+     * each row whose last prompt token is prefilled (which decodes from the next pass on), so only ids come back;
+     * logits come to the host only where prompt log-probabilities need them ({@link PassLogitRows}).
      */
     private void step() {
         long t0 = System.nanoTime();
@@ -228,8 +253,7 @@ final class ContinuousScheduler {
         int[] tokens = new int[rows], positions = new int[rows], slots = new int[rows];
         KvSegment[] writes = new KvSegment[rows];
         BlockAssembler blocks = new BlockAssembler(mode.perSequence(), null);
-        IntList logitRows = new IntList();
-        List<RowSampling> sampling = new ArrayList<>();   // per logit row; null for prefill rows, whose logits the host needs
+        PassLogitRows logitRows = new PassLogitRows(false);
         for (int r = 0; r < n; r++) {
             Row row = decoding.get(r);
             Sequence s = row.seq;
@@ -239,21 +263,19 @@ final class ContinuousScheduler {
             positions[r] = s.nextPosition();
             writes[r] = s.leaf;
             slots[r] = slot;
-            logitRows.add(r);
-            sampling.add(s.rowSampling());
+            logitRows.decode(r, s.rowSampling());
             int[] one = {r}, visible = {slot + 1};
             if (s.privateKv) blocks.add(List.of(), new int[0], s.leaf, one, visible);
             else blocks.add(row.ancestorKv, row.ancestorLengths, s.leaf, one, visible);
         }
-        List<LiveSegment> logitSegments = new ArrayList<>();
-        IntList logitSlots = new IntList();
+        List<Row> started = new ArrayList<>();
         int next = n;
         for (Piece p : pieces) {
             LiveSegment seg = p.segment;
             seg.kv.setLength(p.to);
             int len = p.to - p.from;
             int[] pieceRows = new int[len], visible = new int[len];
-            int firstNeeded = seg.firstLogitSlot();
+            PromptLogitSlots needs = seg.logitSlots();
             for (int i = 0; i < len; i++) {
                 int r = next + i, slot = p.from + i;
                 tokens[r] = seg.tokens[slot];
@@ -262,11 +284,12 @@ final class ContinuousScheduler {
                 slots[r] = slot;
                 pieceRows[i] = r;
                 visible[i] = slot + 1;
-                if (slot >= firstNeeded || (slot == seg.length() - 1 && !seg.promptEnds.isEmpty())) {
-                    logitRows.add(r);
-                    sampling.add(null);
-                    logitSegments.add(seg);
-                    logitSlots.add(slot);
+                boolean last = slot == seg.length() - 1;
+                logitRows.prefill(r, needs, slot, last && !seg.promptEnds.isEmpty());
+                if (!last) continue;
+                for (Row e : seg.promptEnds) {
+                    logitRows.start(e.seq, e.seq.wantsPromptLogprobs() ? e.leaf.logprobsPath() : null);
+                    started.add(e);
                 }
             }
             List<LiveSegment> anc = seg.ancestors();
@@ -276,8 +299,8 @@ final class ContinuousScheduler {
             blocks.add(ancKv, ancLen, seg.kv, pieceRows, visible);
             next += len;
         }
-        NextTokens picked = backend.forwardSample(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.toArray()),
-                mode, sampling.toArray(new RowSampling[0]));
+        NextTokens picked = backend.forwardSample(new ForwardBatch(tokens, positions, writes, slots, blocks.blocks(), logitRows.logitRows()),
+                mode, logitRows.sampling());
         List<Row> done = new ArrayList<>();
         for (int r = 0; r < n; r++) {
             Row row = decoding.get(r);
@@ -289,31 +312,13 @@ final class ContinuousScheduler {
         prefilled += rows - n;
         for (Piece p : pieces) {
             p.segment.filled = p.to;
-            if (p.segment.complete()) toPrefill.remove(p.segment);
-        }
-        List<Row> started = new ArrayList<>();
-        for (int i = 0; i < logitSegments.size(); i++) {
-            LiveSegment seg = logitSegments.get(i);
-            int slot = logitSlots.get(i);
-            float[] logits = picked.logits()[n + i];
-            if (seg.logprobs != null && seg.logprobs.needsInner(slot)) seg.logprobs.fillInner(slot, logits);
-            if (slot != seg.length() - 1) continue;
-            for (LiveSegment c : seg.children) if (c.logprobs != null && c.logprobs.needsFirst()) c.logprobs.fillFirst(logits);
-            for (Row r : seg.promptEnds) {
-                Sequence s = r.seq;
-                if (s.wantsPromptLogprobs()) {
-                    List<SegmentLogprobs> path = new ArrayList<>();
-                    for (LiveSegment x : r.leaf.ancestors()) path.add(x.logprobs);
-                    path.add(r.leaf.logprobs);
-                    s.promptLogprobs = SegmentLogprobs.assemble(path, s.prompt.length, s.params.promptLogprobs(), s.promptLogprobsFrom);
-                }
-                int before = s.count;
-                stopCheck.accept(s, logits);   // max_new_tokens 0 ends here: prefill only
-                generated += s.count - before;
-                started.add(r);
+            if (p.segment.complete()) {
+                toPrefill.remove(p.segment);
+                p.segment.promptEnds.clear();   // started below
             }
-            seg.promptEnds.clear();
         }
+        logitRows.startSamples(picked, stopCheck);
+        for (Row r : started) generated += r.seq.count;
         // a mixed pass's time is split by rows: decode tokens/s stays the rate of decode rows, prefill's the rest
         long nanos = System.nanoTime() - t0, decodeShare = rows == 0 ? 0 : nanos * n / rows;
         decodeNanos += decodeShare;
@@ -336,21 +341,16 @@ final class ContinuousScheduler {
 
     /**
      * The prompt tokens of this pass: segments whose parent is complete, in admission order, within the budget; and at
-     * most {@link BatchRunner#LOGIT_ROWS_PER_PASS} logits rows for prompt log-probabilities, so memory stays bounded.
+     * most {@link LogitRowBudget#PER_PASS} logits rows for prompt log-probabilities.
      */
     private List<Piece> prefillPieces() {
-        int budget = batching.prefillTokensPerStep(), taken = 0, logitRowsLeft = BatchRunner.LOGIT_ROWS_PER_PASS;
+        int budget = batching.prefillTokensPerStep(), taken = 0;
+        LogitRowBudget logitRows = new LogitRowBudget();
         List<Piece> pieces = new ArrayList<>();
         for (LiveSegment seg : toPrefill) {
             if (taken == budget) break;
             if (seg.parent != null && !seg.parent.complete()) continue;
-            int take = Math.min(seg.length() - seg.filled, budget - taken);
-            int firstNeeded = seg.firstLogitSlot(), to = seg.filled + take;
-            if (to > firstNeeded) {
-                int needed = to - Math.max(seg.filled, firstNeeded);
-                if (needed > logitRowsLeft) take -= needed - logitRowsLeft;
-                logitRowsLeft -= Math.min(needed, logitRowsLeft);
-            }
+            int take = logitRows.take(seg.filled, Math.min(seg.length() - seg.filled, budget - taken), seg.logitSlots().first());
             if (take <= 0) break;
             pieces.add(new Piece(seg, seg.filled, seg.filled + take));
             taken += take;

@@ -216,6 +216,24 @@ public final class Engine implements AutoCloseable {
             }
             return stats;
         }
+        try (StreamSession session = openStream(requests, batching, out)) {
+            while (session.advance()) { /* one scheduling round each */ }
+            return session.stats();
+        }
+    }
+
+    /**
+     * The continuous stream of {@link #stream} as a session its caller drives round by round
+     * ({@link StreamSession#advance}), taking the completions {@code out} received between rounds: for a caller that is
+     * itself pulled, such as a Spark partition iterator, which must return finished rows before its input is read to
+     * the end. Requests are read from {@code requests} as in {@link #stream} (a bounded look-ahead). The session does
+     * not hold the engine's lock between rounds (each round takes it): the caller must keep other calls off this
+     * engine until it closes the session.
+     *
+     * @throws IllegalArgumentException for {@link Scheduler#STATIC}, which has no rounds
+     */
+    public synchronized StreamSession openStream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching, java.util.function.Consumer<Completion> out) {
+        if (batching.scheduler() != Scheduler.CONTINUOUS) throw new IllegalArgumentException("a stream session needs the continuous scheduler");
         java.util.Map<Integer, GenerationRequest> open = new java.util.HashMap<>();
         java.util.Map<Integer, Integer> left = new java.util.HashMap<>();
         java.util.Map<Integer, String> promptTexts = new java.util.HashMap<>();
@@ -268,9 +286,16 @@ public final class Engine implements AutoCloseable {
                 }
             }
         };
+        ContinuousScheduler scheduler = continuous(batching, ProgressListener.NONE);
+        scheduler.start(seqs, 0, finished);
+        return new StreamSession(this, scheduler);
+    }
+
+    /** Runs {@code round} as the engine's own work: holding its lock, a backend's cancellation turned into the engine's. */
+    synchronized <R> R locked(java.util.function.Supplier<R> round) {
         try {
             checkCancelled();
-            return continuous(batching, ProgressListener.NONE).run(seqs, 0, finished);
+            return round.get();
         } catch (CancellationException e) {
             throw cancelled(e);
         }

@@ -41,11 +41,18 @@ final class LiveSegment {
 
     boolean complete() { return filled == tokens.length; }
 
-    /** First slot whose logits prompt log-probabilities need (this segment's or a child's first); the length when none. */
-    int firstLogitSlot() {
-        int first = logprobs == null ? tokens.length : logprobs.firstInnerSlot();
-        for (LiveSegment c : children) if (c.logprobs != null && c.logprobs.needsFirst()) first = Math.min(first, tokens.length - 1);
-        return first;
+    /** The slots whose logits prompt log-probabilities need (this segment's entries, its children's first). */
+    PromptLogitSlots logitSlots() {
+        List<SegmentLogprobs> below = new ArrayList<>(children.size());
+        for (LiveSegment c : children) below.add(c.logprobs);
+        return new PromptLogitSlots(tokens.length, logprobs, below);
+    }
+
+    /** Its path's prompt log-probabilities, root first (this segment last). */
+    List<SegmentLogprobs> logprobsPath() {
+        List<SegmentLogprobs> path = new ArrayList<>();
+        for (LiveSegment x = this; x != null; x = x.parent) path.add(0, x.logprobs);
+        return path;
     }
 
     /** Root-first segments above this one. */

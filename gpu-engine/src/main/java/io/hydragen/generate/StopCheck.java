@@ -53,11 +53,14 @@ final class StopCheck {
      * ({@link NextTokens#pick}: mask, sampler, log-probabilities), then takes it as {@link #accept(Sequence, NextTokens, int)} does.
      */
     void accept(Sequence s, float[] logits) {
-        if (s.params.maxNewTokens() == 0) { s.finish = FinishReason.LENGTH; return; }   // prefill only (prompt log-probabilities)
+        if (s.params.maxNewTokens() == 0) { prefillOnly(s); return; }
         RowSampling rs = s.rowSampling();
         int id = NextTokens.pick(logits, rs);
         take(s, id, id >= 0 && rs.wantsLogprobs() ? RawLogprobs.of(logits, id, rs.logprobs()) : null);
     }
+
+    /** Ends a sample with max_new_tokens 0 once its prompt is prefilled (it asked for prompt log-probabilities only). */
+    void prefillOnly(Sequence s) { s.finish = FinishReason.LENGTH; }
 
     /**
      * Appends a picked token and checks whether {@code s} is finished: a non-finite code ends it with an error; a

@@ -24,9 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The decode loop asks the backend to pick tokens ({@link Backend#forwardSample}) with every decode row's settings,
- * constrained rows (their mask) and rows with log-probabilities included, and null settings (logits back to the host)
- * only for prefill rows. A recording backend that picks "on the device" (ids and log-probabilities only, no logits: a
+ * The generation loop asks the backend to pick tokens ({@link Backend#forwardSample}) with every decode row's settings,
+ * and each sample's first token with its step-0 settings in the prefill pass, constrained rows (their mask) and rows
+ * with log-probabilities included; null settings (logits back to the host) only for rows prompt log-probabilities need. A recording backend that picks "on the device" (ids and log-probabilities only, no logits: a
  * loop that read logits for such a row would fail) gives the same completions as the host's default path, in both
  * schedulers; a non-finite code from the device ends that row with an error and leaves its batch mates alone.
  */
@@ -116,12 +116,13 @@ class BackendSamplingTest {
         DeviceLike dev = new DeviceLike(new CpuBackend(model, 2));
         List<Completion> device = engine(dev).generate(requests(false), batching(kind), ProgressListener.NONE).completions();
         ContinuousSchedulerTest.assertSame(host, device);
-        // static: the first tokens come from the prefill's logits (forward); continuous: prefill rides the decode pass, and
-        // each sample's first token is picked on the host from its prompt's last logits row (one row per sample here)
-        assertEquals(kind == Scheduler.CONTINUOUS ? 4 : 0, dev.hostLogitRows, "no decode row needed its logits on the host");
-        // 5 samples, 9+9+7+8 new tokens: the first token of each comes from the prefill, the rest from decode steps
-        assertEquals(8 + 8 + 6 + 7, dev.deviceRows);
-        assertTrue(dev.steps.stream().allMatch(s -> s >= 1 && s <= 8), "steps count the tokens so far: " + dev.steps);
+        // both schedulers: each sample's first token is picked by the backend too, from its own logit row of the prefill
+        // pass (the two samples of "hot" share their prompt's last row, repeated), so no logits row comes to the host
+        assertEquals(0, dev.hostLogitRows, "no row needed its logits on the host");
+        // 4 samples, 9+9+7+8 new tokens: the first token of each from a prefill row (step 0), the rest from decode steps
+        assertEquals(4 + 8 + 8 + 6 + 7, dev.deviceRows);
+        assertEquals(4, dev.steps.stream().filter(s -> s == 0).count(), "one step-0 pick per sample: " + dev.steps);
+        assertTrue(dev.steps.stream().allMatch(s -> s >= 0 && s <= 8), "steps count the tokens so far: " + dev.steps);
     }
 
     @ParameterizedTest
@@ -137,13 +138,12 @@ class BackendSamplingTest {
                 "constrained text " + choice.text());
         assertEquals(hostChoice.logprobs(), choice.logprobs(), "log-probabilities from the backend are the host's");
         assertEquals(choice.tokenIds().length, choice.logprobs().size());
-        int firstTokens = kind == Scheduler.CONTINUOUS ? 5 : 0;   // as above: each sample's first token, in a fused pass
-        assertEquals(firstTokens, dev.hostLogitRows, "no decode row needed its logits on the host");
-        int constrainedSteps = choice.tokenIds().length - 1;
-        assertTrue(constrainedSteps > 0);
-        assertEquals(8 + 8 + 6 + 7 + constrainedSteps, dev.deviceRows);
-        assertEquals(constrainedSteps, dev.masked, "the constrained row's decode steps carried its mask");
-        assertEquals(constrainedSteps, dev.withLogprobs);
+        assertEquals(0, dev.hostLogitRows, "no row needed its logits on the host: first tokens are picked by the backend too");
+        int constrainedPicks = choice.tokenIds().length;   // its first token (step 0, in the prefill pass) and its decode steps
+        assertTrue(constrainedPicks > 1);
+        assertEquals(5 + 8 + 8 + 6 + 7 + constrainedPicks - 1, dev.deviceRows);
+        assertEquals(constrainedPicks, dev.masked, "the constrained row's first pick and decode steps carried its mask");
+        assertEquals(constrainedPicks, dev.withLogprobs);
     }
 
     @ParameterizedTest
@@ -154,7 +154,7 @@ class BackendSamplingTest {
                 GenerationRequest.ofText("b", "second prompt of two", new SamplingParams(6, 1.0, 0, 1.0, 2, List.of(), List.of(), true, 1)));
         List<Completion> host = engine(new CpuBackend(model, 2)).generate(one, batching(kind), ProgressListener.NONE).completions();
         DeviceLike dev = new DeviceLike(new CpuBackend(model, 2));
-        dev.poisonPass = kind == Scheduler.CONTINUOUS ? 3 : 2;   // continuous: pass 0 is the prefill, in forwardSample too
+        dev.poisonPass = 3;   // pass 0 is the prefill (its first tokens picked in forwardSample too), passes 1-3 steps 1-3
         dev.poisonRow = 0;
         List<Completion> device = engine(dev).generate(one, batching(kind), ProgressListener.NONE).completions();
         int errors = 0;

@@ -220,6 +220,42 @@ class ContinuousSchedulerTest {
         assertNotNull(byId(out).get("empty").get(0).error());
     }
 
+    @Test
+    void aSessionAdvancedRoundByRoundHandsOutRowsBeforeItsInputIsReadAndMatchesTheStream() {
+        CountingBackend[] b = new CountingBackend[1];
+        EngineOptions o = options();
+        Engine e = engine(b, o);
+        List<GenerationRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            reqs.add(GenerationRequest.ofText("r" + i, INSTRUCTION + DOCS[i % 3] + QUESTIONS[i % QUESTIONS.length] + " #" + i, greedy(1 + (i * 5) % 13)));
+        }
+        Iterator<GenerationRequest> src = reqs.iterator();
+        int[] pulled = {0};
+        Iterator<GenerationRequest> counting = new Iterator<>() {
+            public boolean hasNext() { return src.hasNext(); }
+            public GenerationRequest next() { pulled[0]++; return src.next(); }
+        };
+        List<Completion> out = new ArrayList<>();
+        int pulledAtFirst = -1;
+        try (StreamSession session = e.openStream(counting, continuous(o, 4), out::add)) {
+            while (session.advance()) if (pulledAtFirst < 0 && !out.isEmpty()) pulledAtFirst = pulled[0];
+            assertEquals(40, session.stats().sequences());
+        }
+        assertTrue(pulledAtFirst > 0 && pulledAtFirst <= 4 * (1 + ContinuousScheduler.LOOKAHEAD_FACTOR),
+                "the first row left after " + pulledAtFirst + " of 40 were read");
+        assertSame(e.generate(reqs).completions(), out);
+        assertEquals(0, b[0].liveTokens);
+
+        // closed after a few rounds (the caller stopped pulling): nothing more is handed out, all KV is freed
+        List<Completion> partial = new ArrayList<>();
+        try (StreamSession session = e.openStream(reqs.iterator(), continuous(o, 4), partial::add)) {
+            for (int r = 0; r < 3; r++) session.advance();
+            assertTrue(b[0].liveTokens > 0, "rows are running");
+        }
+        assertEquals(0, b[0].liveTokens, "closing frees the running rows' KV");
+        assertTrue(partial.size() < reqs.size());
+    }
+
     private static List<Completion> filter(List<Completion> cs) { return cs.stream().filter(c -> !c.requestId().equals("empty")).toList(); }
 
     @Test

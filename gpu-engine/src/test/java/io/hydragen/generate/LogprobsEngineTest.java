@@ -179,9 +179,9 @@ class LogprobsEngineTest {
             LogitRowsProbe probe = new LogitRowsProbe(new io.hydragen.backend.cpu.CpuBackend(model, 2));
             try (Engine e = Engine.open(model, probe, EngineOptions.of("synthetic:tiny").withMinSharedTokens(8))) {
                 GenerationResult r = e.generate(reqs, e.options().batchOptions().withScheduler(sched), ProgressListener.NONE);
-                assertTrue(r.completions().get(0).promptTokenIds().length > 2 * BatchRunner.LOGIT_ROWS_PER_PASS);
-                assertTrue(probe.most <= BatchRunner.LOGIT_ROWS_PER_PASS, sched + ": " + probe.most + " logits rows in one pass");
-                assertTrue(probe.most >= BatchRunner.LOGIT_ROWS_PER_PASS / 2, sched + ": passes are not needlessly small");
+                assertTrue(r.completions().get(0).promptTokenIds().length > 2 * LogitRowBudget.PER_PASS);
+                assertTrue(probe.most <= LogitRowBudget.PER_PASS, sched + ": " + probe.most + " logits rows in one pass");
+                assertTrue(probe.most >= LogitRowBudget.PER_PASS / 2, sched + ": passes are not needlessly small");
                 // spot checks against the independent computation (all positions would take a while here)
                 Completion c = r.completions().get(1);
                 int[] prompt = c.promptTokenIds();

@@ -25,17 +25,7 @@ public final class FaultIsolatingRunner {
         GenerationResult generate(List<GenerationRequest> requests, BatchOptions batching);
     }
 
-    /** A streamed engine call: the executor's {@link io.hydragen.spark.plugin.EngineLease#stream}, or a test's stand-in. */
-    @FunctionalInterface
-    public interface Streamer {
-        BatchStats stream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching, java.util.function.Consumer<Completion> out);
-    }
-
-    /** One sample of a streamed slice: the index of its row in the slice, and its completion. */
-    public record Finished(int row, Completion completion) {}
-
     private final Generator engine;
-    private final Streamer streamer;
     private final GenerateOptions options;
     private final BatchOptions batching;
     private final io.hydragen.generate.GenerationDefaults modelDefaults;
@@ -47,26 +37,21 @@ public final class FaultIsolatingRunner {
 
     /** @param modelDefaults the model's generation_config.json defaults, for sampling settings the user left unset */
     public FaultIsolatingRunner(Generator engine, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
-        this(engine, null, options, modelDefaults);
-    }
-
-    /** @param streamer the engine's {@code stream}, for {@link #stream} (continuous scheduling); may be null otherwise */
-    public FaultIsolatingRunner(Generator engine, Streamer streamer, GenerateOptions options, io.hydragen.generate.GenerationDefaults modelDefaults) {
         this.modelDefaults = modelDefaults;
         this.engine = engine;
-        this.streamer = streamer;
         this.options = options;
         this.batching = options.batchOptions();
     }
 
     /** A row's engine request, or why it has none (no usable prompt, a malformed conversation). */
-    private record Prepared(GenerationRequest request, String problem) {}
+    record Prepared(GenerationRequest request, String problem) {}
 
-    private Prepared prepare(int i, BatcherRow r) {
+    /** The engine request of a row, with {@code id} as its request id, or why it has none. */
+    Prepared prepare(String id, BatcherRow r) {
         String problem = r.problem() != null ? r.problem() : options.chat() ? null : problem(r.prompt());
         if (problem != null) return new Prepared(null, problem);
         try {
-            return new Prepared(request(Integer.toString(i), r), null);
+            return new Prepared(request(id, r), null);
         } catch (IllegalArgumentException e) {
             return new Prepared(null, e.getMessage());
         }
@@ -81,7 +66,7 @@ public final class FaultIsolatingRunner {
         for (int i = 0; i < rows.size(); i++) {
             BatcherRow r = rows.get(i);
             out.add(null);
-            Prepared prepared = prepare(i, r);
+            Prepared prepared = prepare(Integer.toString(i), r);
             String problem = prepared.problem();
             GenerationRequest req = prepared.request();
             if (problem != null) {
@@ -135,81 +120,6 @@ public final class FaultIsolatingRunner {
             if (m.containsKey(e) || m.size() < 16) m.merge(e, 1L, Long::sum);
         }
         return m;
-    }
-
-    /**
-     * Runs a slice of rows through the engine's stream (continuous batching) and returns every sample in the order it
-     * finished, each with its row's index in the slice: rows without a usable prompt first (they never reach the
-     * engine), then the engine's completions as they came, a rejected row's error among them. If the stream fails
-     * (not a cancellation, which is rethrown at once), the samples already finished are kept and the rows not yet
-     * wholly answered are generated again by {@link #run}'s rule (the batch, then row by row), their partial samples
-     * dropped, so every row is answered exactly once and only a row at fault gets an error. Records the slice's
-     * metrics.
-     */
-    public List<Finished> stream(List<BatcherRow> rows) {
-        if (streamer == null) throw new IllegalStateException("this runner has no streaming engine");
-        List<Finished> out = new ArrayList<>();
-        List<GenerationRequest> requests = new ArrayList<>();
-        boolean[] failedRow = new boolean[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            BatcherRow r = rows.get(i);
-            Prepared prepared = prepare(i, r);
-            String problem = prepared.problem();
-            GenerationRequest req = prepared.request();
-            if (problem != null) {
-                out.add(new Finished(i, Completion.error(null, 0, null, problem)));
-                failedRow[i] = true;
-            } else {
-                requests.add(req);
-            }
-        }
-        int[] samples = new int[rows.size()];
-        BatchStats stats = BatchStats.EMPTY;
-        if (!requests.isEmpty()) {
-            try {
-                stats = streamer.stream(requests.iterator(), batching, c -> {
-                    int row = Integer.parseInt(c.requestId());
-                    samples[row]++;
-                    out.add(new Finished(row, c));
-                });
-            } catch (RuntimeException streamFailure) {
-                if (TaskCancellation.isCancellation(streamFailure)) throw streamFailure;
-                List<GenerationRequest> unfinished = new ArrayList<>();
-                for (GenerationRequest req : requests) {
-                    int row = Integer.parseInt(req.id());
-                    if (samples[row] < req.params().n()) unfinished.add(req);
-                }
-                java.util.Set<Integer> again = new java.util.HashSet<>();
-                for (GenerationRequest req : unfinished) again.add(Integer.parseInt(req.id()));
-                out.removeIf(f -> again.contains(f.row()));
-                if (!unfinished.isEmpty()) {
-                    Result res = generateIsolating(unfinished);
-                    for (Completion c : res.completions) {
-                        int row = Integer.parseInt(c.requestId());
-                        samples[row]++;
-                        out.add(new Finished(row, c));
-                    }
-                    stats = res.stats;
-                }
-            }
-            for (GenerationRequest req : requests) {
-                int row = Integer.parseInt(req.id());
-                if (samples[row] == 0) {
-                    out.add(new Finished(row, Completion.error(req.id(), 0, null, NO_COMPLETION)));
-                }
-            }
-        }
-        for (Finished f : out) {
-            if (f.completion().finishReason() == io.hydragen.generate.FinishReason.ERROR) failedRow[f.row()] = true;
-        }
-        int errors = 0;
-        for (boolean b : failedRow) if (b) errors++;
-        totals = totals.plus(stats);
-        List<List<Completion>> perRow = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) perRow.add(new ArrayList<>());
-        for (Finished f : out) perRow.get(f.row()).add(f.completion());
-        HydragenMetrics.get().record(stats, rows.size(), errors, errorMessages(perRow), answeredPromptTokens(perRow));
-        return out;
     }
 
     /** Sum of the engine's statistics over every batch this runner ran. */

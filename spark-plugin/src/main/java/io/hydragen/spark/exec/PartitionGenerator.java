@@ -24,18 +24,10 @@ import java.util.function.Supplier;
  * the consumer asks for its first row. The engine is leased at the first batch and released when the rows run out,
  * on {@link #close}, or when the task completes, whichever comes first; between batches a cancelled task stops.
  *
- * <p>Continuous scheduling ({@link GenerateOptions#continuous()}): the rows go to the engine's
- * {@link io.hydragen.generate.Engine#stream} in slices of {@value #STREAM_SLICE_BATCHES} unit-preserving batches,
- * pulled from the input only as the slice is built, and the samples come out in the order they finished
- * ({@link FaultIsolatingRunner#stream}). Why slices and not one stream over the whole partition: {@code stream} pushes its
- * completions to a callback and returns only when its input runs out, while this iterator is pulled by Spark on the
- * task thread. One stream over the whole partition would need the engine on a second thread handing rows over a
- * queue, and that thread would hold the engine's lock, receive the task's interrupt second-hand and read the input
- * outside the task's {@code TaskContext}. Run slice by slice on the task thread instead, the engine sees the task's
- * interrupt directly (a cancelled task stops within one forward pass), {@link TaskCancellation} and the bad-row isolation
- * of {@link FaultIsolatingRunner} apply unchanged, and memory stays bounded by one slice (its input rows and finished
- * samples, released when the slice has been yielded), whatever the partition's size. Within a slice the running
- * batch is kept full, so the drain at the end of a batch is paid once per slice rather than once per batch.
+ * <p>Continuous scheduling ({@link GenerateOptions#continuous()}): the partition's rows are one stream through the
+ * engine's continuous scheduler ({@link ContinuousRows}), read from the input only as the running batch makes room,
+ * each row yielded as soon as it has finished, so memory holds the rows in flight (at most three batches), whatever
+ * the partition's size, and the running batch is drained only once, at the end of the partition.
  *
  * @param <T> the row type (Spark {@code Row} or {@code InternalRow})
  */
@@ -66,9 +58,6 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
      */
     public record Generated<T>(T input, Completion completion, Long seed) {}
 
-    /** Unit-preserving batches per continuous slice (one {@code Engine.stream} call). */
-    public static final int STREAM_SLICE_BATCHES = 2;
-
     private final GenerateOptions options;
     private final RowAccess<T> access;
     private final UnitBatcher<T> batches;
@@ -79,10 +68,10 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     private List<T> batch = List.of();
     private List<BatcherRow> batchRows = List.of();   // the batch's rows as the runner saw them (their seeds)
     private List<List<Completion>> results = List.of();
-    private List<FaultIsolatingRunner.Finished> finished = List.of();   // continuous: the slice's samples, in finishing order
+    private final Iterator<T> input;
+    private ContinuousRows<T> continuous;
     private int row;
     private int sample;
-    private int sampleCursor;
     private boolean closed;
 
     public PartitionGenerator(Iterator<T> input, RowAccess<T> access, GenerateOptions options) {
@@ -93,6 +82,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         this.options = options;
         this.access = access;
         this.engines = engines;
+        this.input = input;
         this.batches = new UnitBatcher<>(input, access::unit, options.batchSize());
         TaskContext tc = TaskContext.get();
         if (tc != null) tc.addTaskCompletionListener((TaskCompletionListener) ctx -> close());
@@ -100,6 +90,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
 
     @Override
     public boolean hasNext() {
+        if (options.continuous()) return hasNextContinuous();
         while (row >= batch.size()) {
             if (closed || !batches.hasNext()) {
                 close();
@@ -107,22 +98,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
             }
             TaskCancellation.check();
             List<T> next = batches.next();
-            if (runner == null) {
-                lease = engines.get();
-                EngineLease l = lease;
-                runner = new FaultIsolatingRunner(l::generate, l::stream, options, modelDefaults(l));
-            }
-            if (options.continuous()) {
-                List<T> slice = new java.util.ArrayList<>(next);
-                for (int k = 1; k < STREAM_SLICE_BATCHES && batches.hasNext(); k++) slice.addAll(batches.next());
-                batchRows = slice.stream().map(this::promptRow).toList();
-                finished = runner.stream(batchRows);
-                batch = slice;
-                sampleCursor = 0;
-                if (finished.isEmpty()) { batch = List.of(); continue; }
-                row = 0;
-                return true;
-            }
+            startEngine();
             batchRows = next.stream().map(this::promptRow).toList();
             results = runner.run(batchRows);
             batch = next;
@@ -132,18 +108,38 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         return true;
     }
 
+    private Generated<T> pending;   // continuous: the next sample, taken from the stream by hasNext
+
+    private boolean hasNextContinuous() {
+        if (pending != null) return true;
+        if (closed || (continuous == null && !input.hasNext())) {
+            close();
+            return false;
+        }
+        if (continuous == null) {
+            startEngine();
+            EngineLease l = lease;
+            continuous = new ContinuousRows<>(input, this::promptRow, runner, l::openStream, options.batchOptions(), options.batchSize());
+        }
+        pending = continuous.poll();
+        if (pending == null) close();
+        return pending != null;
+    }
+
+    /** Leases the engine at the first rows that need it. */
+    private void startEngine() {
+        if (runner != null) return;
+        lease = engines.get();
+        EngineLease l = lease;
+        runner = new FaultIsolatingRunner(l::generate, options, modelDefaults(l));
+    }
+
     @Override
     public Generated<T> next() {
         if (!hasNext()) throw new NoSuchElementException();
         if (options.continuous()) {
-            FaultIsolatingRunner.Finished f = finished.get(sampleCursor++);
-            Generated<T> g = generated(f.row(), f.completion());
-            if (sampleCursor >= finished.size()) {
-                batch = List.of();   // the slice is out: release its rows
-                batchRows = List.of();
-                finished = List.of();
-                row = 0;
-            }
+            Generated<T> g = pending;
+            pending = null;
             return g;
         }
         List<Completion> samples = results.get(row);
@@ -182,6 +178,7 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
     @Override
     public synchronized void close() {
         closed = true;
+        if (continuous != null) continuous.close();
         if (lease != null) {
             lease.close();
             lease = null;

@@ -214,6 +214,26 @@ public final class EngineCache<E extends AutoCloseable> {
             }
         }
 
+        /**
+         * Takes the model's fair lock (waiting interruptibly, as {@link #locked}) until the returned hold is closed,
+         * for a series of calls that must not interleave with other callers' (a continuous stream, whose rows hold KV
+         * between its calls). Close the hold on the thread that took it.
+         */
+        public AutoCloseable hold() {
+            get();
+            try {
+                slot.lock.lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("cancelled while waiting for model " + slot.key.model()
+                        + " (another task's batch was running on it)");
+            }
+            AtomicBoolean held = new AtomicBoolean(true);
+            return () -> {
+                if (held.compareAndSet(true, false)) slot.lock.unlock();
+            };
+        }
+
         public boolean isOpen() { return open.get(); }
 
         /** Releases the model (idempotent); an evicted model is closed when its last lease is. */

@@ -40,6 +40,44 @@ public final class EngineLease implements AutoCloseable {
         return lease.locked(() -> lease.get().engine().stream(requests, batching, out));
     }
 
+    /**
+     * Opens a continuous stream on the engine ({@link Engine#openStream}) that the caller advances round by round
+     * ({@link ContinuousRounds#advance}) on its own thread, so its interrupt cancels the round in progress. The
+     * engine's fair, interruptible lock is held from here until the stream is closed (close it on this thread): its
+     * rows hold KV between rounds, and a second stream or batch beside them would plan against memory they use, so
+     * other tasks wait, as for a batch.
+     */
+    public ContinuousRounds openStream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching,
+                                       java.util.function.Consumer<io.hydragen.generate.Completion> out) {
+        AutoCloseable hold = lease.hold();
+        io.hydragen.generate.StreamSession session;
+        try {
+            session = lease.get().engine().openStream(requests, batching, out);
+        } catch (RuntimeException | Error e) {
+            unlock(hold);
+            throw e;
+        }
+        return new ContinuousRounds() {
+            @Override public boolean advance() { return session.advance(); }
+            @Override public io.hydragen.generate.BatchStats stats() { return session.stats(); }
+            @Override public void close() {
+                try {
+                    session.close();
+                } finally {
+                    unlock(hold);
+                }
+            }
+        };
+    }
+
+    private static void unlock(AutoCloseable hold) {
+        try {
+            hold.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Scores candidates ({@link Engine#score}) after waiting (interruptibly) for the calls ahead of it. */
     public io.hydragen.score.Scores score(List<io.hydragen.score.ScoreRequest> requests, BatchOptions batching) {
         return lease.locked(() -> lease.get().engine().score(requests, batching, ProgressListener.NONE));

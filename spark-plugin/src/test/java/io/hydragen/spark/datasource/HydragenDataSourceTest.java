@@ -85,6 +85,19 @@ class HydragenDataSourceTest {
     }
 
     @Test
+    void theReaderStreamsContinuousPartitionsWithTheApisRows() {
+        String parquet = tmp.resolve("continuous_parquet").toString();
+        table().write().parquet(parquet);
+        GenerateOptions o = GenerateOptions.builder("synthetic:tiny").maxNewTokens(6).temperature(0.8).seed(5).backend("cpu").build();
+        Map<String, String> expected = byId(Hydragen.generate(table(), o));
+        // batch_size 2: each staged partition (a prefix group of 5 rows) is longer than the batch, one stream per reader
+        Dataset<Row> df = spark.read().format("hydragen").option("model", "synthetic:tiny").option("max_new_tokens", "6")
+                .option("temperature", "0.8").option("seed", "5").option("backend", "cpu").option("scheduler", "continuous")
+                .option("batch_size", "2").option("prefix_columns", "doc").option("partitions", "3").load(parquet);
+        assertEquals(expected, byId(df), "every row once, with the static API's completion");
+    }
+
+    @Test
     void inputPartitionsArePrefixGroups() {
         String parquet = tmp.resolve("groups_parquet").toString();
         table().write().parquet(parquet);

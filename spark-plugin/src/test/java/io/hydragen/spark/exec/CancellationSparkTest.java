@@ -20,14 +20,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Cancelling a job stops its generation task between batches (static) or slices (continuous), without running the
- * rest or retrying rows, and releases the engine.
+ * Cancelling a job stops its generation task between batches (static) or within a forward pass of its stream
+ * (continuous), without running the rest or retrying rows, and releases the engine.
  */
 class CancellationSparkTest {
 
-    /** @param units the engine calls the whole job would make: 60 one-row batches, or 30 two-batch slices */
+    /** @param units the metric records the whole job would make: 60 one-row batches, or 60 rows of one stream (one record per batch_size rows) */
     @ParameterizedTest
-    @CsvSource({"static, 60", "continuous, 30"})
+    @CsvSource({"static, 60", "continuous, 60"})
     void aCancelledJobStopsGeneratingAndReleasesTheEngine(String scheduler, int units) throws Exception {
         SparkSession spark = TestSpark.shared();
         List<Row> rows = new ArrayList<>();

@@ -106,14 +106,18 @@ class ContinuousSchedulingSparkTest {
         good.values().forEach(v -> assertEquals(2, v, "each good row's two samples, once each"));
     }
 
+    /** The engine's look-ahead in batches: the running batch plus ContinuousScheduler.LOOKAHEAD_FACTOR (2) waiting. */
+    private static final int LOOKAHEAD_BATCHES = 3;
+
     @Test
-    void thePartitionIteratorPullsItsInputLazily() {
-        GenerateOptions o = GenerateOptions.builder("synthetic:tiny").batchSize(4).maxNewTokens(4).scheduler("continuous")
+    void thePartitionIteratorIsOneStreamThatYieldsRowsBeforeItsInputIsRead() {
+        int batch = 4, total = 200;
+        GenerateOptions o = GenerateOptions.builder("synthetic:tiny").batchSize(batch).maxNewTokens(4).scheduler("continuous")
                 .routing("none").build();
         AtomicInteger pulled = new AtomicInteger();
         Iterator<String> input = new Iterator<>() {
             int i;
-            @Override public boolean hasNext() { return i < 1000; }
+            @Override public boolean hasNext() { return i < total; }
             @Override public String next() { pulled.incrementAndGet(); return "Row number " + (i++) + " says"; }
         };
         AtomicInteger unit = new AtomicInteger();
@@ -124,16 +128,71 @@ class ContinuousSchedulingSparkTest {
             @Override public long duplicateOrdinal(String row) { return 0; }
             @Override public long unit(String row) { return units.computeIfAbsent(row, k -> (long) unit.getAndIncrement()); }
         };
+        long batchesBefore = HydragenMetrics.get().batches.getCount();
+        Map<String, Integer> answered = new HashMap<>();
+        int maxAhead = 0, minInFlightWhileReading = Integer.MAX_VALUE;
         try (PartitionGenerator<String> gen = new PartitionGenerator<>(input, access, o)) {
             assertTrue(gen.hasNext());
             PartitionGenerator.Generated<String> first = gen.next();
             assertNotEquals(FinishReason.ERROR, first.completion().finishReason());
-            assertTrue(pulled.get() <= 2 * 4 + 1, "first row out after pulling " + pulled.get() + " input rows");
-            int out = 1;
-            while (out < 20) { gen.next(); out++; }
-            assertTrue(pulled.get() <= 20 + 8 + 1, "pulled " + pulled.get() + " rows to yield 20");
+            assertTrue(pulled.get() <= LOOKAHEAD_BATCHES * batch + 1, "first row out after pulling " + pulled.get() + " input rows");
+            answered.merge(first.input(), 1, Integer::sum);
+            while (gen.hasNext()) {
+                answered.merge(gen.next().input(), 1, Integer::sum);
+                maxAhead = Math.max(maxAhead, pulled.get() - answered.size());
+                if (pulled.get() < total) minInFlightWhileReading = Math.min(minInFlightWhileReading, pulled.get() - answered.size());
+            }
         }
+        assertEquals(total, answered.size(), "every row answered");
+        answered.forEach((row, times) -> assertEquals(1, times, row + " answered once"));
+        assertTrue(maxAhead <= LOOKAHEAD_BATCHES * batch + 1, "rows read but not yet answered stay within the look-ahead: " + maxAhead);
+        // one stream: the running batch is refilled as rows leave and never drains before the input runs out (a stream
+        // per slice of the partition drained at each slice's end, leaving one row or none in flight)
+        assertTrue(minInFlightWhileReading >= batch, "rows in flight while the input lasts: at least " + minInFlightWhileReading);
+        long records = HydragenMetrics.get().batches.getCount() - batchesBefore;
+        assertTrue(records >= total / batch, "metrics recorded every batch_size rows as they leave (" + records + " records)");
         assertEquals(0, ExecutorEngines.openLeases());
+    }
+
+    @Test
+    void aPartitionLongerThanTheBatchIsAnsweredOnceWithTheClisTokens(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.nio.file.Path prompts = tmp.resolve("prompts.jsonl");
+        List<String> lines = new ArrayList<>();
+        String[] docs = {"The river runs north past the mill. ", "The bridge was built of grey stone. ",
+                "The market opens at dawn on Mondays. ", "The bakers come down from the hills. "};
+        for (int d = 0; d < docs.length; d++) {
+            for (int q = 0; q < 10; q++) {
+                lines.add(json.writeValueAsString(Map.of("id", "d" + d + "q" + q, "prompt", docs[d] + "Question " + q + ": why?")));
+            }
+        }
+        java.nio.file.Files.write(prompts, lines);
+        // sampled with a stop string, so rows finish at different steps and the running batch is refilled mid-stream
+        String[] settings = {"--max-new-tokens", "12", "--temperature", "0.9", "--top-k", "40", "--seed", "77", "--stop", "e",
+                "--batch-size", "4", "--scheduler", "continuous", "--min-shared-tokens", "4"};
+        java.nio.file.Path cliOut = tmp.resolve("cli.jsonl");
+        List<String> args = new ArrayList<>(List.of("generate", "--model", "synthetic:tiny", "--input", prompts.toString(),
+                "--output", cliOut.toString(), "--backend", "cpu", "-q"));
+        args.addAll(List.of(settings));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        assertEquals(0, io.hydragen.cli.Main.run(new java.io.ByteArrayInputStream(new byte[0]), new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8), args.toArray(new String[0])), err.toString());
+        Map<String, String> cli = new java.util.TreeMap<>();
+        for (String line : java.nio.file.Files.readAllLines(cliOut)) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            cli.put(n.get("id").asText(), n.get("completion").asText() + "|" + n.get("finish_reason").asText() + "|" + n.get("completion_tokens").asInt());
+        }
+        assertEquals(40, cli.size());
+        assertTrue(cli.values().stream().map(v -> v.substring(v.lastIndexOf('|'))).distinct().count() > 2, "lengths vary: " + cli.values());
+
+        GenerateOptions o = GenerateOptions.builder("synthetic:tiny").maxNewTokens(12).temperature(0.9).topK(40).seed(77)
+                .stop(List.of("e")).batchSize(4).scheduler("continuous").minSharedTokens(4).idColumn("id").partitions(1).backend("cpu").build();
+        Map<String, String> spark = new java.util.TreeMap<>();
+        for (Row r : Hydragen.generate(TestSpark.shared().read().json(prompts.toString()), o)
+                .select("id", "completion", "finish_reason", "completion_tokens").collectAsList()) {
+            assertNull(spark.put(r.getString(0), r.getString(1) + "|" + r.getString(2) + "|" + r.getInt(3)), r.getString(0) + " answered twice");
+        }
+        assertEquals(cli, spark, "one partition of 40 rows, 10 batches, as one continuous stream: the CLI's completions");
     }
 
     // cancellation under both schedulers: CancellationSparkTest

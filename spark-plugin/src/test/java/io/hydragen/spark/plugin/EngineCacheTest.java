@@ -149,4 +149,26 @@ class EngineCacheTest {
         holder.close();
         waiter.close();
     }
+
+    @Test
+    void aHoldKeepsOtherCallersOffTheEngineUntilItIsClosed() throws Exception {
+        var stream = cache.acquire(key("m"));
+        var other = cache.acquire(key("m"));
+        AutoCloseable hold = stream.hold();
+        assertEquals(7, (int) stream.locked(() -> 7), "the holder's own calls go through (the lock is reentrant)");
+        AtomicInteger ran = new AtomicInteger();
+        Thread batch = new Thread(() -> other.locked(ran::incrementAndGet));
+        batch.start();
+        Thread.sleep(200);
+        assertTrue(batch.isAlive(), "another task's batch waits while the stream holds the engine");
+        assertEquals(0, ran.get());
+        hold.close();
+        hold.close();   // idempotent: the lock is released once
+        batch.join(5000);
+        assertFalse(batch.isAlive());
+        assertEquals(1, ran.get(), "it ran once the stream was closed");
+        assertEquals(2, (int) other.locked(ran::incrementAndGet), "the lock is free");
+        stream.close();
+        other.close();
+    }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles the CPU backend's native kernels (src/main/native/*.cpp: bf16_gemm.cpp, the AVX512_BF16 matrix product;
-# bf16_softmax.cpp, the fused softmax of attention over a bf16 KV cache; and
+# bf16_softmax.cpp, the fused softmax of attention over a bf16 KV cache; bf16_kv_write.cpp, the packed bf16 KV write; and
 # bf16_amx.cpp, AMX-BF16 tile products for attention over a bf16 KV cache) into a
 # resource of the engine jar: io/hydragen/backend/cpu/native/linux-x86_64/libhydragen_bf16.so. The kernels carry
 # their own target attribute, so the library is built (and loads) on any x86-64; Java calls them only on a CPU that

@@ -19,7 +19,7 @@ final class Bf16KvProducts {
     private final boolean amx;
     private final Bf16Split split;
 
-    Bf16KvProducts(int headDim, boolean kernel) { this(headDim, kernel, kernel && Bf16Native.amxAvailable(), Bf16Split.fromProperty()); }
+    Bf16KvProducts(int headDim, boolean kernel) { this(headDim, kernel, kernel && Bf16Native.amxAvailable(), Bf16Split.current()); }
 
     /**
      * @param amx whether the products use the AMX tiles (where they run and headDim % 32 == 0)

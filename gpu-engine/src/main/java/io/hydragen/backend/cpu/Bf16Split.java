@@ -10,19 +10,26 @@ import java.util.Locale;
  * two bf16 products where one was.
  *
  * <p>Set by {@code -Dhydragen.bf16.split=all|none|LIST} (LIST: any of {@code activations}, {@code q}, {@code p},
- * comma separated), read when a backend is built; the default is {@code all}: on the reference checkpoints it brings
- * bf16's logit error from about 0.2 to the weights' own rounding (docs/benchmarks.md, "BF16 error budget").
+ * comma separated), read when a backend is built. The default depends on the CPU, once per process (so every row of
+ * every batch gets the same arithmetic): {@code all} where AMX runs, where the split products still run at 0.56–0.67×
+ * of the rounded ones, 3–5× fp32 SGEMM, and bring bf16's logit error on the reference checkpoints down to the storage's
+ * own rounding; {@code none} on {@code vdpbf16ps} alone (CPUs without AMX, e.g. AMD EPYC), where they would run at
+ * about half the rounded rate, below fp32 SGEMM's (docs/benchmarks.md, "BF16 error budget").
  */
-record Bf16Split(boolean activations, boolean queries, boolean probabilities) {
-    static final String PROPERTY = "hydragen.bf16.split";
-    static final Bf16Split ALL = new Bf16Split(true, true, true);
-    static final Bf16Split NONE = new Bf16Split(false, false, false);
+public record Bf16Split(boolean activations, boolean queries, boolean probabilities) {
+    public static final String PROPERTY = "hydragen.bf16.split";
+    public static final Bf16Split ALL = new Bf16Split(true, true, true);
+    public static final Bf16Split NONE = new Bf16Split(false, false, false);
 
-    /** The setting of {@link #PROPERTY} now. */
-    static Bf16Split fromProperty() { return parse(System.getProperty(PROPERTY, "all")); }
+    /** What a backend built now uses: {@link #PROPERTY}'s setting, else all where AMX runs and none elsewhere. */
+    public static Bf16Split current() {
+        String setting = System.getProperty(PROPERTY);
+        if (setting == null) return Bf16Native.amxAvailable() ? ALL : NONE;
+        return parse(setting);
+    }
 
     /** @throws IllegalArgumentException for a word other than all, none, activations, q, p */
-    static Bf16Split parse(String setting) {
+    public static Bf16Split parse(String setting) {
         boolean act = false, q = false, p = false;
         for (String word : setting.toLowerCase(Locale.ROOT).split(",")) {
             switch (word.strip()) {

@@ -30,7 +30,7 @@ final class MatMul implements AutoCloseable {
     MatMul(Parallel parallel, boolean kernel) { this(parallel, kernel, kernel && Bf16Native.amxAvailable()); }
 
     /** @param amx whether the kernel path puts whole tiles on AMX (false: vdpbf16ps only, to compare the two) */
-    MatMul(Parallel parallel, boolean kernel, boolean amx) { this(parallel, kernel, amx, Bf16Split.fromProperty().activations()); }
+    MatMul(Parallel parallel, boolean kernel, boolean amx) { this(parallel, kernel, amx, Bf16Split.current().activations()); }
 
     /** @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split}) */
     MatMul(Parallel parallel, boolean kernel, boolean amx, boolean split) {

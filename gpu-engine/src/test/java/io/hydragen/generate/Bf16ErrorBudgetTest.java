@@ -26,8 +26,6 @@ import org.junit.jupiter.api.Test;
  * is within twice the worse of the two storage-only errors (the rounding that stays).
  */
 class Bf16ErrorBudgetTest {
-    private static final String SPLIT = "hydragen.bf16.split";
-
     private record Setting(String name, String dtype, String kv, String split) {}
 
     @Test
@@ -58,15 +56,7 @@ class Bf16ErrorBudgetTest {
             int col = 0;
             for (String model : new String[] {"tiny-llama-bpe", "tiny-llama-sp"}) {
                 Path dir = SharedModels.require(model);
-                String before = System.getProperty(SPLIT);
-                System.setProperty(SPLIT, s.split);
-                Bf16ReferenceRun run;
-                try {
-                    run = Bf16ReferenceRun.of(dir, EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype(s.dtype).withKvCacheDtype(s.kv));
-                } finally {
-                    if (before == null) System.clearProperty(SPLIT);
-                    else System.setProperty(SPLIT, before);
-                }
+                Bf16ReferenceRun run = Bf16ReferenceRun.of(dir, EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype(s.dtype).withKvCacheDtype(s.kv), s.split);
                 e[col++] = run.logitError();
                 table.append(String.format(" | %.5f | %.3f", run.logitError(), run.neededMargin()));
             }

@@ -3,7 +3,6 @@ package io.hydragen.generate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.hydragen.backend.cpu.Bf16Split;
 import io.hydragen.backend.cpu.CpuBackend;
 import io.hydragen.backend.cpu.CpuDtype;
 import io.hydragen.model.ModelLoader;
@@ -20,28 +19,24 @@ import org.junit.jupiter.params.provider.CsvSource;
  * see their README for how expected.json was made), with fp32 weights so the KV is the only thing rounded: greedy ids
  * must equal the reference at every step up to the first whose top-2 margin is at most the margin given, and the logits'
  * largest error (last prompt position, top 10) is printed and bounded. Keys and values are rounded to bf16 when written
- * (the memory saving); where AMX runs the kernel carries the queries and probabilities as hi + lo bf16 parts
- * ({@code Bf16Split}, the default there), so that storage is all that rounds: 0.102 (tiny-llama-bpe) and 0.084 (tiny-llama-sp) when written, the
- * widened fp32 path's own figures, with greedy ids equal above margins 0.065 and 0.026. Rounding Q and P as well (before
- * the split, and still the default on vdpbf16ps alone) gave 0.158 and 0.089 (docs/benchmarks.md, "BF16 error budget"):
- * then steps up to margin 0.25 may flip, and the error is bounded by 0.25.
+ * (the memory saving); the kernel rounds the queries and probabilities too by default, and with
+ * -Dhydragen.bf16.split=all ({@code Bf16Split}) carries them as hi + lo bf16 parts, so that storage is all that rounds:
+ * 0.102 (tiny-llama-bpe) and 0.084 (tiny-llama-sp) when written, the widened fp32 path's own figures, with greedy ids
+ * equal above margins 0.065 and 0.026. Rounded: 0.158 and 0.089, steps up to margin 0.25 may flip (docs/benchmarks.md,
+ * "BF16 error budget").
  */
 class Bf16KvReferenceParityTest {
-    /** Without the split: Q and P rounded to bf16 too, logits moved by up to 0.16, so steps under 0.25 may flip. */
-    private static final double ROUNDED_MARGIN = 0.25, ROUNDED_BOUND = 0.25;
 
-    @ParameterizedTest(name = "{0}: margin {1}")
-    @CsvSource({"tiny-llama-bpe, 0.10, 0.12", "tiny-llama-sp, 0.05, 0.10"})
-    void greedyIdsMatchOnClearStepsAndLogitErrorIsSmall(String model, double splitMargin, double splitBound) throws IOException {
+    @ParameterizedTest(name = "{0} split {1}: margin {2}")
+    @CsvSource({"tiny-llama-bpe, all, 0.10, 0.12", "tiny-llama-sp, all, 0.05, 0.10", "tiny-llama-bpe, none, 0.25, 0.25", "tiny-llama-sp, none, 0.25, 0.25"})
+    void greedyIdsMatchOnClearStepsAndLogitErrorIsSmall(String model, String split, double margin, double logitBound) throws IOException {
         Path dir = SharedModels.require(model);
-        boolean split = Bf16Split.current().equals(Bf16Split.ALL);
-        double margin = split ? splitMargin : ROUNDED_MARGIN, logitBound = split ? splitBound : ROUNDED_BOUND;
-        Bf16ReferenceRun run = Bf16ReferenceRun.of(dir, EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype("fp32").withKvCacheDtype("bf16"));
+        Bf16ReferenceRun run = Bf16ReferenceRun.of(dir, EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype("fp32").withKvCacheDtype("bf16"), split);
         for (Bf16ReferenceRun.Prompt p : run.prompts()) {
             for (int t = 0; t < p.clearSteps(margin); t++) assertEquals(p.want()[t], p.got()[t], p.where() + " bf16 KV greedy token " + t);
         }
         System.out.printf("%s: KV cache bf16 (split %s), largest logit error vs transformers fp32 %.5f; greedy ids equal above margin %.3f; %d steps compared at %.2f%n",
-                model, Bf16Split.current(), run.logitError(), run.neededMargin(), run.clearSteps(margin), margin);
+                model, split, run.logitError(), run.neededMargin(), run.clearSteps(margin), margin);
         assertTrue(run.clearSteps(margin) > 0, model + ": no step with a margin above " + margin);
         assertTrue(run.logitError() < logitBound, model + ": largest logit error " + run.logitError());
         assertTrue(run.logitError() > 0, model + ": bf16 logits equal fp32's exactly: the bf16 path did not run");

@@ -3,6 +3,7 @@ package io.hydragen.generate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.cpu.Bf16Split;
 import io.hydragen.model.ModelLoader;
 
 import java.io.IOException;
@@ -33,6 +34,18 @@ record Bf16ReferenceRun(double logitError, List<Prompt> prompts) {
         int firstMismatch() {
             for (int t = 0; t < want.length; t++) if (t >= got.length || got[t] != want[t]) return t;
             return -1;
+        }
+    }
+
+    /** The run with -Dhydragen.bf16.split set to {@code split} while the engine is built (then restored). */
+    static Bf16ReferenceRun of(Path dir, EngineOptions options, String split) throws IOException {
+        String before = System.getProperty(Bf16Split.PROPERTY);
+        System.setProperty(Bf16Split.PROPERTY, split);
+        try {
+            return of(dir, options);
+        } finally {
+            if (before == null) System.clearProperty(Bf16Split.PROPERTY);
+            else System.setProperty(Bf16Split.PROPERTY, before);
         }
     }
 

@@ -10,23 +10,21 @@ import java.util.Locale;
  * two bf16 products where one was.
  *
  * <p>Set by {@code -Dhydragen.bf16.split=all|none|LIST} (LIST: any of {@code activations}, {@code q}, {@code p},
- * comma separated), read when a backend is built. The default depends on the CPU, once per process (so every row of
- * every batch gets the same arithmetic): {@code all} where AMX runs, where the split products still run at 0.56–0.67×
- * of the rounded ones, 3–5× fp32 SGEMM, and bring bf16's logit error on the reference checkpoints down to the storage's
- * own rounding; {@code none} on {@code vdpbf16ps} alone (CPUs without AMX, e.g. AMD EPYC), where they would run at
- * about half the rounded rate, below fp32 SGEMM's (docs/benchmarks.md, "BF16 error budget").
+ * comma separated), read when a backend is built, once for every row of every batch. The default is {@code none}:
+ * with the activations split, the last-bit differences of fp32 attention between Hydragen splits (a row's keys cut
+ * into other blocks beside other batch mates) are no longer absorbed by the activations' bf16 rounding, and a row's
+ * scores moved by 2.5e-5 between the CLI's batch and Spark's partitions (ScoreSparkTest asks for 1e-5; fp32 and the
+ * rounded kernel pass it). {@code all} brings bf16's logit error on the reference checkpoints down to the storage's
+ * own rounding, at 0.56–0.67× the rounded products' rate on AMX and about 0.5× on {@code vdpbf16ps} alone
+ * (docs/benchmarks.md, "BF16 error budget").
  */
 public record Bf16Split(boolean activations, boolean queries, boolean probabilities) {
     public static final String PROPERTY = "hydragen.bf16.split";
     public static final Bf16Split ALL = new Bf16Split(true, true, true);
     public static final Bf16Split NONE = new Bf16Split(false, false, false);
 
-    /** What a backend built now uses: {@link #PROPERTY}'s setting, else all where AMX runs and none elsewhere. */
-    public static Bf16Split current() {
-        String setting = System.getProperty(PROPERTY);
-        if (setting == null) return Bf16Native.amxAvailable() ? ALL : NONE;
-        return parse(setting);
-    }
+    /** What a backend built now uses: {@link #PROPERTY}'s setting, none when unset. */
+    public static Bf16Split current() { return parse(System.getProperty(PROPERTY, "none")); }
 
     /** @throws IllegalArgumentException for a word other than all, none, activations, q, p */
     public static Bf16Split parse(String setting) {

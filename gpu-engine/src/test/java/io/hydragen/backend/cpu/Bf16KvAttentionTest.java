@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Attention over bf16 KV segments against {@link ReferenceAttention} (double precision) on the same keys and values
  * rounded to bf16, so what remains is the products' own error: none beyond fp32 rounding on the widened-tile path, on
- * the AVX512_BF16 kernel with queries and probabilities split into hi + lo bf16 parts ({@link Bf16Split}, the default)
+ * the AVX512_BF16 kernel with queries and probabilities split into hi + lo bf16 parts ({@link Bf16Split}, -Dhydragen.bf16.split=all)
  * the low parts' rounding (2^-17 relative), and without the split the rounding of queries and probabilities to bf16
  * (8-bit mantissa), about 2^-9 relative.
  * Segment lengths are chosen so tiles start off the 16-slot blocks (a 2048-key chunk boundary falls 7 slots into a

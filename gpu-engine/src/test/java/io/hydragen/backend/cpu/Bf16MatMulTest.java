@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * last group of fewer than 32 rows through a buffer) and a tail of fewer than 16 columns on vdpbf16ps: the cases with
  * k = 32, 64, 512 cover that split.
  * The reference multiplies the same bf16 weights; the kernel without {@link Bf16Split} rounds the activations to bf16,
- * with it (the default) it carries them as hi + lo bf16 parts, the widened-panel path keeps them fp32: each is compared
+ * with it (-Dhydragen.bf16.split=all) it carries them as hi + lo bf16 parts, the widened-panel path keeps them fp32: each is compared
  * with its own reference (activations rounded for the first, exact for the others), so only fp32 accumulation error
  * and, with the split, the low part's own rounding (2^-17 relative) remain.
  */

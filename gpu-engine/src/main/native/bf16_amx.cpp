@@ -57,17 +57,19 @@ HG_EXPORT jint Java_io_hydragen_backend_cpu_Bf16Native_amxInit(void*, void*) {
 // S[m × ·] = Q · Kᵀ for key slots [x0, x1) of one head, x0 a multiple of 16: column j of S is slot x0 + j, written
 // in whole blocks of 16 (up to x1 rounded up to 16). q: bf16 rows of d values, qStride bytes apart; k: the head's
 // key region; m a multiple of 32, d of 32.
-HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxScores(void*, void*, jlong q, jint qStride, jint m, jint d, jlong k,
-                                                                        jint x0, jint x1, jlong s, jint lds) {
+// qLo: the queries' low parts in the same layout (a = hi + lo, see packRows), or 0: their products go into the same
+// accumulators after the high parts'.
+HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxScores(void*, void*, jlong q, jlong qLo, jint qStride, jint m, jint d,
+                                                                        jlong k, jint x0, jint x1, jlong s, jint lds) {
     configure();
     const char* qb = reinterpret_cast<const char*>(q);
+    const char* ql = reinterpret_cast<const char*>(qLo);
     const char* kb = reinterpret_cast<const char*>(k);
     float* sf = reinterpret_cast<float*>(s);
     long block = (long)d * 2 * 16;   // bytes of one 16-slot key block
     long ldsb = (long)lds * 4;
     int b0 = x0 / 16, b1 = (x1 + 15) / 16;
     for (int i = 0; i < m; i += 32) {
-        const char* qi = qb + (long)i * qStride;
         for (int b = b0; b < b1; b += 2) {
             bool two = b + 1 < b1;
             _tile_zero(0);
@@ -75,15 +77,18 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxScores(void*, v
             _tile_zero(2);
             _tile_zero(3);
             for (int c = 0; c < d; c += 32) {   // 32 dims = 16 pairs: 16 rows of 64 bytes in the key block
-                _tile_loadd(4, qi + c * 2, qStride);
-                _tile_loadd(5, qi + 16L * qStride + c * 2, qStride);
                 _tile_loadd(6, kb + b * block + c * 32, 64);
-                _tile_dpbf16ps(0, 4, 6);
-                _tile_dpbf16ps(1, 5, 6);
-                if (two) {
-                    _tile_loadd(7, kb + (b + 1) * block + c * 32, 64);
-                    _tile_dpbf16ps(2, 4, 7);
-                    _tile_dpbf16ps(3, 5, 7);
+                if (two) _tile_loadd(7, kb + (b + 1) * block + c * 32, 64);
+                for (const char* part = qb; part; part = part == qb ? ql : nullptr) {   // the high parts, then the low
+                    const char* qi = part + (long)i * qStride;
+                    _tile_loadd(4, qi + c * 2, qStride);
+                    _tile_loadd(5, qi + 16L * qStride + c * 2, qStride);
+                    _tile_dpbf16ps(0, 4, 6);
+                    _tile_dpbf16ps(1, 5, 6);
+                    if (two) {
+                        _tile_dpbf16ps(2, 4, 7);
+                        _tile_dpbf16ps(3, 5, 7);
+                    }
                 }
             }
             float* out = sf + (long)i * lds + (b - b0) * 16;
@@ -100,16 +105,16 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxScores(void*, v
 
 // O[m × d] += P · V over key slots [2·pair0, 2·pair0 + 32·chunks) of one head: p bf16 rows whose first pair is slot
 // 2·pair0, pStride bytes apart; v the head's value region, blocks of 16 dims slotPairs pairs long. m a multiple of
-// 32, d of 32.
-HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxValues(void*, void*, jlong p, jint pStride, jint m, jint chunks,
+// 32, d of 32. pLo: P's low parts in the same layout, or 0.
+HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxValues(void*, void*, jlong p, jlong pLo, jint pStride, jint m, jint chunks,
                                                                         jlong v, jint slotPairs, jint pair0, jint d, jlong o, jint ldo) {
     configure();
     const char* pb = reinterpret_cast<const char*>(p);
+    const char* pl = reinterpret_cast<const char*>(pLo);
     const char* vb = reinterpret_cast<const char*>(v);
     float* of = reinterpret_cast<float*>(o);
     long ldob = (long)ldo * 4;
     for (int i = 0; i < m; i += 32) {
-        const char* pi = pb + (long)i * pStride;
         for (int b = 0; b < d / 16; b += 2) {
             float* out = of + (long)i * ldo + b * 16;
             _tile_loadd(0, out, ldob);
@@ -119,14 +124,17 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxValues(void*, v
             const char* v0 = vb + ((long)b * slotPairs + pair0) * 64;
             const char* v1 = vb + ((long)(b + 1) * slotPairs + pair0) * 64;
             for (int c = 0; c < chunks; c++) {   // 32 slots = 16 pairs
-                _tile_loadd(4, pi + c * 64, pStride);
-                _tile_loadd(5, pi + 16L * pStride + c * 64, pStride);
                 _tile_loadd(6, v0 + c * 1024L, 64);
                 _tile_loadd(7, v1 + c * 1024L, 64);
-                _tile_dpbf16ps(0, 4, 6);
-                _tile_dpbf16ps(1, 5, 6);
-                _tile_dpbf16ps(2, 4, 7);
-                _tile_dpbf16ps(3, 5, 7);
+                for (const char* part = pb; part; part = part == pb ? pl : nullptr) {   // the high parts, then the low
+                    const char* pi = part + (long)i * pStride;
+                    _tile_loadd(4, pi + c * 64, pStride);
+                    _tile_loadd(5, pi + 16L * pStride + c * 64, pStride);
+                    _tile_dpbf16ps(0, 4, 6);
+                    _tile_dpbf16ps(1, 5, 6);
+                    _tile_dpbf16ps(2, 4, 7);
+                    _tile_dpbf16ps(3, 5, 7);
+                }
             }
             _tile_stored(0, out, ldob);
             _tile_stored(1, out + 16L * ldo, ldob);
@@ -143,10 +151,12 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxValues(void*, v
 // kernel); every row runs on the tiles, the last group of fewer than 32 through a local buffer (A must have room for
 // m rounded up to 32 rows), so a row's result does not depend on how many rows share the call. Column pairs of blocks
 // outside, rows inside, so a pair's weights (32 × k bf16) stay in L1/L2 while every row group passes over them.
-HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxGemm(void*, void*, jlong a, jint m, jint k, jlong w, jint j0, jint j1,
-                                                                      jlong c, jint ldc) {
+// aLo: A's low parts in the same layout (a = hi + lo, see packRows), or 0: two tile products into the same accumulators.
+HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxGemm(void*, void*, jlong a, jlong aLo, jint m, jint k, jlong w, jint j0,
+                                                                      jint j1, jlong c, jint ldc) {
     configure();
     const char* ab = reinterpret_cast<const char*>(a);
+    const char* al = reinterpret_cast<const char*>(aLo);
     const char* wb = reinterpret_cast<const char*>(w);
     float* cf = reinterpret_cast<float*>(c);
     long astride = (long)k * 2, block = (long)k * 32;
@@ -154,21 +164,23 @@ HG_EXPORT HG_AMX void Java_io_hydragen_backend_cpu_Bf16Native_amxGemm(void*, voi
         bool two = j + 16 < j1;
         const char* w0 = wb + (long)(j / 16) * block;
         for (int i = 0; i < m; i += 32) {
-            const char* ai = ab + (long)i * astride;
             _tile_zero(0);
             _tile_zero(1);
             _tile_zero(2);
             _tile_zero(3);
             for (int kk = 0; kk < k; kk += 32) {
-                _tile_loadd(4, ai + kk * 2, astride);
-                _tile_loadd(5, ai + 16 * astride + kk * 2, astride);
                 _tile_loadd(6, w0 + kk * 32, 64);
-                _tile_dpbf16ps(0, 4, 6);
-                _tile_dpbf16ps(1, 5, 6);
-                if (two) {
-                    _tile_loadd(7, w0 + block + kk * 32, 64);
-                    _tile_dpbf16ps(2, 4, 7);
-                    _tile_dpbf16ps(3, 5, 7);
+                if (two) _tile_loadd(7, w0 + block + kk * 32, 64);
+                for (const char* part = ab; part; part = part == ab ? al : nullptr) {   // the high parts, then the low
+                    const char* ai = part + (long)i * astride;
+                    _tile_loadd(4, ai + kk * 2, astride);
+                    _tile_loadd(5, ai + 16 * astride + kk * 2, astride);
+                    _tile_dpbf16ps(0, 4, 6);
+                    _tile_dpbf16ps(1, 5, 6);
+                    if (two) {
+                        _tile_dpbf16ps(2, 4, 7);
+                        _tile_dpbf16ps(3, 5, 7);
+                    }
                 }
             }
             bool whole = i + 32 <= m;

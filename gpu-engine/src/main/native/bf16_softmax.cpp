@@ -67,14 +67,18 @@ HG_EXPORT HG_TARGET void Java_io_hydragen_backend_cpu_Bf16Native_tileMax(void*, 
 
 // Row i's probabilities 2^(toLog2·s - k[i]) over its visible columns [shift, shift + visible[i]) (k[i] an integer, the
 // row's running exponent), zeros elsewhere in [0, 2·pairs), written as bf16 (round to nearest even) into p, rows
-// 2·pairs bf16 apart, with the sum of the bf16 values written in sumOut[i].
+// 2·pairs bf16 apart, with the sum of the bf16 values written in sumOut[i]. With pLo (not 0) each probability's low
+// part bf16(e - hi) goes there in the same layout and the sum is of hi + lo: P·V then multiplies e with about 16
+// significant bits. Scaling by 2^(n - k) commutes with this split too, so it stays independent of the row's tiling.
 HG_EXPORT HG_TARGET void Java_io_hydragen_backend_cpu_Bf16Native_expPack(void*, void*, jlong s, jint lds, jint m, jint shift, jlong visible,
-                                                                         float toLog2, jlong next, jlong sumOut, jlong p, jint pairs) {
+                                                                         float toLog2, jlong next, jlong sumOut, jlong p, jlong pLo,
+                                                                         jint pairs) {
     const float* sf = reinterpret_cast<const float*>(s);
     const int32_t* vis = reinterpret_cast<const int32_t*>(visible);
     const float* nx = reinterpret_cast<const float*>(next);
     float* sums = reinterpret_cast<float*>(sumOut);
     uint16_t* pb = reinterpret_cast<uint16_t*>(p);
+    uint16_t* pl = reinterpret_cast<uint16_t*>(pLo);
     int width = 2 * pairs;
     const __m512 cv = _mm512_set1_ps(toLog2);
     for (int i = 0; i < m; i++) {
@@ -93,7 +97,15 @@ HG_EXPORT HG_TARGET void Java_io_hydragen_backend_cpu_Bf16Native_expPack(void*, 
             __m512 w1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(bi, 1)), 16));
             sum = _mm512_add_ps(sum, _mm512_add_ps(w0, w1));
             int n = width - c < 32 ? width - c : 32;
-            _mm512_mask_storeu_epi16(out + c, n >= 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << n) - 1), bi);
+            __mmask32 keep = n >= 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << n) - 1);
+            _mm512_mask_storeu_epi16(out + c, keep, bi);
+            if (pl) {
+                __m512i li = (__m512i)_mm512_cvtne2ps_pbh(_mm512_sub_ps(e1, w1), _mm512_sub_ps(e0, w0));
+                __m512 l0 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(li)), 16));
+                __m512 l1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(li, 1)), 16));
+                sum = _mm512_add_ps(sum, _mm512_add_ps(l0, l1));
+                _mm512_mask_storeu_epi16(pl + (long)i * width + c, keep, li);
+            }
         }
         sums[i] = _mm512_reduce_add_ps(sum);
     }

@@ -69,17 +69,18 @@ final class Bf16Native {
     static native void writeKvSlot(long keySrc, long valueSrc, int heads, int d, long keyDst, long keyHead, long valueDst, long valueHead,
                                    long valueBlock);
 
-    /** dst [m × ceil(k/2)] bf16 pairs from src [m × k] fp32 (row stride lda), rounded to nearest even. */
-    static native void packRows(long src, int lda, int m, int k, long dst);
-
-    /** C[:, j0:j1) = A · W[j0:j1)ᵀ, A packed by {@link #packRows}, W a {@link Bf16Matrix}'s data; j0 % 16 == 0. */
-    static native void gemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+    /**
+     * dst [m × ceil(k/2)] bf16 pairs from src [m × k] fp32 (row stride lda), rounded to nearest even; with dstLo not 0,
+     * the low parts bf16(a − hi) in the same layout there ({@link Bf16Split}).
+     */
+    static native void packRows(long src, int lda, int m, int k, long dst, long dstLo);
 
     /**
-     * o[m × d] (row stride ldo) += P · V over key slots [2·pair0, 2·pair0 + 2·pairs) of one KV head: P packed by
-     * {@link #packRows} with row stride lda pairs, v the head's values in {@link Bf16KvLayout}'s value layout of
-     * slotPairs pairs per 16-dim block.
+     * C[:, j0:j1) = A · W[j0:j1)ᵀ, A packed by {@link #packRows} (its low parts at aLo, or 0: then the products of both
+     * go into the same accumulators), W a {@link Bf16Matrix}'s data; j0 % 16 == 0.
      */
+    static native void gemm(long aPacked, long aLo, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+
     /** 1 when the CPU has AMX-TILE and AMX-BF16 and Linux granted the process the tile state (asked once). */
     private static native int amxInit();
 
@@ -92,15 +93,15 @@ final class Bf16Native {
      * C[0:m, j0:j1) = A · W[j0:j1)ᵀ on AMX tiles, A packed by {@link #packRows} with room for m rounded up to 32 rows
      * (read, not used), W a {@link Bf16Matrix}'s data; k % 32 == 0, j0 % 16 == 0, j1 % 16 == 0.
      */
-    static native void amxGemm(long aPacked, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
+    static native void amxGemm(long aPacked, long aLo, int m, int k, long wPacked, int j0, int j1, long c, int ldc);
 
-    static native void amxScores(long q, int qStride, int m, int d, long k, int x0, int x1, long s, int lds);
+    static native void amxScores(long q, long qLo, int qStride, int m, int d, long k, int x0, int x1, long s, int lds);
 
     /**
      * o[m × d] += P · V over key slots [2·pair0, 2·pair0 + 32·chunks) of one head on AMX tiles: p bf16 rows pStride
      * bytes apart starting at slot 2·pair0, v the head's values in {@link Bf16KvLayout}; m % 32 == 0, d % 32 == 0.
      */
-    static native void amxValues(long p, int pStride, int m, int chunks, long v, int slotPairs, int pair0, int d, long o, int ldo);
+    static native void amxValues(long p, long pLo, int pStride, int m, int chunks, long v, int slotPairs, int pair0, int d, long o, int ldo);
 
     /**
      * maxOut[i] = toLog2 · the largest of row i's visible scores s[i][shift, shift + visible[i]) (-inf when none),
@@ -111,9 +112,15 @@ final class Bf16Native {
     /**
      * Row i's probabilities 2^(toLog2·s - k[i]) (k[i] an integer: the row's running exponent) over its visible
      * columns, zeros elsewhere in [0, 2·pairs), into p as bf16 rows of 2·pairs values (the layout {@link #packRows}
-     * gives), and the sum of those bf16 values into sumOut[i].
+     * gives), and the sum of those bf16 values into sumOut[i]; with pLo not 0, each value's low part there too, summed
+     * with the high parts.
      */
-    static native void expPack(long s, int lds, int m, int shift, long visible, float toLog2, long k, long sumOut, long p, int pairs);
+    static native void expPack(long s, int lds, int m, int shift, long visible, float toLog2, long k, long sumOut, long p, long pLo, int pairs);
 
-    static native void accumulateValues(long pPacked, int lda, int m, int pairs, long v, int slotPairs, int pair0, int d, long o, int ldo);
+    /**
+     * o[m × d] (row stride ldo) += P · V over key slots [2·pair0, 2·pair0 + 2·pairs) of one KV head: P packed by
+     * {@link #packRows} with row stride lda pairs, v the head's values in {@link Bf16KvLayout}'s value layout of
+     * slotPairs pairs per 16-dim block; pLo: P's low parts (or 0), as in the products above.
+     */
+    static native void accumulateValues(long pPacked, long pLo, int lda, int m, int pairs, long v, int slotPairs, int pair0, int d, long o, int ldo);
 }

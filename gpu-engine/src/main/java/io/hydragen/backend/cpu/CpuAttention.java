@@ -77,7 +77,7 @@ final class CpuAttention {
     static long scratchBytes(int headDim) {
         long d2 = (headDim + 1) / 2;
         return 4L * (2L * MAX_QUERY_ROWS * headDim + (long) MAX_QUERY_ROWS * SCORE_STRIDE    // q, o, s
-                + MAX_QUERY_ROWS * d2 + (long) MAX_QUERY_ROWS * SCORE_STRIDE / 2             // q and p as bf16 pairs
+                + 2L * (MAX_QUERY_ROWS * d2 + (long) MAX_QUERY_ROWS * SCORE_STRIDE / 2)      // q and p as bf16 pairs, high and low parts
                 + 2L * SCORE_STRIDE * headDim                                               // widened key and value tiles
                 + 4L * MAX_QUERY_ROWS);                                                     // native softmax's row state
     }
@@ -86,6 +86,8 @@ final class CpuAttention {
         final OffHeap q, s, o;
         /** bf16 KV: the queries and the probabilities as bf16 pairs, and widened tiles for the path without the kernel. */
         final OffHeap qPairs, pPairs, keyTile, valueTile;
+        /** The low parts of the queries and probabilities (Bf16Split), in qPairs' and pPairs' layouts. */
+        final OffHeap qLo, pLo;
         /** Whether qPairs holds this task's queries yet. */
         boolean qPacked;
         /** The native softmax's per-row exchange: visible keys (ints), tile max, running exponent, tile sum; m of each. */
@@ -102,6 +104,8 @@ final class CpuAttention {
             o = new OffHeap((long) m * d);
             qPairs = new OffHeap((long) m * ((d + 1) / 2));
             pPairs = new OffHeap((long) m * t / 2);
+            qLo = new OffHeap((long) m * ((d + 1) / 2));
+            pLo = new OffHeap((long) m * t / 2);
             keyTile = new OffHeap((long) t * d);
             valueTile = new OffHeap((long) t * d);
             rowState = new OffHeap(4L * m);
@@ -285,7 +289,7 @@ final class CpuAttention {
             st.putFloat(expAt + 4 * i, next);
         }
         Bf16Native.expPack(sAddr, SCORE_STRIDE, m, shift, base + visibleAt, toLog2, base + expAt, base + sumAt,
-                sc.pPairs.pointer.address(), (shift + t + 1) / 2);
+                sc.pPairs.pointer.address(), bf16.probabilitiesLo(sc), (shift + t + 1) / 2);
         for (int i = 0; i < m; i++) sc.rowSum[i] += st.getFloat(sumAt + 4 * i);
     }
 

@@ -5,7 +5,9 @@ package io.hydragen.backend.cpu;
  * go to OpenBLAS SGEMM; bf16 weights to the AVX512_BF16 kernel when it runs here (activations rounded to bf16 once
  * per product, fp32 accumulation; where the CPU has AMX-BF16 and the inner size is a multiple of 32, every row on AMX
  * tiles and only a tail of fewer than 16 output columns on vdpbf16ps, so a row's result does not depend on how many
- * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM.
+ * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM. With {@link Bf16Split}'s
+ * activations the kernel multiplies each activation's high and low bf16 parts (two products into the same
+ * accumulators), so only the weights' own rounding remains.
  */
 final class MatMul implements AutoCloseable {
     /** Columns per kernel call are a multiple of this: the kernel's column group (4 blocks of 16). */
@@ -16,7 +18,9 @@ final class MatMul implements AutoCloseable {
     private final Parallel parallel;
     private final boolean kernel;
     private final boolean amx;
+    private final boolean split;
     private OffHeap packed;      // x as bf16 pairs, for the kernel
+    private OffHeap packedLo;    // the low parts of x, when split
     private final ThreadLocal<OffHeap[]> panel = ThreadLocal.withInitial(() -> new OffHeap[1]);
     private final java.util.Queue<OffHeap> panels = new java.util.concurrent.ConcurrentLinkedQueue<>();   // to free on close
 
@@ -26,13 +30,20 @@ final class MatMul implements AutoCloseable {
     MatMul(Parallel parallel, boolean kernel) { this(parallel, kernel, kernel && Bf16Native.amxAvailable()); }
 
     /** @param amx whether the kernel path puts whole tiles on AMX (false: vdpbf16ps only, to compare the two) */
-    MatMul(Parallel parallel, boolean kernel, boolean amx) {
+    MatMul(Parallel parallel, boolean kernel, boolean amx) { this(parallel, kernel, amx, Bf16Split.current().activations()); }
+
+    /** @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split}) */
+    MatMul(Parallel parallel, boolean kernel, boolean amx, boolean split) {
         if (kernel && !Bf16Native.available()) throw new IllegalStateException("the BF16 kernel is not available: " + Bf16Native.unavailableReason());
         if (amx && !Bf16Native.amxAvailable()) throw new IllegalStateException("AMX is not available: " + Bf16Native.amxUnavailableReason());
         this.parallel = parallel;
         this.kernel = kernel;
         this.amx = amx && kernel;
+        this.split = split;
     }
+
+    /** Whether the kernel carries the activations as hi + lo bf16 parts. */
+    boolean split() { return split; }
 
     /** Whether whole tiles of bf16 products run on AMX. */
     boolean amx() { return amx; }
@@ -61,9 +72,12 @@ final class MatMul implements AutoCloseable {
         long pairs = (long) ((n + 31) & ~31) * ((in + 1) / 2);   // AMX reads whole groups of 32 rows
         if (packed == null || packed.length < pairs) {
             if (packed != null) packed.close();
+            if (packedLo != null) packedLo.close();
             packed = new OffHeap(pairs);
+            if (split) packedLo = new OffHeap(pairs);
         }
-        Bf16Native.packRows(x.pointer.address(), in, n, in, packed.pointer.address());
+        long lo = split ? packedLo.pointer.address() : 0;
+        Bf16Native.packRows(x.pointer.address(), in, n, in, packed.pointer.address(), lo);
         int groups = (out + GROUP - 1) / GROUP;
         int chunks = Math.min(groups, parallel.threads() * 4);
         int step = (groups + chunks - 1) / chunks * GROUP;
@@ -74,8 +88,8 @@ final class MatMul implements AutoCloseable {
             int j0 = i * step, j1 = Math.min(out, j0 + step);
             if (j1 <= j0) return;
             int full = tiles ? j0 + ((j1 - j0) & ~15) : j0;
-            if (full > j0) Bf16Native.amxGemm(a, n, in, wp, j0, full, c, out);
-            if (full < j1) Bf16Native.gemm(a, n, in, wp, full, j1, c, out);
+            if (full > j0) Bf16Native.amxGemm(a, lo, n, in, wp, j0, full, c, out);
+            if (full < j1) Bf16Native.gemm(a, lo, n, in, wp, full, j1, c, out);
         });
     }
 
@@ -100,7 +114,9 @@ final class MatMul implements AutoCloseable {
     @Override
     public void close() {
         if (packed != null) packed.close();
+        if (packedLo != null) packedLo.close();
         packed = null;
+        packedLo = null;
         for (OffHeap p; (p = panels.poll()) != null; ) p.close();
     }
 }

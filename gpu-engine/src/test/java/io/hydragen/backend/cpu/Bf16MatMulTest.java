@@ -17,8 +17,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Where the CPU has AMX-BF16 the kernel path runs every row on AMX tiles when the inner size is a multiple of 32 (the
  * last group of fewer than 32 rows through a buffer) and a tail of fewer than 16 columns on vdpbf16ps: the cases with
  * k = 32, 64, 512 cover that split.
- * The reference multiplies the same bf16 weights; the kernel also rounds the activations to bf16 (as it documents),
- * the widened-panel path does not, so each is compared with its own reference and only fp32 accumulation error remains.
+ * The reference multiplies the same bf16 weights; the kernel without {@link Bf16Split} rounds the activations to bf16,
+ * with it (-Dhydragen.bf16.split=all) it carries them as hi + lo bf16 parts, the widened-panel path keeps them fp32: each is compared
+ * with its own reference (activations rounded for the first, exact for the others), so only fp32 accumulation error
+ * and, with the split, the low part's own rounding (2^-17 relative) remain.
  */
 class Bf16MatMulTest {
 
@@ -30,11 +32,15 @@ class Bf16MatMulTest {
 
     private static float bf16(float x) { return Half.bf16ToFloat(Half.floatToBf16(x)); }
 
-    /** Runs y = x·Wᵀ on the given path and returns the largest error relative to the reference's magnitude. */
-    private static double maxError(int m, int n, int k, boolean kernel, int threads) {
+    /**
+     * Runs y = x·Wᵀ on the given path (split: the kernel carries x as hi + lo) and returns the largest error relative to
+     * the reference's magnitude, the reference's x rounded to bf16 exactly where the kernel rounds it.
+     */
+    private static double maxError(int m, int n, int k, boolean kernel, boolean split, int threads) {
         Random r = new Random(31L * m + 17L * n + k);
         float[] x = random(r, m * k), w = random(r, n * k);
-        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p, kernel); Bf16Matrix b = new Bf16Matrix(n, k);
+        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p, kernel, kernel && Bf16Native.amxAvailable(), split);
+             Bf16Matrix b = new Bf16Matrix(n, k);
              OffHeap xs = OffHeap.of(x); OffHeap y = new OffHeap((long) m * n)) {
             for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) b.set(j, kk, Half.floatToBf16(w[j * k + kk]));
             mm.apply(xs, b, y, m);
@@ -43,7 +49,7 @@ class Bf16MatMulTest {
                 for (int j = 0; j < n; j++) {
                     double ref = 0, mag = 0;
                     for (int kk = 0; kk < k; kk++) {
-                        double xv = kernel ? bf16(x[i * k + kk]) : x[i * k + kk];
+                        double xv = kernel && !split ? bf16(x[i * k + kk]) : x[i * k + kk];
                         double t = xv * bf16(w[j * k + kk]);
                         ref += t;
                         mag += Math.abs(t);
@@ -59,25 +65,57 @@ class Bf16MatMulTest {
     @CsvSource({"1,1,1", "1,16,2", "7,17,33", "13,65,31", "6,64,64", "64,100,512", "5,130,3", "70,257,129", "45,130,64", "96,64,32", "32,16,32"})
     void kernelMatchesReference(int m, int n, int k) {
         assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
-        double err = maxError(m, n, k, true, 2);
-        assertTrue(err < 1e-5, "relative error " + err);
+        double split = maxError(m, n, k, true, true, 2), rounded = maxError(m, n, k, true, false, 2);
+        System.out.printf("bf16 kernel m=%d n=%d k=%d (%s): relative error %.2e split (x exact in the reference), %.2e rounded (x rounded there)%n",
+                m, n, k, Bf16Native.amxAvailable() ? "AMX" : "vdpbf16ps", split, rounded);
+        assertTrue(split < 1e-5, "split: relative error " + split);
+        assertTrue(rounded < 1e-5, "rounded: relative error " + rounded);
+    }
+
+    /** What the split buys: without it the kernel is off an exact-x reference by bf16's 2^-9, with it by far less. */
+    @Test
+    void splitActivationsAreAboutFp32() {
+        assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
+        Random r = new Random(5);
+        int m = 40, n = 48, k = 256;
+        float[] x = random(r, m * k);
+        try (Parallel p = new Parallel(1); MatMul split = new MatMul(p, true, Bf16Native.amxAvailable(), true);
+             MatMul rounded = new MatMul(p, true, Bf16Native.amxAvailable(), false); Bf16Matrix b = new Bf16Matrix(n, k);
+             OffHeap xs = OffHeap.of(x); OffHeap ys = new OffHeap((long) m * n); OffHeap yr = new OffHeap((long) m * n)) {
+            for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) b.set(j, kk, Half.floatToBf16((float) r.nextGaussian()));
+            split.apply(xs, b, ys, m);
+            rounded.apply(xs, b, yr, m);
+            double errSplit = 0, errRounded = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double ref = 0;
+                    for (int kk = 0; kk < k; kk++) ref += (double) x[i * k + kk] * b.get(j, kk);
+                    errSplit = Math.max(errSplit, Math.abs(ys.get(i * n + j) - ref));
+                    errRounded = Math.max(errRounded, Math.abs(yr.get(i * n + j) - ref));
+                }
+            }
+            System.out.printf("against exact activations: split %.2e, rounded %.2e%n", errSplit, errRounded);
+            assertTrue(errSplit < 2e-4, "split " + errSplit);
+            assertTrue(errRounded > 20 * errSplit, "rounded " + errRounded + " split " + errSplit);
+        }
     }
 
     @ParameterizedTest(name = "widened m={0} n={1} k={2}")
     @CsvSource({"1,1,1", "7,17,33", "13,65,31", "64,100,512", "5,1030,3"})
     void widenedPanelsMatchReference(int m, int n, int k) {
-        double err = maxError(m, n, k, false, 2);
+        double err = maxError(m, n, k, false, false, 2);
         assertTrue(err < 1e-5, "relative error " + err);
     }
 
     /** A row's products are the same bits alone and among 45 rows (AMX's row groups and buffered last group included). */
-    @Test
-    void aRowsResultDoesNotDependOnTheOtherRows() {
+    @ParameterizedTest(name = "split={0}")
+    @CsvSource({"true", "false"})
+    void aRowsResultDoesNotDependOnTheOtherRows(boolean split) {
         assumeTrue(Bf16Native.available(), "no AVX512_BF16 kernel here: " + Bf16Native.unavailableReason());
         int m = 45, n = 130, k = 64;
         Random r = new Random(9);
         float[] x = random(r, m * k);
-        try (Parallel p = new Parallel(2); MatMul mm = new MatMul(p, true); Bf16Matrix b = new Bf16Matrix(n, k);
+        try (Parallel p = new Parallel(2); MatMul mm = new MatMul(p, true, Bf16Native.amxAvailable(), split); Bf16Matrix b = new Bf16Matrix(n, k);
              OffHeap all = OffHeap.of(x); OffHeap y = new OffHeap((long) m * n); OffHeap one = new OffHeap(k); OffHeap y1 = new OffHeap(n)) {
             for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) b.set(j, kk, Half.floatToBf16((float) r.nextGaussian()));
             mm.apply(all, b, y, m);

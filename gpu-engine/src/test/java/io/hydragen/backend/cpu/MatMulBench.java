@@ -4,7 +4,8 @@ import io.hydragen.model.Half;
 
 /**
  * One decode step's matrix products in isolation, fp32 SGEMM against the bf16 kernel (vdpbf16ps only, and with AMX
- * tiles where the CPU has them), alternating in one process so all see the same machine load:
+ * tiles where the CPU has them, each with the activations rounded and split into hi + lo, {@link Bf16Split}), alternating
+ * in one process so all see the same machine load:
  * {@code MatMulBench [rows] [threads] [reps]} prints GFLOP/s per shape and the ratios.
  * Shapes are synthetic:cpu-bench's (hidden 512, intermediate 1536, vocabulary 32000). With 1 thread the times are the
  * thread's CPU time (less disturbed by other processes on a shared machine than wall time); with more, wall time.
@@ -18,7 +19,9 @@ public final class MatMulBench {
         java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
         java.util.function.LongSupplier now = threads == 1 ? clock::getCurrentThreadCpuTime : System::nanoTime;
         boolean amx = Bf16Native.amxAvailable();
-        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p, Bf16Native.available(), false); MatMul tiles = new MatMul(p, Bf16Native.available(), amx)) {
+        try (Parallel p = new Parallel(threads); MatMul mm = new MatMul(p, Bf16Native.available(), false, false);
+             MatMul tiles = new MatMul(p, Bf16Native.available(), amx, false); MatMul mmSplit = new MatMul(p, Bf16Native.available(), false, true);
+             MatMul tilesSplit = new MatMul(p, Bf16Native.available(), amx, true)) {
             for (int[] s : shapes) {
                 int n = s[0], k = s[1];
                 try (OffHeap x = new OffHeap((long) m * k); OffHeap w = new OffHeap((long) n * k); OffHeap y = new OffHeap((long) m * n);
@@ -26,7 +29,7 @@ public final class MatMulBench {
                     for (int i = 0; i < m * k; i++) x.set(i, (i % 13) * 0.01f);
                     for (int j = 0; j < n; j++) for (int kk = 0; kk < k; kk++) { w.set(j * k + kk, ((j + kk) % 7) * 0.01f); b.set(j, kk, Half.floatToBf16(((j + kk) % 7) * 0.01f)); }
                     Fp32Matrix f = new Fp32Matrix(w, n, k);
-                    long tf = 0, tb = 0, ta = 0;
+                    long tf = 0, tb = 0, ta = 0, tbs = 0, tas = 0;
                     for (int r = 0; r < reps + 2; r++) {
                         long t0 = now.getAsLong();
                         mm.apply(x, f, y, m);
@@ -35,11 +38,17 @@ public final class MatMulBench {
                         long t2 = now.getAsLong();
                         tiles.apply(x, b, y, m);
                         long t3 = now.getAsLong();
-                        if (r >= 2) { tf += t1 - t0; tb += t2 - t1; ta += t3 - t2; }
+                        mmSplit.apply(x, b, y, m);
+                        long t4 = now.getAsLong();
+                        tilesSplit.apply(x, b, y, m);
+                        long t5 = now.getAsLong();
+                        if (r >= 2) { tf += t1 - t0; tb += t2 - t1; ta += t3 - t2; tbs += t4 - t3; tas += t5 - t4; }
                     }
                     double flops = 2.0 * m * n * k * reps;
                     System.out.printf("m=%d n=%5d k=%4d  fp32 %6.1f GFLOP/s  bf16 %6.1f GFLOP/s  bf16/fp32 %.2fx  %s %6.1f GFLOP/s  /vdpbf16ps %.2fx%n",
                             m, n, k, flops / tf, flops / tb, (double) tf / tb, amx ? "AMX" : "(no AMX)", flops / ta, (double) tb / ta);
+                    System.out.printf("        split hi + lo: vdpbf16ps %6.1f GFLOP/s (%.2fx of rounded)  %s %6.1f GFLOP/s (%.2fx of rounded)%n",
+                            flops / tbs, (double) tb / tbs, amx ? "AMX" : "(no AMX)", flops / tas, (double) ta / tas);
                 }
             }
         }

@@ -1,0 +1,114 @@
+package io.hydragen.generate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.cpu.Bf16Split;
+import io.hydragen.model.ModelLoader;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One engine's answers on a reference checkpoint (../shared/models) against Hugging Face transformers' float32 ones
+ * (expected.json; its README says how it was made): every prompt's greedy ids (24 steps, Hydragen attention) and the
+ * logits at its last prompt position, top 10 of the reference.
+ *
+ * @param logitError the largest |logit − reference| over those top-10 logits of every prompt
+ * @param prompts    per prompt: the reference's greedy ids and top-2 margins, and the engine's ids
+ */
+record Bf16ReferenceRun(double logitError, List<Prompt> prompts) {
+    record Prompt(String where, int[] want, double[] margin, int[] got) {
+        /** Steps before the first whose reference margin is at most m (the steps a margin of m asks to compare). */
+        int clearSteps(double m) {
+            int t = 0;
+            while (t < want.length && margin[t] > m) t++;
+            return t;
+        }
+
+        /** The first step whose id differs from the reference, or -1. */
+        int firstMismatch() {
+            for (int t = 0; t < want.length; t++) if (t >= got.length || got[t] != want[t]) return t;
+            return -1;
+        }
+    }
+
+    /** The run with -Dhydragen.bf16.split set to {@code split} while the engine is built (then restored). */
+    static Bf16ReferenceRun of(Path dir, EngineOptions options, String split) throws IOException {
+        String before = System.getProperty(Bf16Split.PROPERTY);
+        System.setProperty(Bf16Split.PROPERTY, split);
+        try {
+            return of(dir, options);
+        } finally {
+            if (before == null) System.clearProperty(Bf16Split.PROPERTY);
+            else System.setProperty(Bf16Split.PROPERTY, before);
+        }
+    }
+
+    static Bf16ReferenceRun of(Path dir, EngineOptions options) throws IOException {
+        JsonNode exp = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+        EngineOptions o = options.withAttention(AttentionMode.HYDRAGEN).withMinSharedTokens(4);
+        try (Engine engine = Engine.open(ModelLoader.load(dir.toString()), o)) {
+            double worst = 0;
+            List<Prompt> out = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = exp.get("prompt_sets").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> set = it.next();
+                List<GenerationRequest> reqs = new ArrayList<>();
+                List<int[]> prompts = new ArrayList<>();
+                SamplingParams greedy = new SamplingParams(24, 0, 0, 1, 0, List.of(), List.of(), true, 1);
+                for (JsonNode p : set.getValue()) {
+                    reqs.add(GenerationRequest.ofText(set.getKey() + reqs.size(), p.get("text").asText(), greedy));
+                    prompts.add(engine.tokenizer().encode(p.get("text").asText(), true));
+                }
+                List<Completion> done = engine.generate(reqs).completions();
+                List<float[]> last = engine.promptLogits(prompts);
+                int i = 0;
+                for (JsonNode p : set.getValue()) {
+                    JsonNode top = p.get("prefill_last_top10");
+                    for (int k = 0; k < top.get("ids").size(); k++) {
+                        worst = Math.max(worst, Math.abs(top.get("logits").get(k).asDouble() - last.get(i)[top.get("ids").get(k).asInt()]));
+                    }
+                    JsonNode m = p.get("greedy_top2_margin");
+                    double[] margin = new double[m.size()];
+                    for (int t = 0; t < margin.length; t++) margin[t] = m.get(t).asDouble();
+                    out.add(new Prompt(dir.getFileName() + " " + set.getKey() + "[" + i + "]", ints(p.get("greedy_ids")), margin, done.get(i).tokenIds()));
+                    i++;
+                }
+            }
+            return new Bf16ReferenceRun(worst, out);
+        }
+    }
+
+    /**
+     * The smallest margin m for which greedy ids equal the reference on every step before the first whose margin is at
+     * most m, in every prompt: per prompt the least margin up to its first differing step (0 when none differs).
+     */
+    double neededMargin() {
+        double need = 0;
+        for (Prompt p : prompts) {
+            int t = p.firstMismatch();
+            if (t < 0) continue;
+            double least = Double.POSITIVE_INFINITY;
+            for (int s = 0; s <= t; s++) least = Math.min(least, p.margin[s]);
+            need = Math.max(need, least);
+        }
+        return need;
+    }
+
+    /** Steps compared at margin m, over all prompts. */
+    int clearSteps(double m) {
+        int n = 0;
+        for (Prompt p : prompts) n += p.clearSteps(m);
+        return n;
+    }
+
+    private static int[] ints(JsonNode n) {
+        int[] r = new int[n.size()];
+        for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
+        return r;
+    }
+}

@@ -1,16 +1,44 @@
 package io.hydragen.backend;
 
 import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Cooperative cancellation of a forward pass: backends call {@link #check} between layers (and CPU workers between
  * tasks); the engine turns the {@link CancellationException} into {@code io.hydragen.generate.GenerationCancelledException}.
+ *
+ * <p>A pass is cancelled when its thread is interrupted, or when the caller's own signal says so ({@link #watching}).
+ * The signal is for hosts whose cancellation does not rely on the interrupt flag alone: a library on the thread may
+ * clear the flag (one that catches {@code InterruptedException} and goes on), so Spark marks a killed task in its
+ * {@code TaskContext} as well, and its own iterators check that mark rather than the flag.
  */
 public final class Cancellation {
     private Cancellation() {}
 
-    /** Throws when the current thread is interrupted, leaving its interrupt status set. */
+    private static final ThreadLocal<BooleanSupplier> SIGNAL = new ThreadLocal<>();
+
+    /** Whether the current pass should stop: the thread is interrupted, or the signal of {@link #watching} is raised. */
+    public static boolean requested() {
+        if (Thread.currentThread().isInterrupted()) return true;
+        BooleanSupplier s = SIGNAL.get();
+        return s != null && s.getAsBoolean();
+    }
+
+    /** Throws when {@link #requested}, leaving the thread's interrupt status as it is. */
     public static void check() {
-        if (Thread.currentThread().isInterrupted()) throw new CancellationException("interrupted: the forward pass was abandoned");
+        if (requested()) throw new CancellationException("cancelled: the forward pass was abandoned");
+    }
+
+    /** Runs {@code body} on this thread with {@code cancelled} as an extra cancellation signal (nested calls see the innermost). */
+    public static <T> T watching(BooleanSupplier cancelled, Supplier<T> body) {
+        BooleanSupplier outer = SIGNAL.get();
+        SIGNAL.set(cancelled);
+        try {
+            return body.get();
+        } finally {
+            if (outer == null) SIGNAL.remove();
+            else SIGNAL.set(outer);
+        }
     }
 }

@@ -409,7 +409,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static void checkCancelled() {
-        if (Thread.currentThread().isInterrupted()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted");
+        if (io.hydragen.backend.Cancellation.requested()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted or its caller cancelled it");
     }
 
     /** A backend's CancellationException as the engine's own; the thread's interrupt status stays set. */

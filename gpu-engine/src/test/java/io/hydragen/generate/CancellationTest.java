@@ -117,4 +117,35 @@ class CancellationTest {
             assertEquals(4, engine.generate(longPrompts).completions().size());
         }
     }
+
+    /**
+     * A host's own signal (Spark's killed-task mark, {@link io.hydragen.backend.Cancellation#watching}) stops a
+     * generation even when nothing interrupts the thread, or a library cleared the flag: within one pass, KV freed,
+     * the thread not interrupted; both schedulers.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"static-1", "static-2", "continuous-1", "continuous-2"})
+    void aRaisedSignalStopsWithinOnePassWithoutAnInterrupt(String how) {
+        int threads = Integer.parseInt(how.substring(how.indexOf('-') + 1));
+        Scheduler scheduler = how.startsWith("static") ? Scheduler.STATIC : Scheduler.CONTINUOUS;
+        EngineOptions o = EngineOptions.of("synthetic:tiny").withBackend("cpu").withThreads(threads).withMinSharedTokens(8);
+        try (Engine engine = Engine.open(model, o)) {
+            BatchOptions batching = o.batchOptions().withScheduler(scheduler);
+            engine.generate(requests(24), batching, ProgressListener.NONE); // warm up
+            long before = Pointer.totalBytes();
+            java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicLong lastStep = new AtomicLong();
+            ProgressListener killAtStep5 = (phase, done, total) -> {
+                if (!phase.equals("decode")) return;
+                lastStep.set(done);
+                if (done == 5) killed.set(true);
+            };
+            assertThrows(GenerationCancelledException.class, () -> io.hydragen.backend.Cancellation.watching(killed::get,
+                    () -> engine.generate(requests(500), batching, killAtStep5)));
+            assertTrue(!Thread.currentThread().isInterrupted(), "the signal does not interrupt the thread");
+            assertTrue(lastStep.get() <= 6, "at most the pass under way completes after the signal: " + lastStep.get());
+            assertEquals(before, Pointer.totalBytes(), "the cancelled batch's KV must be freed");
+            assertEquals(6, engine.generate(requests(4), batching, ProgressListener.NONE).completions().size(), "the next call runs");
+        }
+    }
 }

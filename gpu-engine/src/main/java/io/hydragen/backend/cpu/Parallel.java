@@ -1,5 +1,7 @@
 package io.hydragen.backend.cpu;
 
+import io.hydragen.backend.Cancellation;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -38,15 +40,15 @@ final class Parallel implements AutoCloseable {
     /**
      * Runs {@code task.accept(i)} for every i in [0, n); tasks are claimed dynamically, so uneven sizes balance.
      *
-     * @throws CancellationException when the calling thread is (or gets) interrupted; its interrupt status stays set
+     * @throws CancellationException when the calling thread is (or gets) interrupted, or its caller's signal is raised ({@link Cancellation#watching}); the interrupt status stays as it was
      */
     void forEach(int n, IntConsumer task) {
         if (n == 0) return;
         Thread caller = Thread.currentThread();
-        if (caller.isInterrupted()) throw cancelled();
+        if (Cancellation.requested()) throw cancelled();
         if (pool == null || n == 1) {
             for (int i = 0; i < n; i++) {
-                if (i > 0 && caller.isInterrupted()) throw cancelled();
+                if (i > 0 && Cancellation.requested()) throw cancelled();
                 task.accept(i);
             }
             return;
@@ -62,7 +64,7 @@ final class Parallel implements AutoCloseable {
         try {
             for (int h = 0; h < helpers; h++) futures.add(pool.submit(worker));
             for (int i; !stop.get() && (i = next.getAndIncrement()) < n; ) {
-                if (caller.isInterrupted()) { stop.set(true); break; }
+                if (Cancellation.requested()) { stop.set(true); break; }
                 task.accept(i);
             }
         } catch (Throwable t) {
@@ -89,7 +91,7 @@ final class Parallel implements AutoCloseable {
             }
         }
         if (interrupted) caller.interrupt();
-        if (caller.isInterrupted()) {
+        if (Cancellation.requested()) {
             CancellationException c = cancelled();
             if (failure != null) c.addSuppressed(failure);
             throw c;

@@ -25,7 +25,7 @@ public final class EngineLease implements AutoCloseable {
      * @throws java.util.concurrent.CancellationException when the thread is interrupted while waiting
      */
     public GenerationResult generate(List<GenerationRequest> requests, BatchOptions batching) {
-        return lease.locked(() -> lease.get().engine().generate(requests, batching, ProgressListener.NONE));
+        return lease.locked(() -> whileTaskRuns(() -> lease.get().engine().generate(requests, batching, ProgressListener.NONE)));
     }
 
     /**
@@ -37,7 +37,7 @@ public final class EngineLease implements AutoCloseable {
      */
     public io.hydragen.generate.BatchStats stream(java.util.Iterator<GenerationRequest> requests, BatchOptions batching,
                                                   java.util.function.Consumer<io.hydragen.generate.Completion> out) {
-        return lease.locked(() -> lease.get().engine().stream(requests, batching, out));
+        return lease.locked(() -> whileTaskRuns(() -> lease.get().engine().stream(requests, batching, out)));
     }
 
     /**
@@ -58,7 +58,7 @@ public final class EngineLease implements AutoCloseable {
             throw e;
         }
         return new ContinuousRounds() {
-            @Override public boolean advance() { return session.advance(); }
+            @Override public boolean advance() { return whileTaskRuns(session::advance); }
             @Override public io.hydragen.generate.BatchStats stats() { return session.stats(); }
             @Override public void close() {
                 try {
@@ -68,6 +68,17 @@ public final class EngineLease implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /**
+     * Runs an engine call that also stops when Spark marks this thread's task killed, not only when the thread is
+     * interrupted: Spark sets the mark before it interrupts, and a library on the task thread may clear the interrupt
+     * flag (Spark's own iterators check the mark for that reason). Outside a task the interrupt alone counts.
+     */
+    private static <T> T whileTaskRuns(java.util.function.Supplier<T> call) {
+        org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+        if (task == null) return call.get();
+        return io.hydragen.backend.Cancellation.watching(task::isInterrupted, call);
     }
 
     private static void unlock(AutoCloseable hold) {

@@ -20,7 +20,11 @@ public final class Cancellation {
 
     /** Whether the current pass should stop: the thread is interrupted, or the signal of {@link #watching} is raised. */
     public static boolean requested() {
-        if (Thread.currentThread().isInterrupted()) return true;
+        return Thread.currentThread().isInterrupted() || signalRaised();
+    }
+
+    /** Whether the signal of an enclosing {@link #watching} call is raised (false outside one). */
+    public static boolean signalRaised() {
         BooleanSupplier s = SIGNAL.get();
         return s != null && s.getAsBoolean();
     }

@@ -415,7 +415,10 @@ public final class Engine implements AutoCloseable {
     /** A backend's CancellationException as the engine's own; the thread's interrupt status stays set. */
     private static GenerationCancelledException cancelled(CancellationException e) {
         if (e instanceof GenerationCancelledException g) return g;
-        Thread.currentThread().interrupt(); // a backend throws only when interrupted; make sure the caller still sees it
+        if (io.hydragen.backend.Cancellation.signalRaised()) {
+            return new GenerationCancelledException("generation cancelled: its caller's cancellation signal was raised", e);
+        }
+        Thread.currentThread().interrupt(); // thrown for an interrupt: make sure the caller still sees it
         return new GenerationCancelledException("generation cancelled: the calling thread was interrupted", e);
     }
 

@@ -9,9 +9,9 @@ import java.util.function.Supplier;
  * tasks); the engine turns the {@link CancellationException} into {@code io.hydragen.generate.GenerationCancelledException}.
  *
  * <p>A pass is cancelled when its thread is interrupted, or when the caller's own signal says so ({@link #watching}).
- * The signal is for hosts whose cancellation does not rely on the interrupt flag alone: a library on the thread may
- * clear the flag (one that catches {@code InterruptedException} and goes on), so Spark marks a killed task in its
- * {@code TaskContext} as well, and its own iterators check that mark rather than the flag.
+ * The signal is for hosts whose cancellation does not rest on the interrupt flag: Spark marks a killed task in its
+ * {@code TaskContext} and interrupts the thread only when the job asked for it ({@code interruptOnCancel}), and a
+ * library on the thread may clear the flag; Spark's own iterators check the mark for those reasons.
  */
 public final class Cancellation {
     private Cancellation() {}

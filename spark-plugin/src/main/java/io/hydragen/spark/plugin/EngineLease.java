@@ -72,8 +72,9 @@ public final class EngineLease implements AutoCloseable {
 
     /**
      * Runs an engine call that also stops when Spark marks this thread's task killed, not only when the thread is
-     * interrupted: Spark sets the mark before it interrupts, and a library on the task thread may clear the interrupt
-     * flag (Spark's own iterators check the mark for that reason). Outside a task the interrupt alone counts.
+     * interrupted: Spark interrupts a killed task's thread only when its job asked for it ({@code interruptOnCancel},
+     * off by default), and a library on the task thread may clear the flag; Spark's own iterators check the mark for
+     * those reasons. Outside a task the interrupt alone counts.
      */
     private static <T> T whileTaskRuns(java.util.function.Supplier<T> call) {
         org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();

@@ -125,7 +125,7 @@ final class ContinuousScheduler {
      * @return false once every sequence of the source has finished (nothing more will be handed out)
      */
     boolean advance() {
-        if (io.hydragen.backend.Cancellation.requested()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted or its caller cancelled it");
+        Engine.checkCancelled();
         while (waiting.size() < LOOKAHEAD_FACTOR * batching.maxBatchSequences() && source.hasNext()) waiting.add(new Row(source.next()));
         admit();
         if (!toPrefill.isEmpty() || !decoding.isEmpty()) step();

@@ -408,7 +408,8 @@ public final class Engine implements AutoCloseable {
         return out;
     }
 
-    private static void checkCancelled() {
+    /** Throws {@link GenerationCancelledException} when the call should stop before its next pass (both schedulers). */
+    static void checkCancelled() {
         if (io.hydragen.backend.Cancellation.requested()) throw new GenerationCancelledException("generation cancelled: the calling thread is interrupted or its caller cancelled it");
     }
 

@@ -83,18 +83,24 @@ final class StagingDirs {
         return DEFAULT_ROOT_PREFIX + currentUser();
     }
 
-    /** Removes a staging directory now (idempotent). */
+    /**
+     * Removes a staging directory now (idempotent). The directory leaves the live set only after it is gone from the
+     * file system, so a directory that still exists is always in {@link #live}: nothing on disk is ever untracked.
+     */
     static void delete(String appId, String dir) {
         Map<String, Configuration> dirs = LIVE.get(appId);
-        Configuration conf = dirs == null ? null : dirs.remove(dir);
-        if (conf == null) return;
-        try {
-            Path p = new Path(dir);
-            p.getFileSystem(conf).delete(p, true);
-            LOG.debug("removed staging directory {}", dir);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("could not remove staging directory {}: {}", dir, e.toString());
-        }
+        if (dirs == null) return;
+        // computeIfPresent runs once per entry, so a cleaner and the application-end listener never both delete
+        dirs.computeIfPresent(dir, (d, conf) -> {
+            try {
+                Path p = new Path(d);
+                p.getFileSystem(conf).delete(p, true);
+                LOG.debug("removed staging directory {}", d);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not remove staging directory {}: {}", d, e.toString());
+            }
+            return null;
+        });
     }
 
     /** The directories this JVM still holds for an application (for tests and diagnostics). */

@@ -1,7 +1,5 @@
 package io.hydragen.generate;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hydragen.attention.AttentionMode;
 import io.hydragen.backend.cpu.Bf16Split;
 import io.hydragen.model.ModelLoader;
@@ -9,9 +7,7 @@ import io.hydragen.model.ModelLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One engine's answers on a reference checkpoint (../shared/models) against Hugging Face transformers' float32 ones
@@ -50,33 +46,19 @@ record Bf16ReferenceRun(double logitError, List<Prompt> prompts) {
     }
 
     static Bf16ReferenceRun of(Path dir, EngineOptions options) throws IOException {
-        JsonNode exp = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
         EngineOptions o = options.withAttention(AttentionMode.HYDRAGEN).withMinSharedTokens(4);
         try (Engine engine = Engine.open(ModelLoader.load(dir.toString()), o)) {
             double worst = 0;
             List<Prompt> out = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = exp.get("prompt_sets").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> set = it.next();
-                List<GenerationRequest> reqs = new ArrayList<>();
-                List<int[]> prompts = new ArrayList<>();
-                SamplingParams greedy = new SamplingParams(24, 0, 0, 1, 0, List.of(), List.of(), true, 1);
-                for (JsonNode p : set.getValue()) {
-                    reqs.add(GenerationRequest.ofText(set.getKey() + reqs.size(), p.get("text").asText(), greedy));
-                    prompts.add(engine.tokenizer().encode(p.get("text").asText(), true));
-                }
-                List<Completion> done = engine.generate(reqs).completions();
-                List<float[]> last = engine.promptLogits(prompts);
-                int i = 0;
-                for (JsonNode p : set.getValue()) {
-                    JsonNode top = p.get("prefill_last_top10");
-                    for (int k = 0; k < top.get("ids").size(); k++) {
-                        worst = Math.max(worst, Math.abs(top.get("logits").get(k).asDouble() - last.get(i)[top.get("ids").get(k).asInt()]));
+            for (ReferencePromptSet set : ReferencePromptSet.read(dir)) {
+                List<Completion> done = engine.generate(set.greedyRequests()).completions();
+                List<float[]> last = engine.promptLogits(set.encode(engine.tokenizer()));
+                for (int i = 0; i < set.prompts().size(); i++) {
+                    ReferencePromptSet.Prompt p = set.prompts().get(i);
+                    for (int k = 0; k < p.top10Ids().length; k++) {
+                        worst = Math.max(worst, Math.abs(p.top10Logits()[k] - last.get(i)[p.top10Ids()[k]]));
                     }
-                    JsonNode m = p.get("greedy_top2_margin");
-                    double[] margin = new double[m.size()];
-                    for (int t = 0; t < margin.length; t++) margin[t] = m.get(t).asDouble();
-                    out.add(new Prompt(dir.getFileName() + " " + set.getKey() + "[" + i + "]", ints(p.get("greedy_ids")), margin, done.get(i).tokenIds()));
-                    i++;
+                    out.add(new Prompt(dir.getFileName() + " " + set.name() + "[" + i + "]", p.greedyIds(), p.greedyMargins(), done.get(i).tokenIds()));
                 }
             }
             return new Bf16ReferenceRun(worst, out);
@@ -104,11 +86,5 @@ record Bf16ReferenceRun(double logitError, List<Prompt> prompts) {
         int n = 0;
         for (Prompt p : prompts) n += p.clearSteps(m);
         return n;
-    }
-
-    private static int[] ints(JsonNode n) {
-        int[] r = new int[n.size()];
-        for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
-        return r;
     }
 }

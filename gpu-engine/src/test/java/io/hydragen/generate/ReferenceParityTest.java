@@ -16,9 +16,7 @@ import io.hydragen.model.SharedModels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,10 +39,6 @@ class ReferenceParityTest {
         return a;
     }
 
-    private static JsonNode expected(Path dir) throws IOException {
-        return new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
-    }
-
     private static Engine engine(Path dir, AttentionMode mode) {
         // min_shared_tokens 4: the short prompts of these sets still form shared segments
         // fp32: the parity bound is fp32's; bf16 compute has its own test (Bf16ReferenceParityTest)
@@ -52,56 +46,39 @@ class ReferenceParityTest {
                 .withAttention(mode).withMinSharedTokens(4));
     }
 
-    private static int[] ints(JsonNode n) {
-        int[] r = new int[n.size()];
-        for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
-        return r;
-    }
-
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void greedyIdsAndLogitsMatchTransformers(String model, AttentionMode mode) throws IOException {
         Path dir = SharedModels.require(model);
-        JsonNode exp = expected(dir);
         try (Engine engine = engine(dir, mode)) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = exp.get("prompt_sets").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> set = it.next();
-                List<GenerationRequest> reqs = new ArrayList<>();
-                List<int[]> prompts = new ArrayList<>();
-                SamplingParams greedy = new SamplingParams(24, 0, 0, 1, 0, List.of(), List.of(), true, 1);
-                for (JsonNode p : set.getValue()) {
-                    reqs.add(GenerationRequest.ofText(set.getKey() + reqs.size(), p.get("text").asText(), greedy));
-                    prompts.add(engine.tokenizer().encode(p.get("text").asText(), true));
-                }
+            for (ReferencePromptSet set : ReferencePromptSet.read(dir)) {
+                List<GenerationRequest> reqs = set.greedyRequests();
                 GenerationResult result = engine.generate(reqs);
                 List<Completion> out = result.completions();
                 // the continuous scheduler, two rows running: rows are admitted as others finish, into live segments
                 BatchOptions continuous = engine.options().batchOptions().withScheduler(Scheduler.CONTINUOUS).withMaxBatchSequences(2);
                 List<Completion> streamed = engine.generate(reqs, continuous, ProgressListener.NONE).completions();
-                if (mode == AttentionMode.HYDRAGEN && !set.getKey().equals("no_sharing")) {
-                    assertTrue(result.stats().sharedPromptTokens() > 0, set.getKey() + ": expected shared prefix segments");
-                    assertTrue(result.stats().prefilledTokens() < result.stats().promptTokens(), set.getKey() + ": shared tokens prefilled once");
+                if (mode == AttentionMode.HYDRAGEN && !set.name().equals("no_sharing")) {
+                    assertTrue(result.stats().sharedPromptTokens() > 0, set.name() + ": expected shared prefix segments");
+                    assertTrue(result.stats().prefilledTokens() < result.stats().promptTokens(), set.name() + ": shared tokens prefilled once");
                 }
-                List<float[]> last = engine.promptLogits(prompts);
-                int i = 0;
-                for (JsonNode p : set.getValue()) {
-                    String where = model + " " + mode + " " + set.getKey() + "[" + i + "]";
+                List<float[]> last = engine.promptLogits(set.encode(engine.tokenizer()));
+                for (int i = 0; i < set.prompts().size(); i++) {
+                    ReferencePromptSet.Prompt p = set.prompts().get(i);
+                    String where = model + " " + mode + " " + set.name() + "[" + i + "]";
                     Completion c = out.get(i);
-                    assertArrayEquals(ints(p.get("input_ids")), c.promptTokenIds(), where + " prompt ids");
-                    int[] want = ints(p.get("greedy_ids"));
-                    JsonNode margin = p.get("greedy_top2_margin");
+                    assertArrayEquals(p.inputIds(), c.promptTokenIds(), where + " prompt ids");
+                    int[] want = p.greedyIds();
                     int checked = 0;
-                    for (int t = 0; t < want.length && margin.get(t).asDouble() > MARGIN; t++, checked++) {
+                    for (int t = 0; t < want.length && p.greedyMargins()[t] > MARGIN; t++, checked++) {
                         assertEquals(want[t], c.tokenIds()[t], where + " greedy token " + t);
                         assertEquals(want[t], streamed.get(i).tokenIds()[t], where + " greedy token " + t + " (continuous scheduler)");
                     }
                     assertTrue(checked > 0, where + ": no step with a clear margin was compared");
-                    JsonNode top = p.get("prefill_last_top10");
-                    for (int k = 0; k < top.get("ids").size(); k++) {
-                        int id = top.get("ids").get(k).asInt();
-                        assertEquals(top.get("logits").get(k).asDouble(), last.get(i)[id], LOGIT_TOL, where + " logit of " + id);
+                    for (int k = 0; k < p.top10Ids().length; k++) {
+                        int id = p.top10Ids()[k];
+                        assertEquals(p.top10Logits()[k], last.get(i)[id], LOGIT_TOL, where + " logit of " + id);
                     }
-                    i++;
                 }
             }
         }
@@ -111,7 +88,7 @@ class ReferenceParityTest {
     @MethodSource("cases")
     void logitsAtEveryPositionOfTheFirstPrompt(String model, AttentionMode mode) throws IOException {
         Path dir = SharedModels.require(model);
-        JsonNode exp = expected(dir);
+        JsonNode exp = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
         JsonNode want = exp.get("prefill_logits_first_prompt_vocab0_63");
         try (Engine engine = engine(dir, mode)) {
             String text = exp.get("prompt_sets").get("shared_prefix").get(0).get("text").asText();

@@ -211,11 +211,7 @@ final class BatchRunner {
     private static Map<Segment, SegmentLogprobs> promptLogprobs(PrefixPlan plan, List<Sequence> seqs) {
         Map<Segment, SegmentLogprobs> lp = new IdentityHashMap<>();
         for (int i = 0; i < seqs.size(); i++) {
-            Sequence s = seqs.get(i);
-            if (!s.wantsPromptLogprobs()) continue;
-            for (Segment seg : plan.path(i)) {
-                lp.computeIfAbsent(seg, x -> new SegmentLogprobs(x.start(), x.tokens())).want(s.params.promptLogprobs(), s.promptLogprobsFrom);
-            }
+            SegmentLogprobs.wantAlong(seqs.get(i), plan.path(i), seg -> lp.computeIfAbsent(seg, x -> new SegmentLogprobs(x.start(), x.tokens())));
         }
         return lp;
     }

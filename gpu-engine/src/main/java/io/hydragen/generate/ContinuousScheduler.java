@@ -207,12 +207,7 @@ final class ContinuousScheduler {
                 r.pendingPrivate = KvSizing.privateCapacity(s.prompt.length, s.reservedNewTokens);
                 tree.reserve(r.pendingPrivate);
             }
-            if (s.wantsPromptLogprobs()) {
-                for (LiveSegment seg = r.leaf; seg != null; seg = seg.parent) {
-                    if (seg.logprobs == null) seg.logprobs = new SegmentLogprobs(seg.start, seg.tokens);
-                    seg.logprobs.want(s.params.promptLogprobs(), s.promptLogprobsFrom);
-                }
-            }
+            SegmentLogprobs.wantAlong(s, r.leaf.path(), LiveSegment::askedLogprobs);
             prefilling.add(r);
         }
         for (LiveSegment seg : made) {

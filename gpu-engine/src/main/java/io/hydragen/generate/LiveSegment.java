@@ -55,6 +55,19 @@ final class LiveSegment {
         return path;
     }
 
+    /** Its prompt log-probabilities, made on the first ask of a row below. */
+    SegmentLogprobs askedLogprobs() {
+        if (logprobs == null) logprobs = new SegmentLogprobs(start, tokens);
+        return logprobs;
+    }
+
+    /** Root-first segments from the root down to this one. */
+    List<LiveSegment> path() {
+        List<LiveSegment> a = ancestors();
+        a.add(this);
+        return a;
+    }
+
     /** Root-first segments above this one. */
     List<LiveSegment> ancestors() {
         List<LiveSegment> a = new ArrayList<>();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The prompt log-probabilities of one segment's tokens, computed once in prefill and given to every row below it.
@@ -34,6 +35,16 @@ final class SegmentLogprobs {
     }
 
     boolean wanted() { return k >= 0; }
+
+    /**
+     * Records a row's ask in every segment of its path, making a segment's entries on the first ask through it; nothing
+     * when the row asks for no prompt log-probabilities. One definition for both schedulers, which keep a segment's
+     * entries in different places (a plan's segments in a map, the live tree's in a field): {@code entriesOf} reaches them.
+     */
+    static <S> void wantAlong(Sequence row, List<S> path, Function<S, SegmentLogprobs> entriesOf) {
+        if (!row.wantsPromptLogprobs()) return;
+        for (S seg : path) entriesOf.apply(seg).want(row.params.promptLogprobs(), row.promptLogprobsFrom);
+    }
 
     /** Whether this segment's first entry needs the parent's last logits. */
     boolean needsFirst() { return k >= 0 && start >= from && tokens.length > 0; }

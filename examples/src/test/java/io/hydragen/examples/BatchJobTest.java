@@ -101,6 +101,19 @@ class BatchJobTest {
     }
 
     @Test
+    void theSummaryCountsAPromptThatIsNotUtf8UnderItsOwnReason() {
+        // unhex('E9'): a Latin-1 byte alone, which is not UTF-8; CAST keeps the bytes (as parquet input does)
+        Run r = runCapturing("--master", "local[1]", "--input", data + "/fewshot_classification.jsonl", "--output", tmp.resolve("not-utf8").toString(), "--sql",
+                "SELECT * FROM hydragen_generate(TABLE(SELECT id, CASE WHEN id = 'review-00' THEN CAST(unhex('E9') AS STRING) "
+                        + "WHEN id = 'review-01' THEN CAST(NULL AS STRING) ELSE prompt END AS prompt FROM prompts "
+                        + "WHERE id < 'review-03'), 'max_new_tokens', 2)");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("rows: 3 (2 errors)"), r.out());
+        assertTrue(r.out().contains("error (1 rows): " + io.hydragen.spark.exec.Utf8Prompts.MESSAGE), r.out());
+        assertTrue(r.out().contains("error (1 rows): prompt is null"), "a null prompt keeps its own reason: " + r.out());
+    }
+
+    @Test
     void aTruncatedCheckpointIsOneLineBeforeAnyTask() throws Exception {
         Path model = tmp.resolve("broken-model");
         try (io.hydragen.model.Model m = io.hydragen.model.ModelLoader.load("synthetic:tiny")) {

@@ -2,7 +2,6 @@ package io.hydragen.spark.api;
 
 import io.hydragen.spark.exec.GeneratePartitionFunction;
 import io.hydragen.spark.exec.RoutedLayout;
-import io.hydragen.spark.exec.Utf8Prompts;
 import io.hydragen.spark.model.ModelPreflight;
 import io.hydragen.spark.partition.PrefixRouter;
 import org.apache.spark.sql.Dataset;
@@ -49,7 +48,7 @@ public final class Hydragen {
         Dataset<Row> routed = PrefixRouter.route(prompts, options, partitions);
         RoutedLayout layout = RoutedLayout.of(routed.schema(), input.size());
         Dataset<Row> out = routed.mapPartitions(new GeneratePartitionFunction(options, layout, output), Encoders.row(output));
-        return parsed(options.chat() ? out : Utf8Prompts.flag(out, options.promptColumn()), options);
+        return parsed(out, options);
     }
 
     /** With a call-level JSON schema: the {@code parsed} column, {@code from_json} of each {@code stop} completion. */

@@ -2,7 +2,6 @@ package io.hydragen.spark.datasource;
 
 import io.hydragen.spark.api.GenerateOptions;
 import io.hydragen.spark.exec.RoutedLayout;
-import io.hydragen.spark.exec.Utf8Prompts;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
@@ -15,8 +14,6 @@ record HydragenReaderFactory(GenerateOptions options, RoutedLayout layout, Struc
 
     @Override
     public PartitionReader<InternalRow> createReader(InputPartition partition) {
-        StructType input = new StructType(java.util.Arrays.copyOf(routedSchema.fields(), layout.inputColumns()));
-        HydragenPartitionReader reader = new HydragenPartitionReader((PromptGroupPartition) partition, options, layout, routedSchema);
-        return options.chat() ? reader : Utf8Prompts.flag(reader, input, options.promptColumn());
+        return new HydragenPartitionReader((PromptGroupPartition) partition, options, layout, routedSchema);
     }
 }

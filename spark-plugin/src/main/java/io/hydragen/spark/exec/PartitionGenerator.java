@@ -38,6 +38,9 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         /** The prompt, or null. */
         String prompt(T row);
 
+        /** Whether the prompt cell is set but not valid UTF-8, so that routing handed the row on with no prompt ({@link Utf8Prompts}). */
+        default boolean promptNotUtf8(T row) { return false; }
+
         /** The id column's value as a string, or null when there is no id column or the cell is null. */
         String identity(T row);
 
@@ -168,10 +171,16 @@ public final class PartitionGenerator<T> implements Iterator<PartitionGenerator.
         String prompt = access.prompt(r);
         long unit = access.unit(r);
         long dup = duplicates.ordinal(access.duplicateOrdinal(r), unit, prompt);
+        return new BatcherRow(prompt, options.rowSeed(access.identity(r), prompt, dup), unit, access.settings(r), problem(r, prompt));
+    }
+
+    /** Why a row has no prompt, when its input says more than "null"; else null. */
+    private String problem(T r, String prompt) {
         // a line Spark could only partly parse keeps its prompt (a field of another type failed): that row is answered
-        String corrupt = prompt == null ? access.corruptRecord(r) : null;
-        return new BatcherRow(prompt, options.rowSeed(access.identity(r), prompt, dup), unit, access.settings(r),
-                corrupt == null ? null : CorruptRecords.message(corrupt));
+        if (prompt != null) return null;
+        String corrupt = access.corruptRecord(r);
+        if (corrupt != null) return CorruptRecords.message(corrupt);
+        return access.promptNotUtf8(r) ? Utf8Prompts.MESSAGE : null;
     }
 
     /** Releases the engine (idempotent); no more rows are generated after it. */

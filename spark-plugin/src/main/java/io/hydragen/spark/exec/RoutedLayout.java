@@ -12,11 +12,12 @@ import java.io.Serializable;
  * columns of {@link RoutingColumns}. {@code corruptRecord} is the input's corrupt record column
  * ({@link CorruptRecords}), or -1.
  */
-public record RoutedLayout(int inputColumns, int prompt, int identity, int duplicateOrdinal, int unit, int settings, int corruptRecord)
+public record RoutedLayout(int inputColumns, int prompt, int promptNotUtf8, int identity, int duplicateOrdinal, int unit, int settings,
+                           int corruptRecord)
         implements Serializable {
 
     public static RoutedLayout of(StructType routed, int inputColumns) {
-        return new RoutedLayout(inputColumns, routed.fieldIndex(RoutingColumns.PROMPT),
+        return new RoutedLayout(inputColumns, routed.fieldIndex(RoutingColumns.PROMPT), routed.fieldIndex(RoutingColumns.PROMPT_NOT_UTF8),
                 routed.fieldIndex(RoutingColumns.IDENTITY), routed.fieldIndex(RoutingColumns.DUPLICATE_ORDINAL),
                 routed.fieldIndex(RoutingColumns.UNIT), routed.fieldIndex(RoutingColumns.SETTINGS),
                 CorruptRecords.column(routed, inputColumns));
@@ -27,6 +28,9 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
         return new PartitionGenerator.RowAccess<>() {
             @Override
             public String prompt(Row r) { return r.isNullAt(prompt) ? null : r.getString(prompt); }
+
+            @Override
+            public boolean promptNotUtf8(Row r) { return r.getBoolean(promptNotUtf8); }
 
             @Override
             public String identity(Row r) { return r.isNullAt(identity) ? null : r.getString(identity); }
@@ -49,6 +53,9 @@ public record RoutedLayout(int inputColumns, int prompt, int identity, int dupli
         return new PartitionGenerator.RowAccess<>() {
             @Override
             public String prompt(InternalRow r) { return r.isNullAt(prompt) ? null : r.getUTF8String(prompt).toString(); }
+
+            @Override
+            public boolean promptNotUtf8(InternalRow r) { return r.getBoolean(promptNotUtf8); }
 
             @Override
             public String identity(InternalRow r) { return r.isNullAt(identity) ? null : r.getUTF8String(identity).toString(); }

@@ -53,10 +53,11 @@ public final class PrefixRouter {
             if (name.startsWith("__hg_")) throw new IllegalArgumentException("input column '" + name + "' uses the reserved prefix __hg_");
         }
 
+        Column promptText = o.chat() ? null : input.col(quote(o.promptColumn())).cast("string");
         Dataset<Row> df = input
-                // a prompt that is not valid UTF-8 goes on as no prompt: it gets an error row (Utf8Prompts), no completion
-                .withColumn(PROMPT, o.chat() ? ChatRows.asJson(input, o.messagesColumn())
-                        : Utf8Prompts.validOrNull(input.col(quote(o.promptColumn())).cast("string")))
+                // a prompt that is not valid UTF-8 goes on as no prompt, marked: it gets an error row (Utf8Prompts), no completion
+                .withColumn(PROMPT, o.chat() ? ChatRows.asJson(input, o.messagesColumn()) : Utf8Prompts.validOrNull(promptText))
+                .withColumn(PROMPT_NOT_UTF8, o.chat() ? lit(false) : Utf8Prompts.notUtf8(promptText))
                 .withColumn(ROW_HASH, xxhash64(hashableColumns(input)))
                 .withColumn(SETTINGS, settings(input, o));
         if (!o.prefixRouting()) {

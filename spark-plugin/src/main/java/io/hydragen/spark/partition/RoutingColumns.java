@@ -4,8 +4,10 @@ package io.hydragen.spark.partition;
 public final class RoutingColumns {
     private RoutingColumns() {}
 
-    /** The prompt cast to string. */
+    /** The prompt cast to string; null when the cell is null or not valid UTF-8. */
     public static final String PROMPT = "__hg_prompt";
+    /** Whether the prompt cell is set but not valid UTF-8 ({@link io.hydragen.spark.exec.Utf8Prompts}). */
+    public static final String PROMPT_NOT_UTF8 = "__hg_prompt_not_utf8";
     /** Automatic mode: the first characters of the prompt. */
     public static final String KEY = "__hg_key";
     /** Hash of a row's whole content: a tie-breaker that depends on what the row holds, not where it is. */

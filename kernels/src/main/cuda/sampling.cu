@@ -298,6 +298,37 @@ __device__ int draw_token(const float* row, const uint32_t* mask, int vocab, flo
     return token;
 }
 
+// How both kernels start a row: its logits, its mask (null: none) and the masked argmax (value -inf when the mask
+// allows nothing). ok is false for a row with a non-finite logit, whose code is then already in out[r]. Block-uniform.
+struct RowStart {
+    const float* row;
+    const uint32_t* mask;
+    ArgMax best;
+    bool ok;
+};
+
+__device__ __forceinline__ RowStart start_row(const float* logits, int vocab, int r, const uint32_t* maskPool,
+                                              const int* maskOffset, int* out, ArgMax* scratch, int* flags) {
+    const float* row = logits + (long long)r * vocab;
+    const int bad = nonfinite_code(row, vocab, flags);
+    if (bad) {
+        if (threadIdx.x == 0) out[r] = bad;
+        return RowStart{row, nullptr, ArgMax{-INFINITY, 0x7fffffff}, false};
+    }
+    const int mo = maskOffset[r];
+    const uint32_t* mask = mo >= 0 ? maskPool + mo : nullptr;
+    return RowStart{row, mask, block_argmax(row, mask, vocab, scratch), true};
+}
+
+// How both kernels end a row: its token (or negative code) in out[r], then its log-probabilities when a token was
+// picked and the row asks for them (logprobTop[r] >= 0).
+__device__ __forceinline__ void finish_row(const float* row, int vocab, int r, int token, const int* logprobTop,
+                                           float* logprobOut, int* out, ArgMax* scratch, double* dsum, int* flags) {
+    if (threadIdx.x == 0) out[r] = token;
+    const int k = logprobTop[r];
+    if (token >= 0 && k >= 0) write_logprobs(row, vocab, token, k, logprobOut + (long long)r * LOGPROB_STRIDE, scratch, dsum, flags);
+}
+
 }  // namespace
 
 // Per row r: maskOffset[r] >= 0 is the word offset of the row's bitmap in maskPool (-1: no mask); logprobTop[r] >= 0
@@ -316,18 +347,10 @@ HG_KERNEL void __launch_bounds__(SAMPLE_THREADS)
     __shared__ int flags;
     const int r = blockIdx.x;
     if (r >= rows) return;
-    const float* row = logits + (long long)r * vocab;
-    const int bad = nonfinite_code(row, vocab, &flags);
-    if (bad) {
-        if (threadIdx.x == 0) out[r] = bad;
-        return;
-    }
-    const int mo = maskOffset[r];
-    const ArgMax best = block_argmax(row, mo >= 0 ? maskPool + mo : nullptr, vocab, scratch);
-    const int token = best.v == -INFINITY ? CODE_NOTHING_ALLOWED : best.i;
-    if (threadIdx.x == 0) out[r] = token;
-    const int k = logprobTop[r];
-    if (token >= 0 && k >= 0) write_logprobs(row, vocab, token, k, logprobOut + (long long)r * LOGPROB_STRIDE, scratch, dsum, &flags);
+    const RowStart s = start_row(logits, vocab, r, maskPool, maskOffset, out, scratch, &flags);
+    if (!s.ok) return;
+    const int token = s.best.v == -INFINITY ? CODE_NOTHING_ALLOWED : s.best.i;
+    finish_row(s.row, vocab, r, token, logprobTop, logprobOut, out, scratch, dsum, &flags);
 }
 
 // Per row r: temperature[r] == 0 (or topK[r] == 1) picks the argmax; otherwise p_i ~ exp((l_i - max) / T),
@@ -353,22 +376,13 @@ HG_KERNEL void __launch_bounds__(SAMPLE_THREADS, 1)
     __shared__ int flags;
     const int r = blockIdx.x;
     if (r >= rows) return;
-    const float* row = logits + (long long)r * vocab;
-    const int bad = nonfinite_code(row, vocab, &flags);
-    if (bad) {
-        if (threadIdx.x == 0) out[r] = bad;
-        return;
-    }
-    const int mo = maskOffset[r];
-    const uint32_t* mask = mo >= 0 ? maskPool + mo : nullptr;
-    const ArgMax best = block_argmax(row, mask, vocab, scratch);
+    const RowStart s = start_row(logits, vocab, r, maskPool, maskOffset, out, scratch, &flags);
+    if (!s.ok) return;
     const float temp = temperature[r];
     const int k = topK[r];
     int token;
-    if (best.v == -INFINITY) token = CODE_NOTHING_ALLOWED;
-    else if (!(temp > 0.f) || k == 1) token = best.i;
-    else token = draw_token(row, mask, vocab, temp, k, topP[r], seeds[r], steps[r], best, hist, usum, shared, &picked);
-    if (threadIdx.x == 0) out[r] = token;
-    const int top = logprobTop[r];
-    if (token >= 0 && top >= 0) write_logprobs(row, vocab, token, top, logprobOut + (long long)r * LOGPROB_STRIDE, scratch, dsum, &flags);
+    if (s.best.v == -INFINITY) token = CODE_NOTHING_ALLOWED;
+    else if (!(temp > 0.f) || k == 1) token = s.best.i;
+    else token = draw_token(s.row, s.mask, vocab, temp, k, topP[r], seeds[r], steps[r], s.best, hist, usum, shared, &picked);
+    finish_row(s.row, vocab, r, token, logprobTop, logprobOut, out, scratch, dsum, &flags);
 }

@@ -87,7 +87,8 @@ public final class ScorePartitionFunction implements MapPartitionsFunction<Row, 
         List<ScoreRequest> requests = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             String prompt = access.prompt(rows.get(i));
-            String problem = FaultIsolatingRunner.problem(prompt);
+            // routing empties a prompt that is not UTF-8 and marks it: name that, not "prompt is null"
+            String problem = access.promptNotUtf8(rows.get(i)) ? Utf8Prompts.MESSAGE : FaultIsolatingRunner.problem(prompt);
             List<String> candidates = candidates(rows.get(i));
             if (problem == null && candidates == null) problem = "candidates must be a non-empty array of strings";
             if (problem != null) {

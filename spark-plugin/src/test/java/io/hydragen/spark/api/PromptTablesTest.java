@@ -20,7 +20,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Reading prompt tables: RFC 4180 csv (quoted newlines, doubled quotes) and input that is not valid UTF-8. */
@@ -125,6 +127,29 @@ class PromptTablesTest {
                 assertNull(byId.get(id).get(3), id);
             }
         }
+    }
+
+    @Test
+    void scoringAPromptThatIsNotUtf8NamesIt() {
+        byte[] bad = concat("caf\u00e9 ".getBytes(StandardCharsets.ISO_8859_1), "latin-1 bytes".getBytes(StandardCharsets.UTF_8));
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("raw", DataTypes.BinaryType);
+        Dataset<Row> bytes = spark.createDataFrame(List.of(
+                RowFactory.create("good", "Is snow white?".getBytes(StandardCharsets.UTF_8)),
+                RowFactory.create("bad", bad)), schema);
+        String parquet = tmp.resolve("latin1_score_parquet").toString();
+        bytes.select(col("id"), col("raw").cast("string").as("prompt"), array(lit(" yes"), lit(" no")).as("candidates"))
+                .write().parquet(parquet);
+
+        GenerateOptions o = GenerateOptions.builder("synthetic:tiny").backend("cpu").build();
+        Map<String, Row> byId = new HashMap<>();
+        for (Row r : Hydragen.score(spark.read().parquet(parquet), o).select("id", "best", "error").collectAsList()) {
+            byId.put(r.getString(0), r);
+        }
+        assertEquals(2, byId.size());
+        assertEquals(Utf8Prompts.MESSAGE, byId.get("bad").getString(2));
+        assertNull(byId.get("bad").get(1));
+        assertNull(byId.get("good").get(2));
+        assertNotNull(byId.get("good").get(1));
     }
 
     static byte[] concat(byte[] a, byte[] b) {

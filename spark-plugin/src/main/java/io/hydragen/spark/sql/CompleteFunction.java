@@ -22,7 +22,7 @@ import java.util.List;
  * The scalar {@code hydragen_complete(prompt [, options])}: one completion for one prompt, for ad-hoc calls
  * ({@code SELECT hydragen_complete('Translate to French: cheese')}). It runs on the executors' shared engines, one
  * prompt per engine call; for tables use {@code hydragen_generate}, which batches rows that share a prefix.
- * Returns the completion text, or NULL for a null prompt or a prompt the engine rejects.
+ * Returns the completion text, or NULL for a null prompt, a prompt that is not valid UTF-8, or a prompt the engine rejects.
  *
  * <p>Declared non-deterministic only so that Spark does not constant-fold a literal prompt on the driver; within one
  * plan the result is reproducible (the seed comes from the options seed, drawn at analysis when the call gives none,
@@ -52,7 +52,8 @@ final class CompleteFunction implements ScalarFunction<UTF8String>, Serializable
 
     @Override
     public UTF8String produceResult(InternalRow input) {
-        if (input.isNullAt(0)) return null;
+        // null, as for a null prompt, when its bytes are not UTF-8: they would reach the model as U+FFFD
+        if (input.isNullAt(0) || !input.getUTF8String(0).isValid()) return null;
         String prompt = input.getUTF8String(0).toString();
         if (prompt.isEmpty()) return null;
         GenerationResult result;

@@ -16,13 +16,14 @@ import java.util.List;
 /**
  * One prompt's candidates scored by the executor's engine, for the scalars {@code hydragen_score} and
  * {@code hydragen_classify} (arguments: prompt, {@code array<string>} of candidates). Null for a null or empty prompt,
- * no candidates, a null candidate, or a row the engine cannot score.
+ * a prompt that is not valid UTF-8 (its bytes would reach the model as U+FFFD), no candidates, a null candidate, or a row the engine cannot score.
  */
 final class ScoreCall {
     private ScoreCall() {}
 
     static ScoreResult score(GenerateOptions options, InternalRow input) {
         if (input.isNullAt(0) || input.isNullAt(1)) return null;
+        if (!input.getUTF8String(0).isValid()) return null;
         String prompt = input.getUTF8String(0).toString();
         ArrayData cells = input.getArray(1);
         if (prompt.isEmpty() || cells.numElements() == 0) return null;

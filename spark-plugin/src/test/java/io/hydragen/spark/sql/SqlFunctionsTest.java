@@ -94,6 +94,11 @@ class SqlFunctionsTest {
         assertNotNull(scalar);
         assertEquals(table, scalar);
         assertNull(spark.sql("SELECT hydragen_complete(CAST(NULL AS STRING), map('model', 'synthetic:tiny'))").first().get(0));
+        // 'caf' + a lone Latin-1 byte E9: a cast keeps the bytes, which are not UTF-8
+        assertNull(spark.sql("SELECT hydragen_complete(CAST(unhex('636166E920') AS STRING), map('model', 'synthetic:tiny'))").first().get(0));
+        assertNotNull(spark.sql("SELECT hydragen_complete(CAST(unhex('636166C3A920') AS STRING), map('model', 'synthetic:tiny', 'max_new_tokens', '2'))").first().get(0),
+                "the same prompt in UTF-8 is completed");
+        assertNull(spark.sql("SELECT hydragen_score(CAST(unhex('636166E920') AS STRING), array(' a', ' b'), map('model', 'synthetic:tiny'))").first().get(0));
         List<Row> perRow = spark.sql("SELECT id, hydragen_complete(prompt, map('model', 'synthetic:tiny', 'max_new_tokens', '3')) "
                 + "FROM sql_prompts WHERE id < 2").collectAsList();
         assertEquals(2, perRow.size());

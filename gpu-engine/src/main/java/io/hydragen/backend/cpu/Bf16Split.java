@@ -9,24 +9,50 @@ import java.util.Locale;
  * P·V. The weights and the bf16 KV cache are stored in bf16 and stay so (that is the memory saving); the split costs
  * two bf16 products where one was.
  *
- * <p>Set by {@code -Dhydragen.bf16.split=all|none|LIST} (LIST: any of {@code activations}, {@code q}, {@code p},
- * comma separated), read when a backend is built, once for every row of every batch. The default is {@code none}:
- * with the activations split, the last-bit differences of fp32 attention between Hydragen splits (a row's keys cut
- * into other blocks beside other batch mates) are no longer absorbed by the activations' bf16 rounding, and a row's
- * scores moved by 2.5e-5 between the CLI's batch and Spark's partitions (ScoreSparkTest asks for 1e-5; fp32 and the
- * rounded kernel pass it). {@code all} brings bf16's logit error on the reference checkpoints down to the storage's
- * own rounding, at 0.56–0.67× the rounded products' rate on AMX and about 0.5× on {@code vdpbf16ps} alone
+ * <p>The default, {@code auto} ({@link #forDtypes}), splits the activations exactly where a row stays independent of
+ * its batch mates: bf16 weights with an fp32 KV cache. There bf16's logit error on the reference checkpoints falls to
+ * the weights' own storage (every greedy id of tiny-llama-bpe equal to transformers' fp32 ones: issue #12's margin
+ * 0.05). With a bf16 KV cache it splits nothing: the last-bit differences of fp32 attention between Hydragen splits (a
+ * row's keys cut into other blocks beside other batch mates) are then no longer absorbed by the activations' bf16
+ * rounding, and the KV cache's rounding of the keys and values written later now and then turns one into a whole bf16
+ * step: a row's scores moved by 2.5e-5 between the CLI's batch and Spark's partitions (ScoreSparkTest asks for 1e-5).
+ * With an fp32 KV cache nothing is rounded after attention, so those differences stay at fp32's last bits, as in an
+ * fp32 run. The split costs 0.56–0.67× the rounded products' rate on AMX and about 0.5× on {@code vdpbf16ps} alone
  * (docs/benchmarks.md, "BF16 error budget").
+ *
+ * <p>{@code -Dhydragen.bf16.split=auto|all|none|LIST} (LIST: any of {@code activations}, {@code q}, {@code p}, comma
+ * separated) overrides it for the process; the backend reads it when it is built ({@link #configured}), once for every
+ * row of every batch.
  */
 public record Bf16Split(boolean activations, boolean queries, boolean probabilities) {
     public static final String PROPERTY = "hydragen.bf16.split";
     public static final Bf16Split ALL = new Bf16Split(true, true, true);
     public static final Bf16Split NONE = new Bf16Split(false, false, false);
+    public static final Bf16Split ACTIVATIONS = new Bf16Split(true, false, false);
 
-    /** What a backend built now uses: {@link #PROPERTY}'s setting, none when unset. */
-    public static Bf16Split current() { return parse(System.getProperty(PROPERTY, "none")); }
+    /**
+     * {@code auto}'s choice: the activations where the weights are bf16 and the KV cache fp32 (Q and P do not exist
+     * there: fp32 attention runs on SGEMM), else none.
+     */
+    public static Bf16Split forDtypes(CpuDtype weights, CpuDtype kvCache) {
+        return weights == CpuDtype.BF16 && kvCache == CpuDtype.FP32 ? ACTIVATIONS : NONE;
+    }
 
-    /** @throws IllegalArgumentException for a word other than all, none, activations, q, p */
+    /** What a backend with these dtypes uses: {@link #PROPERTY}'s setting, {@code auto} when unset. */
+    public static Bf16Split configured(CpuDtype weights, CpuDtype kvCache) {
+        return resolve(System.getProperty(PROPERTY, "auto"), weights, kvCache);
+    }
+
+    /**
+     * @param setting auto (or blank), all, none or a LIST
+     * @throws IllegalArgumentException for a word other than auto, all, none, activations, q, p
+     */
+    public static Bf16Split resolve(String setting, CpuDtype weights, CpuDtype kvCache) {
+        String s = setting.strip().toLowerCase(Locale.ROOT);
+        return s.equals("auto") || s.isEmpty() ? forDtypes(weights, kvCache) : parse(s);
+    }
+
+    /** @throws IllegalArgumentException for a word other than all, none, activations, q, p (auto needs the dtypes: {@link #resolve}) */
     public static Bf16Split parse(String setting) {
         boolean act = false, q = false, p = false;
         for (String word : setting.toLowerCase(Locale.ROOT).split(",")) {
@@ -36,7 +62,7 @@ public record Bf16Split(boolean activations, boolean queries, boolean probabilit
                 case "activations" -> act = true;
                 case "q" -> q = true;
                 case "p" -> p = true;
-                default -> throw new IllegalArgumentException("-D" + PROPERTY + ": unknown operand '" + word + "' (all, none, or any of activations, q, p)");
+                default -> throw new IllegalArgumentException("-D" + PROPERTY + ": unknown operand '" + word + "' (auto, all, none, or any of activations, q, p)");
             }
         }
         return new Bf16Split(act, q, p);

@@ -25,6 +25,7 @@ public final class CpuBackend implements Backend {
     private final Workspace ws = new Workspace();
     private final Ops ops;
     private final MatMul matmul;
+    private final Bf16Split split;
     private final StepProfile profile = new StepProfile();
 
     /**
@@ -37,16 +38,20 @@ public final class CpuBackend implements Backend {
     /** @param dtype how the matrix weights are stored and multiplied ({@link CpuDtype#resolve} turns a setting into one); KV in fp32 */
     public CpuBackend(Model model, int threads, CpuDtype dtype) { this(model, threads, dtype, CpuDtype.FP32); }
 
-    /** @param kvDtype how the KV cache is stored ({@link CpuDtype#resolveKvCache} turns a setting into one) */
+    /**
+     * @param kvDtype how the KV cache is stored ({@link CpuDtype#resolveKvCache} turns a setting into one); with the
+     *                weights' dtype it decides which operands the bf16 kernel splits ({@link Bf16Split#configured})
+     */
     public CpuBackend(Model model, int threads, CpuDtype dtype, CpuDtype kvDtype) {
         this.c = model.config();
         this.kvDtype = kvDtype;
+        this.split = Bf16Split.configured(dtype, kvDtype);
         this.w = new CpuWeights(c, model.weights(), dtype);
-        this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim());
+        this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim(), Bf16Native.available(), split);
         this.rope = new RopeTable(c);
         this.parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
         this.ops = new Ops(parallel);
-        this.matmul = new MatMul(parallel);
+        this.matmul = MatMul.forBackend(parallel, split.activations());
     }
 
     /** Bytes the weight matrices hold off the heap. */
@@ -58,6 +63,9 @@ public final class CpuBackend implements Backend {
     /** The KV cache's storage type. */
     public CpuDtype kvDtype() { return kvDtype; }
 
+    /** Which operands the bf16 kernel carries as hi + lo parts (chosen from both dtypes when the backend was built). */
+    public Bf16Split split() { return split; }
+
     /** How attention reads the KV cache: "fp32 (OpenBLAS SGEMM)", "bf16 (AMX-BF16 tiles ...)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 tiles: ...)". */
     public String kvPath() {
         if (kvDtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
@@ -66,11 +74,12 @@ public final class CpuBackend implements Backend {
         return "bf16 (AVX512_BF16 kernel" + (Bf16Native.amxAvailable() ? ", head dim not a multiple of 32 for AMX" : "") + ")";
     }
 
-    /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 panels: ...)". */
+    /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel[; activations split ...])" or "bf16 (widened to fp32 panels: ...)". */
     public String matmulPath() {
         if (w.dtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
         if (!matmul.bf16Kernel()) return "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
-        return matmul.amx() ? "bf16 (AMX-BF16 tiles, AVX512_BF16 kernel for the tails)" : "bf16 (AVX512_BF16 kernel)";
+        String how = matmul.amx() ? "AMX-BF16 tiles, AVX512_BF16 kernel for the tails" : "AVX512_BF16 kernel";
+        return "bf16 (" + how + (matmul.split() ? "; activations split into hi + lo bf16" : "") + ")";
     }
 
     @Override public String name() { return "cpu"; }

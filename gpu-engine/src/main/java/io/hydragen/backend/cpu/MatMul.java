@@ -24,15 +24,23 @@ final class MatMul implements AutoCloseable {
     private final ThreadLocal<OffHeap[]> panel = ThreadLocal.withInitial(() -> new OffHeap[1]);
     private final java.util.Queue<OffHeap> panels = new java.util.concurrent.ConcurrentLinkedQueue<>();   // to free on close
 
-    MatMul(Parallel parallel) { this(parallel, Bf16Native.available()); }
+    /**
+     * The kernel and AMX wherever they run.
+     *
+     * @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split#activations})
+     */
+    static MatMul forBackend(Parallel parallel, boolean split) {
+        boolean kernel = Bf16Native.available();
+        return new MatMul(parallel, kernel, kernel && Bf16Native.amxAvailable(), split);
+    }
 
-    /** @param kernel false: bf16 weights take the widened-panel path even where the kernel runs (tests) */
-    MatMul(Parallel parallel, boolean kernel) { this(parallel, kernel, kernel && Bf16Native.amxAvailable()); }
+    /** @param kernel false: bf16 weights take the widened-panel path even where the kernel runs (tests); activations rounded */
+    MatMul(Parallel parallel, boolean kernel) { this(parallel, kernel, kernel && Bf16Native.amxAvailable(), false); }
 
-    /** @param amx whether the kernel path puts whole tiles on AMX (false: vdpbf16ps only, to compare the two) */
-    MatMul(Parallel parallel, boolean kernel, boolean amx) { this(parallel, kernel, amx, Bf16Split.current().activations()); }
-
-    /** @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split}) */
+    /**
+     * @param amx   whether the kernel path puts whole tiles on AMX (false: vdpbf16ps only, to compare the two)
+     * @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split})
+     */
     MatMul(Parallel parallel, boolean kernel, boolean amx, boolean split) {
         if (kernel && !Bf16Native.available()) throw new IllegalStateException("the BF16 kernel is not available: " + Bf16Native.unavailableReason());
         if (amx && !Bf16Native.amxAvailable()) throw new IllegalStateException("AMX is not available: " + Bf16Native.amxUnavailableReason());

@@ -24,18 +24,19 @@ import java.util.Locale;
  * separated) overrides it for the process; the backend reads it when it is built ({@link #configured}), once for every
  * row of every batch.
  */
-public record Bf16Split(boolean activations, boolean queries, boolean probabilities) {
+public record Bf16Split(boolean activations, boolean attentionOutput, boolean queries, boolean probabilities) {
     public static final String PROPERTY = "hydragen.bf16.split";
-    public static final Bf16Split ALL = new Bf16Split(true, true, true);
-    public static final Bf16Split NONE = new Bf16Split(false, false, false);
-    public static final Bf16Split ACTIVATIONS = new Bf16Split(true, false, false);
+    public static final Bf16Split ALL = new Bf16Split(true, true, true, true);
+    public static final Bf16Split NONE = new Bf16Split(false, false, false, false);
+    /** {@code activations,q,p}: auto's choice for bf16 weights. */
+    public static final Bf16Split ALL_BUT_ATTENTION_OUTPUT = new Bf16Split(true, false, true, true);
 
     /**
-     * {@code auto}'s choice: the activations where the weights are bf16 and the KV cache fp32 (Q and P do not exist
-     * there: fp32 attention runs on SGEMM), else none.
+     * {@code auto}'s choice: with bf16 weights every operand but the attention output (which the o projection rounds,
+     * absorbing the last-bit traces that batch mates leave in fp32 attention); with fp32 weights none.
      */
     public static Bf16Split forDtypes(CpuDtype weights, CpuDtype kvCache) {
-        return weights == CpuDtype.BF16 && kvCache == CpuDtype.FP32 ? ACTIVATIONS : NONE;
+        return weights == CpuDtype.BF16 ? ALL_BUT_ATTENTION_OUTPUT : NONE;
     }
 
     /** What a backend with these dtypes uses: {@link #PROPERTY}'s setting, {@code auto} when unset. */
@@ -45,27 +46,28 @@ public record Bf16Split(boolean activations, boolean queries, boolean probabilit
 
     /**
      * @param setting auto (or blank), all, none or a LIST
-     * @throws IllegalArgumentException for a word other than auto, all, none, activations, q, p
+     * @throws IllegalArgumentException for a word other than auto, all, none, activations, o, q, p
      */
     public static Bf16Split resolve(String setting, CpuDtype weights, CpuDtype kvCache) {
         String s = setting.strip().toLowerCase(Locale.ROOT);
         return s.equals("auto") || s.isEmpty() ? forDtypes(weights, kvCache) : parse(s);
     }
 
-    /** @throws IllegalArgumentException for a word other than all, none, activations, q, p (auto needs the dtypes: {@link #resolve}) */
+    /** @throws IllegalArgumentException for a word other than all, none, activations, o, q, p (auto needs the dtypes: {@link #resolve}) */
     public static Bf16Split parse(String setting) {
-        boolean act = false, q = false, p = false;
+        boolean act = false, o = false, q = false, p = false;
         for (String word : setting.toLowerCase(Locale.ROOT).split(",")) {
             switch (word.strip()) {
-                case "all" -> { act = true; q = true; p = true; }
+                case "all" -> { act = true; o = true; q = true; p = true; }
                 case "none", "" -> { }
                 case "activations" -> act = true;
+                case "o" -> o = true;
                 case "q" -> q = true;
                 case "p" -> p = true;
-                default -> throw new IllegalArgumentException("-D" + PROPERTY + ": unknown operand '" + word + "' (auto, all, none, or any of activations, q, p)");
+                default -> throw new IllegalArgumentException("-D" + PROPERTY + ": unknown operand '" + word + "' (auto, all, none, or any of activations, o, q, p)");
             }
         }
-        return new Bf16Split(act, q, p);
+        return new Bf16Split(act, o, q, p);
     }
 
     @Override
@@ -74,6 +76,7 @@ public record Bf16Split(boolean activations, boolean queries, boolean probabilit
         if (equals(NONE)) return "none";
         StringBuilder b = new StringBuilder();
         if (activations) b.append("activations");
+        if (attentionOutput) b.append(b.length() > 0 ? "," : "").append("o");
         if (queries) b.append(b.length() > 0 ? "," : "").append("q");
         if (probabilities) b.append(b.length() > 0 ? "," : "").append("p");
         return b.toString();

@@ -51,7 +51,7 @@ public final class CpuBackend implements Backend {
         this.rope = new RopeTable(c);
         this.parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
         this.ops = new Ops(parallel);
-        this.matmul = MatMul.forBackend(parallel, split.activations());
+        this.matmul = MatMul.forBackend(parallel, split.activations() || split.attentionOutput());
     }
 
     /** Bytes the weight matrices hold off the heap. */
@@ -177,7 +177,7 @@ public final class CpuBackend implements Backend {
             if (mode == AttentionMode.NONE) ws.att.floats.put(0, new float[n * q]);
             else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel, p);
             t = p.start();
-            linear(ws.att, L.o, ws.h, n, h, q);
+            linear(ws.att, L.o, ws.h, n, h, q, split.attentionOutput());
             if (L.oBias != null) ops.addBias(ws.h, L.oBias, n, h);
             t = lap(Phase.O_PROJ, t);
             ops.residual(ws.x, ws.h, n, h);
@@ -223,12 +223,15 @@ public final class CpuBackend implements Backend {
     public void profile(boolean on) { profile.enable(on); }
 
     /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads ({@link MatMul}). */
-    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in) {
+    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in) { linear(x, weight, y, n, out, in, split.activations()); }
+
+    /** @param splitX whether the bf16 kernel carries x as hi + lo parts ({@link Bf16Split}), else rounds it */
+    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in, boolean splitX) {
         // the kernel trusts its sizes: a fused matrix built with other dimensions would read past a buffer
         if (weight.rows() != out || weight.cols() != in) {
             throw new IllegalStateException("weight matrix " + weight.rows() + " × " + weight.cols() + " used as " + out + " × " + in);
         }
-        matmul.apply(x, weight, y, n);
+        matmul.apply(x, weight, y, n, splitX);
     }
 
     /**

@@ -59,9 +59,12 @@ final class MatMul implements AutoCloseable {
     /** Whether bf16 products run on the AVX512_BF16 kernel (else on widened panels). */
     boolean bf16Kernel() { return kernel; }
 
-    void apply(OffHeap x, WeightMatrix w, OffHeap y, int n) {
+    void apply(OffHeap x, WeightMatrix w, OffHeap y, int n) { apply(x, w, y, n, true); }
+
+    /** @param maySplit false: this call rounds x to bf16 even where the kernel splits (CpuBackend's choice per product, {@link Bf16Split}) */
+    void apply(OffHeap x, WeightMatrix w, OffHeap y, int n, boolean maySplit) {
         if (w instanceof Fp32Matrix f) sgemm(x, f.data(), y, n, f.rows(), f.cols());
-        else if (kernel) bf16(x, (Bf16Matrix) w, y, n);
+        else if (kernel) bf16(x, (Bf16Matrix) w, y, n, split && maySplit);
         else widened(x, (Bf16Matrix) w, y, n);
     }
 
@@ -75,14 +78,14 @@ final class MatMul implements AutoCloseable {
         });
     }
 
-    private void bf16(OffHeap x, Bf16Matrix w, OffHeap y, int n) {
+    private void bf16(OffHeap x, Bf16Matrix w, OffHeap y, int n, boolean split) {
         int out = w.rows(), in = w.cols();
         long pairs = (long) ((n + 31) & ~31) * ((in + 1) / 2);   // AMX reads whole groups of 32 rows
         if (packed == null || packed.length < pairs) {
             if (packed != null) packed.close();
             if (packedLo != null) packedLo.close();
             packed = new OffHeap(pairs);
-            if (split) packedLo = new OffHeap(pairs);
+            if (this.split) packedLo = new OffHeap(pairs);
         }
         long lo = split ? packedLo.pointer.address() : 0;
         Bf16Native.packRows(x.pointer.address(), in, n, in, packed.pointer.address(), lo);

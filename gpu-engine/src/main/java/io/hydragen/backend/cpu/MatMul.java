@@ -5,9 +5,10 @@ package io.hydragen.backend.cpu;
  * go to OpenBLAS SGEMM; bf16 weights to the AVX512_BF16 kernel when it runs here (activations rounded to bf16 once
  * per product, fp32 accumulation; where the CPU has AMX-BF16 and the inner size is a multiple of 32, every row on AMX
  * tiles and only a tail of fewer than 16 output columns on vdpbf16ps, so a row's result does not depend on how many
- * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM. With {@link Bf16Split}'s
- * activations the kernel multiplies each activation's high and low bf16 parts (two products into the same
- * accumulators), so only the weights' own rounding remains.
+ * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM. Where the backend splits a
+ * product's input ({@link Bf16Split}: every one but the attention output by default) the kernel multiplies each
+ * activation's high and low bf16 parts (two products into the same accumulators), so only the weights' own rounding
+ * remains.
  */
 final class MatMul implements AutoCloseable {
     /** Columns per kernel call are a multiple of this: the kernel's column group (4 blocks of 16). */

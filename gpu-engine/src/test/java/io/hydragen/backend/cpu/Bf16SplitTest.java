@@ -11,13 +11,14 @@ class Bf16SplitTest {
     @Test
     void autoSplitsAllButTheAttentionOutputForBf16Weights() {
         Bf16Split auto = new Bf16Split(true, false, true, true);
-        assertEquals(auto, Bf16Split.resolve("auto", CpuDtype.BF16, CpuDtype.FP32));
+        assertEquals(new Bf16Split(true, false, false, false), Bf16Split.resolve("auto", CpuDtype.BF16, CpuDtype.FP32));
         assertEquals(auto, Bf16Split.resolve("auto", CpuDtype.BF16, CpuDtype.BF16));
         assertEquals(Bf16Split.NONE, Bf16Split.resolve("auto", CpuDtype.FP32, CpuDtype.BF16));
         assertEquals(Bf16Split.NONE, Bf16Split.resolve("auto", CpuDtype.FP32, CpuDtype.FP32));
-        assertEquals(auto, Bf16Split.resolve(" AUTO ", CpuDtype.BF16, CpuDtype.FP32));
+        assertEquals(auto, Bf16Split.resolve(" AUTO ", CpuDtype.BF16, CpuDtype.BF16));
         assertEquals(auto, Bf16Split.resolve("", CpuDtype.BF16, CpuDtype.BF16));
         assertEquals("activations,q,p", auto.toString());
+        assertEquals("activations", Bf16Split.ACTIVATIONS.toString());
     }
 
     @Test

@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Test;
  * error budget"): the largest logit error and the smallest margin above which greedy ids equal the reference. The
  * sources: the weights' own bf16 storage (activations split, so ≈ fp32 activations), the activations entering weight
  * products, K and V storage (Q and P split), the queries of Q·Kᵀ and the probabilities of P·V (each on top of K/V
- * storage, which the kernel's attention cannot leave out). -Dhydragen.bf16.split picks what is split
- * ({@code Bf16Split}); it is read when an engine is built. Needs the AVX512_BF16 kernel; run with
+ * storage, which the kernel's attention cannot leave out), and the default's choice ({@code auto}: all split but the
+ * attention output, which is rounded). -Dhydragen.bf16.split picks what is split ({@code Bf16Split}); it is read when
+ * an engine is built. Needs the AVX512_BF16 kernel; run with
  * -Dhydragen.bf16.nonative=true too for the widened paths (no kernel rounding at all), the exact storage-only rows.
  *
- * <p>Asserted: splitting each source never makes its error larger than rounding it, and everything split together
+ * <p>Asserted: splitting each source never makes its error larger than rounding it (auto's included), and everything split together
  * is within twice the worse of the two storage-only errors (the rounding that stays).
  */
 class Bf16ErrorBudgetTest {
@@ -41,12 +42,14 @@ class Bf16ErrorBudgetTest {
                 new Setting("fp32 (none rounded)", "fp32", "fp32", "all"),
                 new Setting("weights storage (activations split)", "bf16", "fp32", "all"),
                 new Setting("weights + activations rounded", "bf16", "fp32", "none"),
+                new Setting("weights + attention output rounded (auto)", "bf16", "fp32", "auto"),
                 new Setting("K/V storage (Q, P split)", "fp32", "bf16", "all"),
                 new Setting("K/V storage + Q rounded", "fp32", "bf16", "p"),
                 new Setting("K/V storage + P rounded", "fp32", "bf16", "q"),
                 new Setting("K/V storage + Q, P rounded", "fp32", "bf16", "none"),
                 new Setting("everything rounded (bf16, bf16 KV, no split)", "bf16", "bf16", "none"),
                 new Setting("bf16, bf16 KV, all split", "bf16", "bf16", "all"),
+                new Setting("bf16, bf16 KV, auto split (the default)", "bf16", "bf16", "auto"),
         };
         StringBuilder table = new StringBuilder("| rounding on | tiny-llama-bpe error | margin needed | tiny-llama-sp error | margin needed |\n| --- | ---: | ---: | ---: | ---: |\n");
         Map<String, double[]> error = new LinkedHashMap<>();
@@ -68,6 +71,8 @@ class Bf16ErrorBudgetTest {
         for (int m = 0; m < 2; m++) {
             assertTrue(error.get("weights storage (activations split)")[m] <= error.get("weights + activations rounded")[m]);
             assertTrue(error.get("K/V storage (Q, P split)")[m] <= error.get("K/V storage + Q, P rounded")[m]);
+            assertTrue(error.get("weights + attention output rounded (auto)")[m] <= error.get("weights + activations rounded")[m]);
+            assertTrue(error.get("bf16, bf16 KV, auto split (the default)")[m] <= error.get("everything rounded (bf16, bf16 KV, no split)")[m]);
             double kept = Math.max(error.get("weights storage (activations split)")[m], error.get("K/V storage (Q, P split)")[m]);
             assertTrue(error.get("bf16, bf16 KV, all split")[m] <= 2 * kept + 1e-3, "all split: " + error.get("bf16, bf16 KV, all split")[m]);
         }

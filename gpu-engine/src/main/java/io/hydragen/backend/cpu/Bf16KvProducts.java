@@ -19,7 +19,8 @@ final class Bf16KvProducts {
     private final boolean amx;
     private final Bf16Split split;
 
-    Bf16KvProducts(int headDim, boolean kernel) { this(headDim, kernel, kernel && Bf16Native.amxAvailable(), Bf16Split.current()); }
+    /** @param split which of Q and P the kernel carries as hi + lo parts (its activations are ignored here) */
+    Bf16KvProducts(int headDim, boolean kernel, Bf16Split split) { this(headDim, kernel, kernel && Bf16Native.amxAvailable(), split); }
 
     /**
      * @param amx whether the products use the AMX tiles (where they run and headDim % 32 == 0)

@@ -39,17 +39,21 @@ final class CpuAttention {
     private final ThreadLocal<Scratch> scratch;
     private final Bf16KvProducts bf16;
 
-    CpuAttention(int numHeads, int kvHeads, int headDim) { this(numHeads, kvHeads, headDim, Bf16Native.available()); }
+    /** Q and P rounded to bf16 on the kernel (no {@link Bf16Split}). */
+    CpuAttention(int numHeads, int kvHeads, int headDim) { this(numHeads, kvHeads, headDim, Bf16Native.available(), Bf16Split.NONE); }
 
     /** @param kernel whether bf16 KV goes to the AVX512_BF16 kernel (false: widened tiles for SGEMM, as without it) */
-    CpuAttention(int numHeads, int kvHeads, int headDim, boolean kernel) {
+    CpuAttention(int numHeads, int kvHeads, int headDim, boolean kernel) { this(numHeads, kvHeads, headDim, kernel, Bf16Split.NONE); }
+
+    /** @param split which of Q and P the kernel carries as hi + lo bf16 parts (its activations are ignored here) */
+    CpuAttention(int numHeads, int kvHeads, int headDim, boolean kernel, Bf16Split split) {
         this.numHeads = numHeads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.group = numHeads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(MAX_QUERY_ROWS, headDim, SCORE_STRIDE));
-        this.bf16 = new Bf16KvProducts(headDim, kernel);
+        this.bf16 = new Bf16KvProducts(headDim, kernel, split);
     }
 
     private record Task(AttentionBlock block, int kvHead, int r0, int r1, int k0, int k1) {}

@@ -25,6 +25,7 @@ public final class CpuBackend implements Backend {
     private final Workspace ws = new Workspace();
     private final Ops ops;
     private final MatMul matmul;
+    private final Bf16Split split;
     private final StepProfile profile = new StepProfile();
 
     /**
@@ -37,16 +38,20 @@ public final class CpuBackend implements Backend {
     /** @param dtype how the matrix weights are stored and multiplied ({@link CpuDtype#resolve} turns a setting into one); KV in fp32 */
     public CpuBackend(Model model, int threads, CpuDtype dtype) { this(model, threads, dtype, CpuDtype.FP32); }
 
-    /** @param kvDtype how the KV cache is stored ({@link CpuDtype#resolveKvCache} turns a setting into one) */
+    /**
+     * @param kvDtype how the KV cache is stored ({@link CpuDtype#resolveKvCache} turns a setting into one); with the
+     *                weights' dtype it decides which operands the bf16 kernel splits ({@link Bf16Split#configured})
+     */
     public CpuBackend(Model model, int threads, CpuDtype dtype, CpuDtype kvDtype) {
         this.c = model.config();
         this.kvDtype = kvDtype;
+        this.split = Bf16Split.configured(dtype, kvDtype);
         this.w = new CpuWeights(c, model.weights(), dtype);
-        this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim());
+        this.attention = new CpuAttention(c.numHeads(), c.numKvHeads(), c.headDim(), Bf16Native.available(), split);
         this.rope = new RopeTable(c);
         this.parallel = new Parallel(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
         this.ops = new Ops(parallel);
-        this.matmul = new MatMul(parallel);
+        this.matmul = MatMul.forBackend(parallel, split.activations() || split.attentionOutput());
     }
 
     /** Bytes the weight matrices hold off the heap. */
@@ -58,6 +63,9 @@ public final class CpuBackend implements Backend {
     /** The KV cache's storage type. */
     public CpuDtype kvDtype() { return kvDtype; }
 
+    /** Which operands the bf16 kernel carries as hi + lo parts (chosen from both dtypes when the backend was built). */
+    public Bf16Split split() { return split; }
+
     /** How attention reads the KV cache: "fp32 (OpenBLAS SGEMM)", "bf16 (AMX-BF16 tiles ...)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 tiles: ...)". */
     public String kvPath() {
         if (kvDtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
@@ -66,11 +74,12 @@ public final class CpuBackend implements Backend {
         return "bf16 (AVX512_BF16 kernel" + (Bf16Native.amxAvailable() ? ", head dim not a multiple of 32 for AMX" : "") + ")";
     }
 
-    /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel)" or "bf16 (widened to fp32 panels: ...)". */
+    /** How the matrix products run: "fp32 (OpenBLAS SGEMM)", "bf16 (AVX512_BF16 kernel[; activations split ...])" or "bf16 (widened to fp32 panels: ...)". */
     public String matmulPath() {
         if (w.dtype == CpuDtype.FP32) return "fp32 (OpenBLAS SGEMM)";
         if (!matmul.bf16Kernel()) return "bf16 (widened to fp32 panels: " + CpuDtype.whyNotBf16() + ")";
-        return matmul.amx() ? "bf16 (AMX-BF16 tiles, AVX512_BF16 kernel for the tails)" : "bf16 (AVX512_BF16 kernel)";
+        String how = matmul.amx() ? "AMX-BF16 tiles, AVX512_BF16 kernel for the tails" : "AVX512_BF16 kernel";
+        return "bf16 (" + how + (matmul.split() ? "; activations split into hi + lo bf16" : "") + ")";
     }
 
     @Override public String name() { return "cpu"; }
@@ -168,7 +177,7 @@ public final class CpuBackend implements Backend {
             if (mode == AttentionMode.NONE) ws.att.floats.put(0, new float[n * q]);
             else attention.forward(l, ws.q, n, batch.blocks(), ws.att, parallel, p);
             t = p.start();
-            linear(ws.att, L.o, ws.h, n, h, q);
+            linear(ws.att, L.o, ws.h, n, h, q, split.attentionOutput());
             if (L.oBias != null) ops.addBias(ws.h, L.oBias, n, h);
             t = lap(Phase.O_PROJ, t);
             ops.residual(ws.x, ws.h, n, h);
@@ -214,12 +223,15 @@ public final class CpuBackend implements Backend {
     public void profile(boolean on) { profile.enable(on); }
 
     /** y[n×out] = x[n×in] · Wᵀ, W [out×in]; the output columns are split across threads ({@link MatMul}). */
-    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in) {
+    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in) { linear(x, weight, y, n, out, in, split.activations()); }
+
+    /** @param splitX whether the bf16 kernel carries x as hi + lo parts ({@link Bf16Split}), else rounds it */
+    private void linear(OffHeap x, WeightMatrix weight, OffHeap y, int n, int out, int in, boolean splitX) {
         // the kernel trusts its sizes: a fused matrix built with other dimensions would read past a buffer
         if (weight.rows() != out || weight.cols() != in) {
             throw new IllegalStateException("weight matrix " + weight.rows() + " × " + weight.cols() + " used as " + out + " × " + in);
         }
-        matmul.apply(x, weight, y, n);
+        matmul.apply(x, weight, y, n, splitX);
     }
 
     /**

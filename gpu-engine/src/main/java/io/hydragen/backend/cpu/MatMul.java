@@ -5,9 +5,10 @@ package io.hydragen.backend.cpu;
  * go to OpenBLAS SGEMM; bf16 weights to the AVX512_BF16 kernel when it runs here (activations rounded to bf16 once
  * per product, fp32 accumulation; where the CPU has AMX-BF16 and the inner size is a multiple of 32, every row on AMX
  * tiles and only a tail of fewer than 16 output columns on vdpbf16ps, so a row's result does not depend on how many
- * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM. With {@link Bf16Split}'s
- * activations the kernel multiplies each activation's high and low bf16 parts (two products into the same
- * accumulators), so only the weights' own rounding remains.
+ * rows share the product), else each thread widens its columns to an fp32 panel for SGEMM. Where the backend splits a
+ * product's input ({@link Bf16Split}: every one but the attention output by default) the kernel multiplies each
+ * activation's high and low bf16 parts (two products into the same accumulators), so only the weights' own rounding
+ * remains.
  */
 final class MatMul implements AutoCloseable {
     /** Columns per kernel call are a multiple of this: the kernel's column group (4 blocks of 16). */
@@ -24,15 +25,23 @@ final class MatMul implements AutoCloseable {
     private final ThreadLocal<OffHeap[]> panel = ThreadLocal.withInitial(() -> new OffHeap[1]);
     private final java.util.Queue<OffHeap> panels = new java.util.concurrent.ConcurrentLinkedQueue<>();   // to free on close
 
-    MatMul(Parallel parallel) { this(parallel, Bf16Native.available()); }
+    /**
+     * The kernel and AMX wherever they run.
+     *
+     * @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split#activations})
+     */
+    static MatMul forBackend(Parallel parallel, boolean split) {
+        boolean kernel = Bf16Native.available();
+        return new MatMul(parallel, kernel, kernel && Bf16Native.amxAvailable(), split);
+    }
 
-    /** @param kernel false: bf16 weights take the widened-panel path even where the kernel runs (tests) */
-    MatMul(Parallel parallel, boolean kernel) { this(parallel, kernel, kernel && Bf16Native.amxAvailable()); }
+    /** @param kernel false: bf16 weights take the widened-panel path even where the kernel runs (tests); activations rounded */
+    MatMul(Parallel parallel, boolean kernel) { this(parallel, kernel, kernel && Bf16Native.amxAvailable(), false); }
 
-    /** @param amx whether the kernel path puts whole tiles on AMX (false: vdpbf16ps only, to compare the two) */
-    MatMul(Parallel parallel, boolean kernel, boolean amx) { this(parallel, kernel, amx, Bf16Split.current().activations()); }
-
-    /** @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split}) */
+    /**
+     * @param amx   whether the kernel path puts whole tiles on AMX (false: vdpbf16ps only, to compare the two)
+     * @param split whether the kernel carries the activations as hi + lo bf16 parts ({@link Bf16Split})
+     */
     MatMul(Parallel parallel, boolean kernel, boolean amx, boolean split) {
         if (kernel && !Bf16Native.available()) throw new IllegalStateException("the BF16 kernel is not available: " + Bf16Native.unavailableReason());
         if (amx && !Bf16Native.amxAvailable()) throw new IllegalStateException("AMX is not available: " + Bf16Native.amxUnavailableReason());
@@ -51,9 +60,12 @@ final class MatMul implements AutoCloseable {
     /** Whether bf16 products run on the AVX512_BF16 kernel (else on widened panels). */
     boolean bf16Kernel() { return kernel; }
 
-    void apply(OffHeap x, WeightMatrix w, OffHeap y, int n) {
+    void apply(OffHeap x, WeightMatrix w, OffHeap y, int n) { apply(x, w, y, n, true); }
+
+    /** @param maySplit false: this call rounds x to bf16 even where the kernel splits (CpuBackend's choice per product, {@link Bf16Split}) */
+    void apply(OffHeap x, WeightMatrix w, OffHeap y, int n, boolean maySplit) {
         if (w instanceof Fp32Matrix f) sgemm(x, f.data(), y, n, f.rows(), f.cols());
-        else if (kernel) bf16(x, (Bf16Matrix) w, y, n);
+        else if (kernel) bf16(x, (Bf16Matrix) w, y, n, split && maySplit);
         else widened(x, (Bf16Matrix) w, y, n);
     }
 
@@ -67,14 +79,14 @@ final class MatMul implements AutoCloseable {
         });
     }
 
-    private void bf16(OffHeap x, Bf16Matrix w, OffHeap y, int n) {
+    private void bf16(OffHeap x, Bf16Matrix w, OffHeap y, int n, boolean split) {
         int out = w.rows(), in = w.cols();
         long pairs = (long) ((n + 31) & ~31) * ((in + 1) / 2);   // AMX reads whole groups of 32 rows
         if (packed == null || packed.length < pairs) {
             if (packed != null) packed.close();
             if (packedLo != null) packedLo.close();
             packed = new OffHeap(pairs);
-            if (split) packedLo = new OffHeap(pairs);
+            if (this.split) packedLo = new OffHeap(pairs);
         }
         long lo = split ? packedLo.pointer.address() : 0;
         Bf16Native.packRows(x.pointer.address(), in, n, in, packed.pointer.address(), lo);

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Attention over bf16 KV segments against {@link ReferenceAttention} (double precision) on the same keys and values
  * rounded to bf16, so what remains is the products' own error: none beyond fp32 rounding on the widened-tile path, on
- * the AVX512_BF16 kernel with queries and probabilities split into hi + lo bf16 parts ({@link Bf16Split}, -Dhydragen.bf16.split=all)
+ * the AVX512_BF16 kernel with queries and probabilities split into hi + lo bf16 parts ({@link Bf16Split})
  * the low parts' rounding (2^-17 relative), and without the split the rounding of queries and probabilities to bf16
  * (8-bit mantissa), about 2^-9 relative.
  * Segment lengths are chosen so tiles start off the 16-slot blocks (a 2048-key chunk boundary falls 7 slots into a
@@ -57,7 +57,7 @@ class Bf16KvAttentionTest {
             for (int i = 0; i < ROWS * HEADS * d; i++) q.set(i, (float) r.nextGaussian());
             int[] visible = new int[ROWS], rows = new int[ROWS], full = new int[ROWS];
             for (int i = 0; i < ROWS; i++) { visible[i] = 1 + r.nextInt(SUFFIX); rows[i] = i; full[i] = PREFIX; }
-            CpuAttention attention = withSplit(split, () -> new CpuAttention(HEADS, KV_HEADS, d, kernel));
+            CpuAttention attention = new CpuAttention(HEADS, KV_HEADS, d, kernel, Bf16Split.parse(split));
             boolean both = Bf16Split.parse(split).queries() && Bf16Split.parse(split).probabilities();
             double tolerance = !kernel ? WIDENED_TOLERANCE : both ? SPLIT_KERNEL_TOLERANCE : KERNEL_TOLERANCE;
 
@@ -80,18 +80,6 @@ class Bf16KvAttentionTest {
             assertTrue(onePath < tolerance, "one block: " + onePath);
             assertTrue(hydragen < tolerance, "Hydragen blocks: " + hydragen);
             assertTrue(apart < SPLIT_TOLERANCE, "one block against Hydragen blocks: " + apart);
-        }
-    }
-
-    /** Builds with -Dhydragen.bf16.split set to {@code split} (read when the products are built), then restores it. */
-    static <T> T withSplit(String split, java.util.function.Supplier<T> build) {
-        String before = System.getProperty(Bf16Split.PROPERTY);
-        System.setProperty(Bf16Split.PROPERTY, split);
-        try {
-            return build.get();
-        } finally {
-            if (before == null) System.clearProperty(Bf16Split.PROPERTY);
-            else System.setProperty(Bf16Split.PROPERTY, before);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hydragen.cli.Main;
 import io.hydragen.spark.SharedCheckpoints;
 import io.hydragen.spark.TestSpark;
+import io.hydragen.spark.plugin.HydragenConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -31,6 +32,14 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ScoreSparkTest {
     static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The CPU dtypes of both sides: {@code spark.hydragen.cpuDtype} and {@code spark.hydragen.kvCacheDtype} when the JVM
+     * is given them as -D properties (SparkConf reads every spark.* system property, so the executors' engines take them
+     * too), else auto (bf16 weights and KV on the bf16 checkpoint where the kernel runs). With
+     * -Dspark.hydragen.kvCacheDtype=fp32, bf16 weights run over an fp32 KV cache.
+     */
+    static final String CPU_DTYPE = System.getProperty(HydragenConf.CPU_DTYPE.key(), "auto");
+    static final String KV_CACHE_DTYPE = System.getProperty(HydragenConf.KV_CACHE_DTYPE.key(), "auto");
     @TempDir
     static Path tmp;
 
@@ -53,7 +62,7 @@ class ScoreSparkTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8), "score", "--model", model, "--input", input.toString(),
-                "--output", out.toString(), "--backend", "cpu", "-q");
+                "--output", out.toString(), "--backend", "cpu", "--cpu-dtype", CPU_DTYPE, "--kv-cache-dtype", KV_CACHE_DTYPE, "-q");
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         Map<String, JsonNode> cli = new HashMap<>();
         for (String line : Files.readAllLines(out)) cli.put(JSON.readTree(line).get("id").asText(), JSON.readTree(line));
@@ -108,7 +117,7 @@ class ScoreSparkTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8), "score", "--model", model, "--input", input.toString(),
-                "--output", out.toString(), "--backend", "cpu", "--chat-template", template.toString(), "-q");
+                "--output", out.toString(), "--backend", "cpu", "--cpu-dtype", CPU_DTYPE, "--kv-cache-dtype", KV_CACHE_DTYPE, "--chat-template", template.toString(), "-q");
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         Map<String, JsonNode> cli = new HashMap<>();
         for (String line : Files.readAllLines(out)) cli.put(JSON.readTree(line).get("id").asText(), JSON.readTree(line));

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
+import io.hydragen.backend.SettledOffHeap;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +56,7 @@ class CancellationTest {
         try (Engine engine = Engine.open(model, o); Engine fresh = Engine.open(model, o)) {
             List<String> expected = texts(fresh.generate(requests(24)));
             engine.generate(requests(24)); // warm up: the workspace is allocated once and kept
-            long before = Pointer.totalBytes();
+            long before = SettledOffHeap.totalBytes();
             AtomicLong lastStep = new AtomicLong();
             ProgressListener cancelAtStep5 = (phase, done, total) -> {
                 if (!phase.equals("decode")) return;
@@ -132,7 +133,7 @@ class CancellationTest {
         try (Engine engine = Engine.open(model, o)) {
             BatchOptions batching = o.batchOptions().withScheduler(scheduler);
             engine.generate(requests(24), batching, ProgressListener.NONE); // warm up
-            long before = Pointer.totalBytes();
+            long before = SettledOffHeap.totalBytes();
             // the signal is read at every check (between layers, between CPU tasks): raise it after the first few passes
             java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
             java.util.function.BooleanSupplier killed = () -> checks.incrementAndGet() > 60;

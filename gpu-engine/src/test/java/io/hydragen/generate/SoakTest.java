@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hydragen.attention.AttentionMode;
+import io.hydragen.backend.SettledOffHeap;
 import io.hydragen.backend.cpu.CpuBackend;
 import io.hydragen.model.Model;
 import io.hydragen.model.ModelLoader;
@@ -63,7 +64,7 @@ class SoakTest {
             Set<Thread> threadsAtStart = null;
             for (int round = 0; round < ROUNDS; round++) {
                 if (round == shapes.size() * engines.size()) {   // after every engine ran every shape once
-                    totalBefore = settledTotalBytes();
+                    totalBefore = SettledOffHeap.totalBytes();
                     physicalBefore = Pointer.physicalBytes();
                     threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
                     threadsAtStart = Thread.getAllStackTraces().keySet();
@@ -76,7 +77,7 @@ class SoakTest {
                     if (c.error() != null) errors++;
                 }
             }
-            long totalAfter = settledTotalBytes();
+            long totalAfter = SettledOffHeap.totalBytes();
             assertTrue(errors > 0 && errors < rows, errors + " error rows of " + rows);
             for (CountingBackend b : backends) assertEquals(0, b.liveTokens, "KV tokens still allocated");
             // not equality: other tests' unreachable engines may be freed by the garbage collector meanwhile; and a
@@ -95,28 +96,6 @@ class SoakTest {
             for (Engine e : engines) e.backend().close();
             model.close();
         }
-    }
-
-    /**
-     * JavaCPP's allocated bytes once buffers that other tests in this JVM dropped without closing have been collected
-     * and freed (JavaCPP frees unreachable pointers on its own), so only this test's allocations can move it.
-     */
-    private static long settledTotalBytes() {
-        long last = -1;
-        for (int i = 0; i < 20; i++) {
-            System.gc();
-            Pointer.deallocateReferences();
-            long now = Pointer.totalBytes();
-            if (now == last) return now;
-            last = now;
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return now;
-            }
-        }
-        return last;
     }
 
 }

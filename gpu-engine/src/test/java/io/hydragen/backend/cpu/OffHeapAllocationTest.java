@@ -24,6 +24,7 @@ import io.hydragen.model.RopeScaling;
 
 import java.util.ArrayList;
 import java.util.List;
+import io.hydragen.backend.SettledOffHeap;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class OffHeapAllocationTest {
 
     @Test
     void aBufferBeyondOneViewIsRefusedWithoutAllocating() {
-        long before = Pointer.totalBytes();
+        long before = SettledOffHeap.totalBytes();
         AllocationException e = assertThrows(AllocationException.class, () -> new OffHeap(OffHeap.MAX_FLOATS + 1));
         assertTrue(e.getMessage().contains("2147483648 floats"), e.getMessage());
         assertEquals(4L * (OffHeap.MAX_FLOATS + 1), e.requestedBytes());
@@ -49,7 +50,7 @@ class OffHeapAllocationTest {
 
     @Test
     void javacppOutOfMemoryBecomesAnAllocationExceptionAndPartialSegmentsAreFreed() {
-        long before = Pointer.totalBytes();
+        long before = SettledOffHeap.totalBytes();
         OffHeap.simulatedLimitBytes = before + 1000;
         AllocationException e = assertThrows(AllocationException.class, () -> new OffHeap(1000));
         assertInstanceOf(OutOfMemoryError.class, e.getCause());
@@ -86,14 +87,14 @@ class OffHeapAllocationTest {
             GenerationResult expected = e.generate(reqs);   // also grows the workspace to this batch's size
             long kvOfAll = 0;
             for (Completion c : expected.completions()) kvOfAll += (c.promptTokenIds().length + 20L) * e.backend().kvBytesPerToken();
-            OffHeap.simulatedLimitBytes = Pointer.totalBytes() + kvOfAll / 3;
+            OffHeap.simulatedLimitBytes = SettledOffHeap.totalBytes() + kvOfAll / 3;
             GenerationResult split = e.generate(reqs);
             for (int i = 0; i < reqs.size(); i++) {
                 Completion x = expected.completions().get(i), y = split.completions().get(i);
                 assertNull(y.error(), y.error());
                 assertArrayEquals(x.tokenIds(), y.tokenIds(), "row " + i + " as without the limit");
             }
-            OffHeap.simulatedLimitBytes = Pointer.totalBytes() + 100;
+            OffHeap.simulatedLimitBytes = SettledOffHeap.totalBytes() + 100;
             GenerationResult failed = e.generate(reqs);
             assertEquals(reqs.size(), failed.completions().size());
             for (Completion c : failed.completions()) {
@@ -111,7 +112,7 @@ class OffHeapAllocationTest {
 
     @Test
     void weightsTheCpuBackendCannotHoldAreRefusedBeforeAllocating() {
-        long before = Pointer.totalBytes();
+        long before = SettledOffHeap.totalBytes();
         ModelConfig hugeVocab = new ModelConfig("llama", 1 << 24, 1024, 2048, 2, 8, 8, 128, 4096, 1e-5, 1e4, RopeScaling.NONE, false, false, DType.BF16);
         ModelException m = assertThrows(ModelException.class, () -> CpuWeights.checkFits(hugeVocab));
         assertEquals("the CPU backend cannot hold the embed_tokens (vocab_size × hidden_size) matrix of 17179869184 floats: at most 2147483647 floats per matrix",

@@ -2,6 +2,9 @@ package io.hydragen.backend;
 
 import org.bytedeco.javacpp.Pointer;
 
+import java.lang.ref.PhantomReference;
+import java.lang.ref.ReferenceQueue;
+
 /**
  * JavaCPP's allocated bytes ({@link Pointer#totalBytes()}, global to the JVM) once the buffers that earlier tests in
  * this JVM dropped without closing have been collected and freed. JavaCPP frees an unreachable pointer on its own
@@ -12,22 +15,36 @@ import org.bytedeco.javacpp.Pointer;
 public final class SettledOffHeap {
     private SettledOffHeap() {}
 
-    /** The total once two readings 50 ms apart, each after a collection, agree (at most about a second). */
+    /**
+     * The total once three readings 50 ms apart agree, each after a collection whose references the JVM has handed
+     * to their queues (a sentinel's arrival says so: on a loaded machine that hand-over lags the collection, and an
+     * early reading then missed garbage still on its way to JavaCPP). At most about two seconds.
+     */
     public static long totalBytes() {
         long last = -1;
-        for (int i = 0; i < 20; i++) {
-            System.gc();
-            Pointer.deallocateReferences();
-            long now = Pointer.totalBytes();
-            if (now == last) return now;
-            last = now;
+        int same = 0;
+        for (int i = 0; i < 40; i++) {
             try {
+                collectAndWaitForReferences();
+                Pointer.deallocateReferences();
+                long now = Pointer.totalBytes();
+                same = now == last ? same + 1 : 0;
+                if (same == 2) return now;
+                last = now;
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return now;
+                return Pointer.totalBytes();
             }
         }
         return last;
+    }
+
+    private static void collectAndWaitForReferences() throws InterruptedException {
+        ReferenceQueue<Object> queue = new ReferenceQueue<>();
+        PhantomReference<Object> sentinel = new PhantomReference<>(new Object(), queue);
+        System.gc();
+        queue.remove(1000);
+        sentinel.clear();
     }
 }

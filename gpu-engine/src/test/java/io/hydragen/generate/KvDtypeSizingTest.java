@@ -9,6 +9,7 @@ import io.hydragen.backend.cpu.CpuDtype;
 import io.hydragen.model.ModelLoader;
 
 import java.util.List;
+import io.hydragen.backend.SettledOffHeap;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class KvDtypeSizingTest {
                 long perToken = cpu.kvBytesPerToken();
                 assertEquals(kv.equals("bf16") ? 256 : 512, perToken, kv + ": 2 layers × 2 heads × 16 × (K, V) × " + (kv.equals("bf16") ? 2 : 4) + " bytes");
                 int capacity = 64;   // a multiple of 16: no bf16 block padding
-                long before = Pointer.totalBytes();
+                long before = SettledOffHeap.totalBytes();   // the previous round's model is garbage by now
                 try (KvSegment s = cpu.newSegment(capacity)) {
                     assertEquals(capacity * perToken, Pointer.totalBytes() - before, kv + ": off-heap bytes of a " + capacity + "-slot segment");
                 }

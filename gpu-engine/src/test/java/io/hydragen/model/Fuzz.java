@@ -21,9 +21,13 @@ public final class Fuzz {
 
     static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-    /** Runs the action (bounded in time): it may succeed or throw a one-line ModelException/IllegalArgumentException; nothing else. */
+    /**
+     * Runs the action (bounded in time): it may succeed or throw a one-line ModelException/IllegalArgumentException;
+     * nothing else. The bound catches a hang or a runaway allocation, not slowness: an action takes milliseconds, but
+     * a loaded 2-core machine with a full collection can stall one for seconds, hence 60 s.
+     */
     public static void loadsOrFailsClearly(String what, Runnable action) {
-        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             try {
                 action.run();
             } catch (ModelException | IllegalArgumentException e) {

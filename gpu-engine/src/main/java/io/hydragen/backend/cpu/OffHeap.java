@@ -7,6 +7,7 @@ import org.bytedeco.javacpp.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A float array outside the Java heap, so OpenBLAS reads it in place (JavaCPP copies {@code float[]}
@@ -21,15 +22,22 @@ final class OffHeap implements AutoCloseable {
     static final long MAX_FLOATS = Integer.MAX_VALUE;
 
     /**
-     * Test hook: when positive, an allocation that would take JavaCPP's {@link Pointer#totalBytes()} above this many
-     * bytes fails as if the system were out of memory. 0 (always, outside tests) = no simulated limit.
+     * Test hook: when positive, an allocation that would take {@link #liveBytes} above this many bytes fails as if
+     * the system were out of memory. 0 (always, outside tests) = no simulated limit. Not JavaCPP's
+     * {@link Pointer#totalBytes()}: that also drops whenever the garbage collector frees another buffer of the JVM, so
+     * a limit set relative to it moved under a test (by chance: when the collector runs depends on the load).
      */
     static volatile long simulatedLimitBytes;
+
+    /** Bytes of the buffers of this class allocated and not yet closed; only allocations and closes move it. */
+    private static final AtomicLong LIVE_BYTES = new AtomicLong();
 
     final FloatPointer pointer;
     final FloatBuffer floats;
     final ByteBuffer bytes;
     final long length;
+    private final long allocatedBytes;
+    private boolean closed;
 
     OffHeap(long length) {
         if (length < 0 || length > MAX_FLOATS) {
@@ -41,8 +49,8 @@ final class OffHeap implements AutoCloseable {
         FloatPointer p = null;
         try {
             long limit = simulatedLimitBytes;
-            if (limit > 0 && Pointer.totalBytes() + bytesWanted > limit) {
-                throw new OutOfMemoryError("simulated: " + Pointer.totalBytes() + " + " + bytesWanted + " bytes exceeds the test limit of " + limit);
+            if (limit > 0 && LIVE_BYTES.get() + bytesWanted > limit) {
+                throw new OutOfMemoryError("simulated: " + LIVE_BYTES.get() + " + " + bytesWanted + " bytes exceeds the test limit of " + limit);
             }
             p = new FloatPointer(Math.max(1, length));
             this.bytes = p.asByteBuffer().order(ByteOrder.nativeOrder());
@@ -55,7 +63,12 @@ final class OffHeap implements AutoCloseable {
                     + ", see -Dorg.bytedeco.javacpp.maxBytes): " + e.getMessage(), bytesWanted, e);
         }
         this.pointer = p;
+        this.allocatedBytes = bytesWanted;
+        LIVE_BYTES.addAndGet(bytesWanted);
     }
+
+    /** Bytes of the buffers of this class allocated and not yet closed (one dropped unclosed stays counted). */
+    static long liveBytes() { return LIVE_BYTES.get(); }
 
     static OffHeap of(float[] values) {
         OffHeap b = new OffHeap(values.length);
@@ -73,5 +86,11 @@ final class OffHeap implements AutoCloseable {
     void set(int i, float v) { floats.put(i, v); }
 
     @Override
-    public void close() { pointer.close(); }
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            LIVE_BYTES.addAndGet(-allocatedBytes);
+        }
+        pointer.close();
+    }
 }

@@ -24,7 +24,6 @@ import io.hydragen.model.RopeScaling;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,16 +39,16 @@ class OffHeapAllocationTest {
 
     @Test
     void aBufferBeyondOneViewIsRefusedWithoutAllocating() {
-        long before = Pointer.totalBytes();
+        long before = OffHeap.liveBytes();
         AllocationException e = assertThrows(AllocationException.class, () -> new OffHeap(OffHeap.MAX_FLOATS + 1));
         assertTrue(e.getMessage().contains("2147483648 floats"), e.getMessage());
         assertEquals(4L * (OffHeap.MAX_FLOATS + 1), e.requestedBytes());
-        assertEquals(before, Pointer.totalBytes());
+        assertEquals(before, OffHeap.liveBytes());
     }
 
     @Test
     void javacppOutOfMemoryBecomesAnAllocationExceptionAndPartialSegmentsAreFreed() {
-        long before = Pointer.totalBytes();
+        long before = OffHeap.liveBytes();
         OffHeap.simulatedLimitBytes = before + 1000;
         AllocationException e = assertThrows(AllocationException.class, () -> new OffHeap(1000));
         assertInstanceOf(OutOfMemoryError.class, e.getCause());
@@ -59,18 +58,18 @@ class OffHeapAllocationTest {
         long perBuffer = 4L * 2 * 100 * 16;
         OffHeap.simulatedLimitBytes = before + 2 * perBuffer + 10;
         assertThrows(AllocationException.class, () -> new CpuKvSegment(2, 2, 16, 100));
-        assertEquals(before, Pointer.totalBytes(), "nothing stays allocated");
+        assertEquals(before, OffHeap.liveBytes(), "nothing stays allocated");
         // a workspace that could not grow allocates afresh once memory is back
         Workspace ws = new Workspace();
         ModelConfig tiny = io.hydragen.model.SyntheticModels.config("tiny");
         OffHeap.simulatedLimitBytes = before + 4000;
         assertThrows(AllocationException.class, () -> ws.ensure(64, tiny));
-        assertEquals(before, Pointer.totalBytes());
+        assertEquals(before, OffHeap.liveBytes());
         OffHeap.simulatedLimitBytes = 0;
         ws.ensure(16, tiny);
         assertTrue(ws.bytes() > 0 && ws.x != null);
         ws.close();
-        assertEquals(before, Pointer.totalBytes());
+        assertEquals(before, OffHeap.liveBytes());
     }
 
     @Test
@@ -86,14 +85,14 @@ class OffHeapAllocationTest {
             GenerationResult expected = e.generate(reqs);   // also grows the workspace to this batch's size
             long kvOfAll = 0;
             for (Completion c : expected.completions()) kvOfAll += (c.promptTokenIds().length + 20L) * e.backend().kvBytesPerToken();
-            OffHeap.simulatedLimitBytes = Pointer.totalBytes() + kvOfAll / 3;
+            OffHeap.simulatedLimitBytes = OffHeap.liveBytes() + kvOfAll / 3;
             GenerationResult split = e.generate(reqs);
             for (int i = 0; i < reqs.size(); i++) {
                 Completion x = expected.completions().get(i), y = split.completions().get(i);
                 assertNull(y.error(), y.error());
                 assertArrayEquals(x.tokenIds(), y.tokenIds(), "row " + i + " as without the limit");
             }
-            OffHeap.simulatedLimitBytes = Pointer.totalBytes() + 100;
+            OffHeap.simulatedLimitBytes = OffHeap.liveBytes() + 100;
             GenerationResult failed = e.generate(reqs);
             assertEquals(reqs.size(), failed.completions().size());
             for (Completion c : failed.completions()) {
@@ -111,7 +110,7 @@ class OffHeapAllocationTest {
 
     @Test
     void weightsTheCpuBackendCannotHoldAreRefusedBeforeAllocating() {
-        long before = Pointer.totalBytes();
+        long before = OffHeap.liveBytes();
         ModelConfig hugeVocab = new ModelConfig("llama", 1 << 24, 1024, 2048, 2, 8, 8, 128, 4096, 1e-5, 1e4, RopeScaling.NONE, false, false, DType.BF16);
         ModelException m = assertThrows(ModelException.class, () -> CpuWeights.checkFits(hugeVocab));
         assertEquals("the CPU backend cannot hold the embed_tokens (vocab_size × hidden_size) matrix of 17179869184 floats: at most 2147483647 floats per matrix",
@@ -120,6 +119,6 @@ class OffHeapAllocationTest {
         AllocationException a = assertThrows(AllocationException.class, () -> CpuWeights.checkFits(deep));
         assertTrue(a.getMessage().startsWith("the model's weights need ") && a.getMessage().contains("as float32"), a.getMessage());
         assertEquals(4 * (deep.parameterCount() - deep.hiddenSize() * (2L * deep.numLayers() + 1)), a.requestedBytes(), "float32 matrices");
-        assertEquals(before, Pointer.totalBytes());
+        assertEquals(before, OffHeap.liveBytes());
     }
 }

@@ -54,7 +54,22 @@ public final class ExecutorEngines {
             ctx.ask(new PluginMessages.BatchDone(ctx.executorID(), rows, s.sequences(), errors, answeredPromptTokens,
                     s.sharedPromptTokens(), s.prefilledTokens(), s.generatedTokens(), new java.util.HashMap<>(errorMessages)));
         } catch (Exception e) {
+            keepInterrupt(e);
             LOG.warn("could not report an engine call to the driver plugin: {}", e.toString());
+        }
+    }
+
+    /**
+     * A report's wait for the driver is where a killed task's interrupt often lands (it follows every engine call):
+     * the report is given up, but the interrupt is set again for the task's next cancellation check, which the
+     * catch-all around the report would otherwise swallow.
+     */
+    static void keepInterrupt(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -177,6 +192,7 @@ public final class ExecutorEngines {
             try {
                 ctx.ask(new PluginMessages.ModelLoaded(ctx.executorID(), key.model(), engine.backendName(), millis));
             } catch (Exception e) {
+                keepInterrupt(e);
                 LOG.warn("could not report the model load to the driver: {}", e.toString());
             }
         }

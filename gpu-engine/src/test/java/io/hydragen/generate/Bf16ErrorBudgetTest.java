@@ -49,6 +49,7 @@ class Bf16ErrorBudgetTest {
                 new Setting("K/V storage + Q, P rounded", "fp32", "bf16", "none"),
                 new Setting("everything rounded (bf16, bf16 KV, no split)", "bf16", "bf16", "none"),
                 new Setting("bf16, bf16 KV, all split", "bf16", "bf16", "all"),
+                new Setting("bf16, bf16 KV, activations, Q, P split", "bf16", "bf16", "activations,q,p"),
                 new Setting("bf16, bf16 KV, auto split (the default)", "bf16", "bf16", "auto"),
         };
         StringBuilder table = new StringBuilder("| rounding on | tiny-llama-bpe error | margin needed | tiny-llama-sp error | margin needed |\n| --- | ---: | ---: | ---: | ---: |\n");

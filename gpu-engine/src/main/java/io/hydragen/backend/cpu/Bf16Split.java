@@ -10,8 +10,11 @@ import java.util.Locale;
  * probabilities of P·V ({@code p}). The weights and the bf16 KV cache are stored in bf16 and stay so (that is the
  * memory saving); a split product costs two bf16 products where one was.
  *
- * <p>The default, {@code auto} ({@link #forDtypes}), splits every operand but the attention output wherever the
- * weights are bf16, whatever the KV cache. The attention output is where batch mates leave their trace: a row's keys are
+ * <p>The default, {@code auto} ({@link #forDtypes}), splits the activations (not the attention output) where the
+ * weights are bf16 and the KV cache fp32, the setting a user picks for accuracy, and nothing over a bf16 KV cache, the
+ * setting picked for speed and memory: there the cache's own rounding sets the floor, and splitting Q and P as well
+ * lowered tiny-llama-bpe's margin only from 0.078 to 0.065 for 0.82× decode at 4K and 16K, the activations alone
+ * gained nothing on the margin (docs/benchmarks.md, "BF16 error budget"). The attention output is where batch mates leave their trace: a row's keys are
  * cut into other Hydragen blocks beside other batch mates, so its fp32 attention output differs from one batch to
  * another in the last bits (5e-8–1.3e-7, Bf16KvAttentionTest). Rounded to bf16 before the o projection, those
  * differences are almost always absorbed and everything downstream is the same bits; split, they travel on through
@@ -33,17 +36,14 @@ public record Bf16Split(boolean activations, boolean attentionOutput, boolean qu
     public static final Bf16Split NONE = new Bf16Split(false, false, false, false);
     /** {@code activations}: auto's choice for bf16 weights over an fp32 KV cache. */
     public static final Bf16Split ACTIVATIONS = new Bf16Split(true, false, false, false);
-    /** {@code activations,q,p}: auto's choice for bf16 weights over a bf16 KV cache. */
-    public static final Bf16Split ALL_BUT_ATTENTION_OUTPUT = new Bf16Split(true, false, true, true);
 
     /**
-     * {@code auto}'s choice: with bf16 weights every operand there is but the attention output (which the o projection
-     * rounds, absorbing the last-bit traces that batch mates leave in fp32 attention): the activations, and Q and P
-     * where the KV cache is bf16 (with an fp32 one attention runs on SGEMM: there are none); with fp32 weights none.
+     * {@code auto}'s choice: the activations for bf16 weights over an fp32 KV cache (not the attention output, which
+     * the o projection rounds, absorbing the last-bit traces that batch mates leave in fp32 attention); nothing for a
+     * bf16 KV cache (speed first: see above) or fp32 weights.
      */
     public static Bf16Split forDtypes(CpuDtype weights, CpuDtype kvCache) {
-        if (weights != CpuDtype.BF16) return NONE;
-        return kvCache == CpuDtype.BF16 ? ALL_BUT_ATTENTION_OUTPUT : ACTIVATIONS;
+        return weights == CpuDtype.BF16 && kvCache == CpuDtype.FP32 ? ACTIVATIONS : NONE;
     }
 
     /** What a backend with these dtypes uses: {@link #PROPERTY}'s setting, {@code auto} when unset. */

@@ -5,19 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** {@code auto} splits every operand but the attention output for bf16 weights, none for fp32; a setting overrides it. */
+/** {@code auto} splits the activations for bf16 weights over an fp32 KV cache, nothing otherwise; a setting overrides it. */
 class Bf16SplitTest {
 
     @Test
-    void autoSplitsAllButTheAttentionOutputForBf16Weights() {
-        Bf16Split auto = new Bf16Split(true, false, true, true);
-        assertEquals(new Bf16Split(true, false, false, false), Bf16Split.resolve("auto", CpuDtype.BF16, CpuDtype.FP32));
-        assertEquals(auto, Bf16Split.resolve("auto", CpuDtype.BF16, CpuDtype.BF16));
+    void autoSplitsTheActivationsForBf16WeightsOverAnFp32KvCache() {
+        Bf16Split auto = new Bf16Split(true, false, false, false);
+        assertEquals(auto, Bf16Split.resolve("auto", CpuDtype.BF16, CpuDtype.FP32));
+        assertEquals(Bf16Split.NONE, Bf16Split.resolve("auto", CpuDtype.BF16, CpuDtype.BF16));
         assertEquals(Bf16Split.NONE, Bf16Split.resolve("auto", CpuDtype.FP32, CpuDtype.BF16));
         assertEquals(Bf16Split.NONE, Bf16Split.resolve("auto", CpuDtype.FP32, CpuDtype.FP32));
-        assertEquals(auto, Bf16Split.resolve(" AUTO ", CpuDtype.BF16, CpuDtype.BF16));
-        assertEquals(auto, Bf16Split.resolve("", CpuDtype.BF16, CpuDtype.BF16));
-        assertEquals("activations,q,p", auto.toString());
+        assertEquals(auto, Bf16Split.resolve(" AUTO ", CpuDtype.BF16, CpuDtype.FP32));
+        assertEquals(auto, Bf16Split.resolve("", CpuDtype.BF16, CpuDtype.FP32));
+        assertEquals("activations,q,p", new Bf16Split(true, false, true, true).toString());
         assertEquals("activations", Bf16Split.ACTIVATIONS.toString());
     }
 

@@ -99,8 +99,8 @@ public final class HydragenConf {
                     + "count of a `local[N]` master, else every core of the host).");
     public static final Entry<String> CPU_DTYPE = new Entry<>("spark.hydragen.cpuDtype", "auto, fp32 or bf16", "auto", "auto",
             "How CPU engines store and multiply the weights: `auto` (bf16 for a checkpoint stored in bf16 on a CPU with "
-                    + "AVX512_BF16, else fp32), `fp32`, or `bf16` (half the weight memory; activations carried as two bf16 parts, "
-                    + "hi + lo, the attention output rounded to bf16).",
+                    + "AVX512_BF16, else fp32), `fp32`, or `bf16` (half the weight memory; activations rounded to bf16, or with an "
+                    + "fp32 KV cache carried as two bf16 parts, hi + lo, the attention output still rounded).",
             parser(s -> {
                 io.hydragen.backend.cpu.CpuDtype.resolve(s, io.hydragen.model.DType.F32);   // refuses an unknown value
                 return s.strip().toLowerCase(java.util.Locale.ROOT);

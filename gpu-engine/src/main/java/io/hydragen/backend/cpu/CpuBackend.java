@@ -165,7 +165,7 @@ public final class CpuBackend implements Backend {
             if (L.qkvBias != null) ops.addBias(ws.qkv, L.qkvBias, n, qkvDim);
             t = lap(Phase.QKV_PROJ, t);
             rope.prepare(batch.positions());
-            ops.parallelRows(n, (r0, r1) -> {
+            ops.parallelRows(n, q + kv, (r0, r1) -> {
                 rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, 0, c.numHeads());
                 rope.apply(ws.qkv, batch.positions(), r0, r1, qkvDim, q, c.numKvHeads());
                 return 0;

@@ -13,8 +13,19 @@ final class Ops {
 
     Ops(Parallel parallel) { this.parallel = parallel; }
 
-    /** Runs body(r0, r1) over row ranges covering [0, rows). */
-    private void rows(int rows, IntBinaryOperator body) {
+    /**
+     * Work of at most this many elements runs on the calling thread. Handing a task to the pool and waiting for it
+     * costs tens of microseconds (a queue hand-off and a thread wake-up); a decode step's element-wise steps are a few
+     * microseconds of arithmetic each (64 rows × 512: a residual, a norm, RoPE), and a step has dozens of them.
+     */
+    static final long INLINE_ELEMENTS = 1 << 16;
+
+    /** Runs body(r0, r1) over row ranges covering [0, rows), on the workers when there is enough work to pay for it. */
+    private void rows(int rows, int elementsPerRow, IntBinaryOperator body) {
+        if ((long) rows * elementsPerRow <= INLINE_ELEMENTS) {
+            body.applyAsInt(0, rows);
+            return;
+        }
         int chunks = Math.min(rows, parallel.threads() * 2);
         int step = (rows + chunks - 1) / Math.max(1, chunks);
         parallel.forEach(chunks, c -> {
@@ -29,7 +40,7 @@ final class Ops {
 
     /** y = x / sqrt(mean(x²) + eps) · weight, per row (in place when x == y). */
     void rmsnorm(OffHeap x, OffHeap y, float[] weight, int rows, int dim, float eps) {
-        rows(rows, (r0, r1) -> {
+        rows(rows, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 float ss = VM.sumSquares(x.bytes, r * dim, dim);
                 float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
@@ -46,7 +57,7 @@ final class Ops {
 
     /** x += y over rows × dim. */
     void residual(OffHeap x, OffHeap y, int rows, int dim) {
-        rows(rows, (r0, r1) -> {
+        rows(rows, dim, (r0, r1) -> {
             VM.add(x.bytes, r0 * dim, y.bytes, r0 * dim, (r1 - r0) * dim);
             return 0;
         });
@@ -59,12 +70,12 @@ final class Ops {
 
     /** out = silu(gate) · up, with gate|up fused per row. */
     void swiglu(OffHeap gateUp, OffHeap out, int rows, int dim) {
-        rows(rows, (r0, r1) -> {
+        rows(rows, 2 * dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) VM.siluMul(gateUp.bytes, r * 2 * dim, r * 2 * dim + dim, out.bytes, r * dim, dim);
             return 0;
         });
     }
 
-    /** Runs a per-row-range task on the worker threads (for RoPE). */
-    void parallelRows(int rows, IntBinaryOperator body) { rows(rows, body); }
+    /** Runs a per-row-range task on the worker threads (for RoPE), or inline when rows × elementsPerRow is small. */
+    void parallelRows(int rows, int elementsPerRow, IntBinaryOperator body) { rows(rows, elementsPerRow, body); }
 }

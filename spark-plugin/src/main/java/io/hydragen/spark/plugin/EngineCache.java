@@ -199,14 +199,8 @@ public final class EngineCache<E extends AutoCloseable> {
          * without ever running {@code call}.
          */
         public <R> R locked(Supplier<R> call) {
-            E model = get();
-            try {
-                slot.lock.lockInterruptibly();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CancellationException("cancelled while waiting for model " + slot.key.model()
-                        + " (another task's batch was running on it)");
-            }
+            get();   // a closed lease fails here, before it waits
+            lockInterruptibly();
             try {
                 return call.get();
             } finally {
@@ -221,13 +215,7 @@ public final class EngineCache<E extends AutoCloseable> {
          */
         public AutoCloseable hold() {
             get();
-            try {
-                slot.lock.lockInterruptibly();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CancellationException("cancelled while waiting for model " + slot.key.model()
-                        + " (another task's batch was running on it)");
-            }
+            lockInterruptibly();
             AtomicBoolean held = new AtomicBoolean(true);
             return () -> {
                 if (held.compareAndSet(true, false)) slot.lock.unlock();
@@ -235,6 +223,17 @@ public final class EngineCache<E extends AutoCloseable> {
         }
 
         public boolean isOpen() { return open.get(); }
+
+        /** Takes the model's fair lock, or throws CancellationException (interrupt flag set again) if interrupted waiting. */
+        private void lockInterruptibly() {
+            try {
+                slot.lock.lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancellationException("cancelled while waiting for model " + slot.key.model()
+                        + " (another task's batch was running on it)");
+            }
+        }
 
         /** Releases the model (idempotent); an evicted model is closed when its last lease is. */
         @Override

@@ -172,28 +172,18 @@ __device__ uint32_t radix_select(const float* row, const uint32_t* allowed, int 
     return prefix;
 }
 
-__device__ unsigned long long block_sum_u64(unsigned long long v, unsigned long long* scratch) {
+// The block's sum of v (unsigned long long or double), in every thread: warp shuffles, then the warps' sums added in
+// warp order, the same order in every thread and every run.
+template <typename T>
+__device__ T block_sum(T v, T* scratch) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     __syncthreads();
     if (lane == 0) scratch[warp] = v;
     __syncthreads();
-    unsigned long long r = 0;
+    T r = 0;
     for (int w = 0; w < nw; ++w) r += scratch[w];
-    __syncthreads();
-    return r;
-}
-
-__device__ double block_sum_f64(double v, double* scratch) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    __syncthreads();
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    double r = 0.0;
-    for (int w = 0; w < nw; ++w) r += scratch[w];  // the same order in every thread and every run
     __syncthreads();
     return r;
 }
@@ -206,7 +196,7 @@ __device__ void write_logprobs(const float* row, int vocab, int picked, int k, f
     const ArgMax top = block_argmax(row, nullptr, vocab, scratch);
     double s = 0.0;
     for (int i = threadIdx.x; i < vocab; i += blockDim.x) s += exp((double)row[i] - (double)top.v);
-    const double lse = (double)top.v + log(block_sum_f64(s, dsum));
+    const double lse = (double)top.v + log(block_sum<double>(s, dsum));
     const float x = row[picked];
     if (threadIdx.x == 0) *count = 0;
     __syncthreads();
@@ -245,7 +235,7 @@ __device__ int draw_token(const float* row, const uint32_t* mask, int vocab, flo
             const float l = masked_logit(row, mask, i);
             if (order_key(l) >= floorKey) z += fixed_prob(l, maxLogit, invTemp);
         }
-        z = block_sum_u64(z, usum);
+        z = block_sum<unsigned long long>(z, usum);
         unsigned long long need = (unsigned long long)ceil((double)z * (double)p);
         if (need < 1) need = 1;
         if (need > z) need = z;

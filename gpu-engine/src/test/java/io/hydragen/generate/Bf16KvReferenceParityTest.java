@@ -1,7 +1,6 @@
 package io.hydragen.generate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hydragen.backend.cpu.CpuBackend;
 import io.hydragen.backend.cpu.CpuDtype;
@@ -33,14 +32,7 @@ class Bf16KvReferenceParityTest {
     void greedyIdsMatchOnClearStepsAndLogitErrorIsSmall(String model, String split, double margin, double logitBound) throws IOException {
         Path dir = SharedModels.require(model);
         Bf16ReferenceRun run = Bf16ReferenceRun.of(dir, EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype("fp32").withKvCacheDtype("bf16"), split);
-        for (Bf16ReferenceRun.Prompt p : run.prompts()) {
-            for (int t = 0; t < p.clearSteps(margin); t++) assertEquals(p.want()[t], p.got()[t], p.where() + " bf16 KV greedy token " + t);
-        }
-        System.out.printf("%s: KV cache bf16 (split %s), largest logit error vs transformers fp32 %.5f; greedy ids equal above margin %.3f; %d steps compared at %.2f%n",
-                model, split, run.logitError(), run.neededMargin(), run.clearSteps(margin), margin);
-        assertTrue(run.clearSteps(margin) > 0, model + ": no step with a margin above " + margin);
-        assertTrue(run.logitError() < logitBound, model + ": largest logit error " + run.logitError());
-        assertTrue(run.logitError() > 0, model + ": bf16 logits equal fp32's exactly: the bf16 path did not run");
+        run.assertMatches(model + ", fp32 weights, KV cache bf16, split " + split, margin, logitBound);
     }
 
     /** The setting above stores fp32 weights and a bf16 KV cache. */

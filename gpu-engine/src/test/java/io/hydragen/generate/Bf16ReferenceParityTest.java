@@ -1,7 +1,6 @@
 package io.hydragen.generate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hydragen.backend.cpu.Bf16Split;
@@ -47,14 +46,7 @@ class Bf16ReferenceParityTest {
     void greedyIdsMatchOnClearStepsAndLogitErrorIsSmall(String model, String kv, String split, double margin, double logitBound) throws IOException {
         Path dir = SharedModels.require(model);
         Bf16ReferenceRun run = Bf16ReferenceRun.of(dir, EngineOptions.of(dir.toString()).withBackend("cpu").withCpuDtype("bf16").withKvCacheDtype(kv), split);
-        System.out.printf("%s: bf16 (split %s), KV %s, largest logit error vs transformers fp32 %.5f; greedy ids equal above margin %.3f; %d steps compared at %.2f%n",
-                model, split, kv, run.logitError(), run.neededMargin(), run.clearSteps(margin), margin);
-        for (Bf16ReferenceRun.Prompt p : run.prompts()) {
-            for (int t = 0; t < p.clearSteps(margin); t++) assertEquals(p.want()[t], p.got()[t], p.where() + " bf16 KV " + kv + " greedy token " + t);
-        }
-        assertTrue(run.clearSteps(margin) > 0, model + ": no step with a margin above " + margin);
-        assertTrue(run.logitError() < logitBound, model + ": largest logit error " + run.logitError());
-        assertTrue(run.logitError() > 0, model + ": bf16 logits equal fp32's exactly: the bf16 path did not run");
+        run.assertMatches(model + ", bf16 weights, KV cache " + kv + ", split " + split, margin, logitBound);
     }
 
     /**

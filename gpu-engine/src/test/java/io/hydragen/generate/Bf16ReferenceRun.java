@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * One engine's answers on a reference checkpoint (../shared/models) against Hugging Face transformers' float32 ones
  * (expected.json; its README says how it was made): every prompt's greedy ids (24 steps, Hydragen attention) and the
@@ -86,5 +89,23 @@ record Bf16ReferenceRun(double logitError, List<Prompt> prompts) {
         int n = 0;
         for (Prompt p : prompts) n += p.clearSteps(m);
         return n;
+    }
+
+    /**
+     * Prints this run's figures and asserts what the bf16 parity tests ask: greedy ids equal the reference on every
+     * step before the first whose margin is at most {@code margin} (and there is such a step), and the largest logit
+     * error is below {@code logitBound} but not 0 (0 would mean the bf16 path did not run).
+     */
+    void assertMatches(String setting, double margin, double logitBound) {
+        System.out.printf("%s: largest logit error vs transformers fp32 %.5f; greedy ids equal above margin %.3f; %d steps compared at %.2f%n",
+                setting, logitError, neededMargin(), clearSteps(margin), margin);
+        for (Prompt p : prompts) {
+            for (int t = 0; t < p.clearSteps(margin); t++) {
+                assertEquals(p.want()[t], p.got()[t], p.where() + " (" + setting + ") greedy token " + t);
+            }
+        }
+        assertTrue(clearSteps(margin) > 0, setting + ": no step with a margin above " + margin);
+        assertTrue(logitError < logitBound, setting + ": largest logit error " + logitError);
+        assertTrue(logitError > 0, setting + ": bf16 logits equal fp32's exactly: the bf16 path did not run");
     }
 }

@@ -104,19 +104,7 @@ class Bf16KvAttentionTest {
         }
     }
 
-    private static CpuKvSegment segment(int n, int d, Random r) {
-        CpuKvSegment s = new CpuKvSegment(1, KV_HEADS, d, n, CpuDtype.BF16);
-        s.setLength(n);
-        for (int h = 0; h < KV_HEADS; h++) {
-            for (int slot = 0; slot < n; slot++) {
-                for (int i = 0; i < d; i++) {
-                    s.setKey(0, h, slot, i, (float) r.nextGaussian());
-                    s.setValue(0, h, slot, i, (float) r.nextGaussian());
-                }
-            }
-        }
-        return s;
-    }
+    private static CpuKvSegment segment(int n, int d, Random r) { return RandomKv.segment(KV_HEADS, n, d, CpuDtype.BF16, r); }
 
     /** Largest |out - reference| over every 7th row, the reference on the stored (bf16-rounded) keys and values. */
     private static double worstError(OffHeap q, OffHeap out, CpuKvSegment prefix, CpuKvSegment suffix, int[] visible, int d) {

@@ -60,19 +60,7 @@ class CpuStepReuseTest {
         return blocks;
     }
 
-    private static CpuKvSegment segment(int n, int d, CpuDtype kv, Random r) {
-        CpuKvSegment s = new CpuKvSegment(1, KV_HEADS, d, n, kv);
-        s.setLength(n);
-        for (int h = 0; h < KV_HEADS; h++) {
-            for (int slot = 0; slot < n; slot++) {
-                for (int i = 0; i < d; i++) {
-                    s.setKey(0, h, slot, i, (float) r.nextGaussian());
-                    s.setValue(0, h, slot, i, (float) r.nextGaussian());
-                }
-            }
-        }
-        return s;
-    }
+    private static CpuKvSegment segment(int n, int d, CpuDtype kv, Random r) { return RandomKv.segment(KV_HEADS, n, d, kv, r); }
 
     /** allHeads: {@link CpuKvSegment#writeAllHeads} (native where the kernel library loads), else the Java per-head write. */
     @ParameterizedTest
